@@ -1,0 +1,262 @@
+//! Coverage: for one scenario, `V_s = Σ_i b_i·scale_i·P[i,s]·(10000 − h_i)` and `V_s ≥ ratio·L'_s`.
+//!
+//! Layout of one scenario (`A` assets), columns `c0..c4`:
+//!
+//! ```text
+//! row i < A : b_i        scale_i   P[i,s]    h_i      v_i        q_value
+//! row A     : L'_s       ratio     diff      top      V_s        q_cover
+//! row A+1   : limb_0     limb_1    limb_2    limb_3
+//! ```
+//!
+//! ```text
+//! q_value · (v_{i+1} − v_i − b_i·scale_i·P[i,s]·(10000 − h_i)) = 0     (v_0 = 0, a constant)
+//! q_cover · (diff − (V_s − ratio·L'_s)) = 0
+//! q_cover · (diff − Σ_k limb_k·2^(64k)) = 0
+//! q_cover · (top − limb_3·2^(64 − TOP_BITS)) = 0
+//! ```
+//!
+//! with `limb_0..3` and `top` range-checked below 2^64, so `limb_3 < 2^TOP_BITS` and
+//! `diff < 2^(192 + TOP_BITS) = 2^205`. `scale`, `P`, `h` and `ratio` are copied from the
+//! instance; `b_i` from the range-checked balances; `L'_s` from the positions chip.
+//!
+//! Why this proves `V_s ≥ L_s` with `L_s = ratio·L'_s`, over the integers: `b < 2^64`,
+//! `scale ≤ 10^18 < 2^60`, `P < 2^64`, `10000 − h ≤ 10^4 < 2^14` and at most 8 assets give
+//! `V_s < 2^205` (precisely `8·2^64·10^18·2^64·10^4 < 2^204.2`); `L'_s < 2^202` (positions chip)
+//! and `ratio ≤ 10^6 < 2^20` give `L_s < 2^222`. If `V_s ≥ L_s`, `diff = V_s − L_s < 2^205`
+//! passes. If `V_s < L_s`, `diff = p − (L_s − V_s) > p − 2^222 > 2^253`, which no choice of
+//! limbs below the bounds reaches: it fails.
+
+use ff::{Field, PrimeField};
+use halo2_proofs::{
+    circuit::{AssignedCell, Chip, Layouter, Region, Value},
+    plonk::{Advice, Column, ConstraintSystem, Constraints, Error, Instance, Selector},
+    poly::Rotation,
+};
+
+use crate::commit::pow2;
+use crate::limits::MAX_ASSETS;
+use crate::statement::{instance, Fp};
+
+/// Bits of the top 64-bit limb of `V_s − L_s`: `V_s < 2^(192 + TOP_BITS)`.
+pub const TOP_BITS: u32 = 13;
+
+/// The input of the reserve commitment: `MAX_ASSETS` balances and the blinding.
+pub type ReserveMessage = [AssignedCell<Fp, Fp>; MAX_ASSETS + 1];
+
+/// What the circuit may ask of the coverage chip.
+pub trait CoverageInstructions {
+    /// Assigns the private reserve inputs: the balances, and the message `C_R` commits to —
+    /// the same balance cells, zeros (constants) for undeclared assets, then the blinding.
+    fn assign_reserves(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        balances: Vec<Value<Fp>>,
+        blinding: Value<Fp>,
+    ) -> Result<(Vec<AssignedCell<Fp, Fp>>, ReserveMessage), Error>;
+
+    /// Proves `V_s ≥ ratio · liability` for scenario `s`; returns the cells the range
+    /// checker must hold below 2^64 (the four limbs and the shifted top limb).
+    fn cover(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        s: usize,
+        scenarios: usize,
+        balances: &[AssignedCell<Fp, Fp>],
+        liability: &AssignedCell<Fp, Fp>,
+    ) -> Result<Vec<AssignedCell<Fp, Fp>>, Error>;
+}
+
+/// Columns and selectors of the coverage chip.
+#[derive(Clone, Debug)]
+pub struct CoverageConfig {
+    cols: [Column<Advice>; 5],
+    instance: Column<Instance>,
+    q_value: Selector,
+    q_cover: Selector,
+}
+
+/// The coverage chip.
+#[derive(Clone, Debug)]
+pub struct CoverageChip {
+    config: CoverageConfig,
+}
+
+impl Chip<Fp> for CoverageChip {
+    type Config = CoverageConfig;
+    type Loaded = ();
+    fn config(&self) -> &Self::Config {
+        &self.config
+    }
+    fn loaded(&self) -> &Self::Loaded {
+        &()
+    }
+}
+
+impl CoverageChip {
+    /// Creates the chip's gates over `cols` (all equality-enabled).
+    pub fn configure(
+        meta: &mut ConstraintSystem<Fp>,
+        cols: [Column<Advice>; 5],
+        instance: Column<Instance>,
+    ) -> CoverageConfig {
+        for c in cols {
+            meta.enable_equality(c);
+        }
+        let q_value = meta.selector();
+        let q_cover = meta.selector();
+        meta.create_gate("reserve value", |meta| {
+            let q = meta.query_selector(q_value);
+            let [b, scale, price, haircut, v] = cols.map(|c| meta.query_advice(c, Rotation::cur()));
+            let v_next = meta.query_advice(cols[4], Rotation::next());
+            let keep = halo2_proofs::plonk::Expression::Constant(Fp::from(10_000)) - haircut;
+            Constraints::with_selector(q, Some(v_next - v - b * scale * price * keep))
+        });
+        meta.create_gate("coverage", |meta| {
+            let q = meta.query_selector(q_cover);
+            let [liability, ratio, diff, top, value] =
+                cols.map(|c| meta.query_advice(c, Rotation::cur()));
+            let limbs: Vec<_> = cols[..4]
+                .iter()
+                .map(|&c| meta.query_advice(c, Rotation::next()))
+                .collect();
+            let recomposed = limbs
+                .iter()
+                .rev()
+                .cloned()
+                .reduce(|acc, l| acc * pow2(64) + l)
+                .expect("four limbs");
+            Constraints::with_selector(
+                q,
+                [
+                    ("shortfall", diff.clone() - (value - ratio * liability)),
+                    ("limbs", diff - recomposed),
+                    ("top limb", top - limbs[3].clone() * pow2(64 - TOP_BITS)),
+                ],
+            )
+        });
+        CoverageConfig {
+            cols,
+            instance,
+            q_value,
+            q_cover,
+        }
+    }
+
+    /// Builds the chip from its configuration.
+    pub fn construct(config: CoverageConfig) -> Self {
+        CoverageChip { config }
+    }
+
+    fn from_instance(
+        &self,
+        region: &mut Region<'_, Fp>,
+        row: usize,
+        col: usize,
+        offset: usize,
+    ) -> Result<AssignedCell<Fp, Fp>, Error> {
+        region.assign_advice_from_instance(
+            || "public input",
+            self.config.instance,
+            offset,
+            self.config.cols[col],
+            row,
+        )
+    }
+}
+
+/// The four little-endian 64-bit limbs of a field element's canonical form.
+fn limbs(f: Fp) -> [Fp; 4] {
+    let repr = f.to_repr();
+    [0, 1, 2, 3].map(|k| {
+        Fp::from(u64::from_le_bytes(
+            repr[8 * k..8 * k + 8].try_into().expect("8 bytes"),
+        ))
+    })
+}
+
+impl CoverageInstructions for CoverageChip {
+    fn assign_reserves(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        balances: Vec<Value<Fp>>,
+        blinding: Value<Fp>,
+    ) -> Result<(Vec<AssignedCell<Fp, Fp>>, ReserveMessage), Error> {
+        let col = self.config.cols[0];
+        layouter.assign_region(
+            || "reserves",
+            |mut region| {
+                let cells = balances
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &b)| region.assign_advice(|| "balance", col, i, || b))
+                    .collect::<Result<Vec<_>, _>>()?;
+                let mut message = cells.clone();
+                for row in balances.len()..MAX_ASSETS {
+                    message.push(region.assign_advice_from_constant(
+                        || "undeclared asset",
+                        col,
+                        row,
+                        Fp::ZERO,
+                    )?);
+                }
+                message.push(region.assign_advice(|| "blinding", col, MAX_ASSETS, || blinding)?);
+                Ok((cells, message.try_into().expect("MAX_ASSETS + 1 cells")))
+            },
+        )
+    }
+
+    fn cover(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        s: usize,
+        scenarios: usize,
+        balances: &[AssignedCell<Fp, Fp>],
+        liability: &AssignedCell<Fp, Fp>,
+    ) -> Result<Vec<AssignedCell<Fp, Fp>>, Error> {
+        let c = &self.config;
+        layouter.assign_region(
+            || format!("coverage of scenario {s}"),
+            |mut region| {
+                let mut v = region.assign_advice_from_constant(|| "v_0", c.cols[4], 0, Fp::ZERO)?;
+                for (i, b) in balances.iter().enumerate() {
+                    c.q_value.enable(&mut region, i)?;
+                    b.copy_advice(|| "balance", &mut region, c.cols[0], i)?;
+                    let scale = self.from_instance(&mut region, i, 1, instance::scale(i, scenarios))?;
+                    let price = self.from_instance(
+                        &mut region,
+                        i,
+                        2,
+                        instance::shocked_price(i, s, scenarios),
+                    )?;
+                    let haircut =
+                        self.from_instance(&mut region, i, 3, instance::haircut(i, scenarios))?;
+                    let term = b.value().copied()
+                        * scale.value()
+                        * price.value()
+                        * haircut.value().map(|h| Fp::from(10_000) - h);
+                    v = region.assign_advice(
+                        || "v",
+                        c.cols[4],
+                        i + 1,
+                        || v.value().copied() + term,
+                    )?;
+                }
+                let row = balances.len();
+                c.q_cover.enable(&mut region, row)?;
+                liability.copy_advice(|| "liability", &mut region, c.cols[0], row)?;
+                let ratio = self.from_instance(&mut region, row, 1, instance::COLLATERAL_RATIO)?;
+                let diff = v.value().copied() - ratio.value().copied() * liability.value();
+                region.assign_advice(|| "diff", c.cols[2], row, || diff)?;
+                let limbs = diff.map(limbs);
+                let mut ranged = (0..4)
+                    .map(|k| {
+                        region.assign_advice(|| "limb", c.cols[k], row + 1, || limbs.map(|l| l[k]))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                let top = limbs.map(|l| l[3] * pow2(64 - TOP_BITS));
+                ranged.push(region.assign_advice(|| "top", c.cols[3], row, || top)?);
+                Ok(ranged)
+            },
+        )
+    }
+}

@@ -1,0 +1,76 @@
+//! Proof of solvency for an options protocol, as a Halo 2 circuit beside a native model.
+//!
+//! # What is proven
+//!
+//! For every stress scenario `s` of a public policy, with public shocked prices `P[i,s]`:
+//!
+//! ```text
+//! V_s = Σ_i b_i · 10^(D−d_i) · P[i,s] · (10000 − haircut_i)
+//! L_s = ratio · Σ_j size_j · 10^(D−d_uj) · intrinsic_j(P[u_j,s])      and   V_s ≥ L_s
+//! ```
+//!
+//! where the balances `b` are exactly those opened by the public reserve commitment `C_R`, and
+//! the positions are exactly the leaves of the public liabilities root `R_L` — every slot of
+//! the tree is summed and every summed row is a slot of the tree, because the leaf hash and
+//! the sums read the same cells ([`gadgets::positions`]).
+//!
+//! # Modules
+//!
+//! * [`snapshot`] parses `solvency-snapshot/1` into exact integers; [`statement`] is the public
+//!   statement and its instance layout; [`limits`] holds every bound.
+//! * [`model`] is the native model; [`commit`] the native commitments and tree; [`bands`] the
+//!   moneyness table both sides share; [`witness`] turns a book into statement and witness.
+//! * [`gadgets`] holds the chips; [`circuit`] wires them.
+//!
+//! # Layout and cost
+//!
+//! Per tree slot (one per position, padded to a power of two), with `L` scenario lanes
+//! (`L ∈ {4, 9, 16}`, the smallest ≥ the policy's scenarios):
+//!
+//! | region | rows per slot | columns |
+//! |---|---|---|
+//! | positions ([`gadgets::positions`]) | 1 | 12 + 3L advice, 6 + 2L table |
+//! | range checks ([`gadgets::range`]) | 4 (size, expiry, K−lo, hi−K) | 9 advice, 1 table, 8 lookups |
+//! | Poseidon ([`gadgets::hash`], 4 chips side by side) | 2 · 41 / 4 = 20.5 | 16 advice, 24 fixed |
+//!
+//! plus a constant-size part: the reserve commitment (201 rows on one hash chip), coverage
+//! (`S·(A+2)` rows in 5 advice columns), and 5 range-check rows per scenario. The hash chips
+//! set the height: `k = ⌈log2(20.5 · slots + 201 + blinding)⌉`, e.g. `k = 12` for 128 slots
+//! and `k = 15` for 1,024. [`circuit::Shape::rows`] computes it exactly as laid out.
+//!
+//! The moneyness bands ([`bands`]) replace a comparison per position *per scenario* by two
+//! 64-bit range checks per position, whatever the number of scenarios.
+//!
+//! # Why nothing wraps the field
+//!
+//! The Pallas base field has `p > 2^254`. Every private integer is range-checked:
+//! balances, sizes, expiries, `K − lo` and `hi − K` below 2^64 ([`gadgets::range`]); kinds,
+//! underlyings, scale factors, in-the-money bits and shocked prices come from the band table,
+//! which holds only valid values. Public values are bounded by [`limits`], checked by the
+//! verifier when it parses the statement. Hence:
+//!
+//! * a lane term `size · scale · β · ±(P − K)` is below `2^64 · 2^60 · 2^64 = 2^188`, and a
+//!   lane total over at most `2^14` slots below `2^202`;
+//! * `L_s = ratio · total < 2^20 · 2^202 = 2^222`;
+//! * `V_s < 8 · 2^64 · 2^60 · 2^64 · 2^14 = 2^205`;
+//! * the packed leaf input is below `2^201` and injective (bit layout in [`commit::packing`]);
+//! * `V_s − L_s` is proven below `2^205` by four range-checked limbs; were `V_s < L_s`, the field
+//!   difference would exceed `p − 2^222 > 2^253` and no such limbs exist
+//!   ([`gadgets::coverage`]).
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod bands;
+pub mod circuit;
+pub mod commit;
+pub mod encoding;
+pub mod gadgets;
+pub mod limits;
+pub mod model;
+pub mod snapshot;
+pub mod statement;
+pub mod witness;
+
+#[cfg(test)]
+mod test_books;

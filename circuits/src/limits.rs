@@ -1,0 +1,28 @@
+//! The bounds every value is held to, in one place.
+//!
+//! The circuit's overflow argument (see the crate docs) is stated in terms of these constants;
+//! the snapshot parser enforces them on the prover's side and the statement parser on the
+//! verifier's side, so a value outside them never reaches a witness or an instance.
+
+/// Most assets one statement may declare.
+pub const MAX_ASSETS: usize = 8;
+/// Most stress scenarios one policy may declare.
+pub const MAX_SCENARIOS: usize = 16;
+/// Most decimals an asset may declare (`10^(D - d)` then fits in 60 bits).
+pub const MAX_DECIMALS: u32 = 18;
+/// Decimal places of prices and strikes (1e-8 USD).
+pub const PRICE_DECIMALS: u32 = 8;
+/// Smallest collateral ratio: 100 %.
+pub const MIN_RATIO_BPS: u64 = 10_000;
+/// Largest collateral ratio: 10,000 % (keeps the ratio below 2^20).
+pub const MAX_RATIO_BPS: u64 = 1_000_000;
+/// Largest haircut: 100 %.
+pub const MAX_HAIRCUT_BPS: u64 = 10_000;
+/// Smallest price shock: −99.99 %.
+pub const MIN_SHOCK_BPS: i64 = -9_999;
+/// Largest price shock: +1,000 %.
+pub const MAX_SHOCK_BPS: i64 = 100_000;
+/// Most positions one single-circuit proof holds (the liabilities tree has `2^MAX_DEPTH` slots).
+pub const MAX_DEPTH: u32 = 14;
+/// Most positions one single-circuit proof holds.
+pub const MAX_POSITIONS: usize = 1 << MAX_DEPTH;

@@ -1,0 +1,568 @@
+//! The public statement of SPEC §2 and its instance layout.
+//!
+//! [`Public`] is the data a protocol publishes about an epoch (assets, prices, policy);
+//! [`Statement`] adds the commitments a proof binds to. Both serialize in the snapshot's own
+//! spelling (decimal strings, symbols) and deserialize through the same validation, so a
+//! verifier reading a proof file holds the statement to exactly the bounds the prover did.
+//!
+//! The verifier never takes derived values from a file: [`Statement::instance`] recomputes the
+//! shocked prices and scale factors natively from the published prices and policy.
+
+use std::collections::{BTreeMap, HashSet};
+
+use ff::{FromUniformBytes, PrimeField};
+use pasta_curves::pallas;
+use serde::{Deserialize, Serialize};
+
+use crate::limits::{
+    MAX_ASSETS, MAX_DECIMALS, MAX_HAIRCUT_BPS, MAX_RATIO_BPS, MAX_SCENARIOS, MAX_SHOCK_BPS,
+    MIN_RATIO_BPS, MIN_SHOCK_BPS, PRICE_DECIMALS,
+};
+use crate::model::{scale_factor, shocked_price};
+use crate::snapshot::{parse_decimal, SnapshotError};
+
+/// The field every circuit works over.
+pub type Fp = pallas::Base;
+
+/// Call or put.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// Pays `max(P - strike, 0)` per unit.
+    Call,
+    /// Pays `max(strike - P, 0)` per unit.
+    Put,
+}
+
+impl Kind {
+    /// The kind's bit in a leaf and in the circuit: call 0, put 1.
+    pub fn bit(self) -> u64 {
+        match self {
+            Kind::Call => 0,
+            Kind::Put => 1,
+        }
+    }
+
+    /// Intrinsic value per unit at `price` for an option struck at `strike`.
+    pub fn intrinsic(self, price: u64, strike: u64) -> u64 {
+        match self {
+            Kind::Call => price.saturating_sub(strike),
+            Kind::Put => strike.saturating_sub(price),
+        }
+    }
+}
+
+/// A declared asset, with its oracle price.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Asset {
+    /// Ticker, unique in the statement.
+    pub symbol: String,
+    /// Base units per whole token are `10^decimals`.
+    pub decimals: u32,
+    /// Oracle price of one whole token, in 1e-8 USD.
+    pub price: u64,
+    /// When the oracle published `price`, unix seconds.
+    pub price_timestamp: u64,
+}
+
+/// A named stress scenario: a price shock per asset.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scenario {
+    /// Name, unique in the policy.
+    pub name: String,
+    /// Shock of each asset in basis points (same order as the assets).
+    pub shocks_bps: Vec<i64>,
+}
+
+/// The solvency policy the proof is held to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Policy {
+    /// Required reserves per unit of liability, in basis points (≥ 10,000).
+    pub collateral_ratio_bps: u64,
+    /// Haircut of each asset in basis points (same order as the assets).
+    pub haircuts_bps: Vec<u64>,
+    /// Oldest oracle price accepted, in seconds before the snapshot time.
+    pub max_oracle_age_s: u64,
+    /// Every scenario the reserves must cover.
+    pub scenarios: Vec<Scenario>,
+}
+
+/// The public data of one epoch: who, when, at which prices, under which policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "RawPublic", into = "RawPublic")]
+pub struct Public {
+    /// Protocol id.
+    pub protocol: String,
+    /// Epoch number.
+    pub epoch: u64,
+    /// Snapshot time, unix seconds.
+    pub timestamp: u64,
+    /// Declared assets.
+    pub assets: Vec<Asset>,
+    /// The policy.
+    pub policy: Policy,
+}
+
+/// The statement a proof proves: the public data plus the commitments it binds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Statement {
+    /// Epoch data and policy.
+    pub public: Public,
+    /// `C_R`: Poseidon commitment to the reserve balances under a secret blinding.
+    #[serde(with = "crate::encoding::field_hex")]
+    pub reserve_commitment: Fp,
+    /// `R_L`: root of the Poseidon Merkle tree over every position leaf.
+    #[serde(with = "crate::encoding::field_hex")]
+    pub liabilities_root: Fp,
+    /// Digest of the previous epoch's proof, `None` for a chain's first proof.
+    #[serde(with = "crate::encoding::opt_digest_hex")]
+    pub previous: Option<[u8; 32]>,
+}
+
+impl Public {
+    /// `D = max d[i]`.
+    pub fn max_decimals(&self) -> u32 {
+        self.assets.iter().map(|a| a.decimals).max().unwrap_or(0)
+    }
+
+    /// `10^(D - d[i])` for each asset.
+    pub fn scale_factors(&self) -> Vec<u64> {
+        let d = self.max_decimals();
+        self.assets
+            .iter()
+            .map(|a| scale_factor(d, a.decimals))
+            .collect()
+    }
+
+    /// `P[i,s]`, indexed `[asset][scenario]`. Valid statements never overflow (checked).
+    pub fn shocked_prices(&self) -> Vec<Vec<u64>> {
+        self.assets
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                self.policy
+                    .scenarios
+                    .iter()
+                    .map(|s| shocked_price(a.price, s.shocks_bps[i]).expect("checked on parse"))
+                    .collect()
+            })
+            .collect()
+    }
+
+    /// Checks every rule of SPEC §3 that concerns public data.
+    pub fn check(&self) -> Result<(), SnapshotError> {
+        let range = |field: String, value: i128, min: i128, max: i128| {
+            if (min..=max).contains(&value) {
+                Ok(())
+            } else {
+                Err(SnapshotError::OutOfRange {
+                    field,
+                    value,
+                    min,
+                    max,
+                })
+            }
+        };
+        let count = |field: &str, n: usize, max: usize| {
+            if n > max {
+                Err(SnapshotError::TooMany {
+                    field: field.into(),
+                    count: n,
+                    max,
+                })
+            } else {
+                Ok(())
+            }
+        };
+        let non_empty = |field: String, n: usize| {
+            if n == 0 {
+                Err(SnapshotError::Empty { field })
+            } else {
+                Ok(())
+            }
+        };
+        non_empty("protocol".into(), self.protocol.len())?;
+        non_empty("assets".into(), self.assets.len())?;
+        count("assets", self.assets.len(), MAX_ASSETS)?;
+        let mut symbols = HashSet::new();
+        for (i, a) in self.assets.iter().enumerate() {
+            non_empty(format!("assets[{i}].symbol"), a.symbol.len())?;
+            if !symbols.insert(a.symbol.as_str()) {
+                return Err(SnapshotError::Duplicate {
+                    field: format!("assets[{i}].symbol"),
+                    value: a.symbol.clone(),
+                });
+            }
+            range(
+                format!("assets[{i}].decimals"),
+                a.decimals.into(),
+                0,
+                MAX_DECIMALS.into(),
+            )?;
+        }
+        let p = &self.policy;
+        range(
+            "policy.collateral_ratio_bps".into(),
+            p.collateral_ratio_bps.into(),
+            MIN_RATIO_BPS.into(),
+            MAX_RATIO_BPS.into(),
+        )?;
+        assert_eq!(p.haircuts_bps.len(), self.assets.len(), "one haircut per asset");
+        for (a, &h) in self.assets.iter().zip(&p.haircuts_bps) {
+            range(
+                format!("policy.haircuts_bps.{}", a.symbol),
+                h.into(),
+                0,
+                MAX_HAIRCUT_BPS.into(),
+            )?;
+        }
+        non_empty("policy.scenarios".into(), p.scenarios.len())?;
+        count("policy.scenarios", p.scenarios.len(), MAX_SCENARIOS)?;
+        let mut names = HashSet::new();
+        for (s, sc) in p.scenarios.iter().enumerate() {
+            non_empty(format!("policy.scenarios[{s}].name"), sc.name.len())?;
+            if !names.insert(sc.name.as_str()) {
+                return Err(SnapshotError::Duplicate {
+                    field: format!("policy.scenarios[{s}].name"),
+                    value: sc.name.clone(),
+                });
+            }
+            assert_eq!(sc.shocks_bps.len(), self.assets.len(), "one shock per asset");
+            for (a, &shock) in self.assets.iter().zip(&sc.shocks_bps) {
+                range(
+                    format!("policy.scenarios[{s}].shocks_bps.{}", a.symbol),
+                    shock.into(),
+                    MIN_SHOCK_BPS.into(),
+                    MAX_SHOCK_BPS.into(),
+                )?;
+                if shocked_price(a.price, shock).is_none() {
+                    return Err(SnapshotError::ShockedPriceOverflow {
+                        scenario: sc.name.clone(),
+                        asset: a.symbol.clone(),
+                    });
+                }
+            }
+        }
+        for a in &self.assets {
+            let fresh = self
+                .timestamp
+                .checked_sub(a.price_timestamp)
+                .is_some_and(|age| age <= p.max_oracle_age_s);
+            if !fresh {
+                return Err(SnapshotError::StaleOracle {
+                    asset: a.symbol.clone(),
+                    price_timestamp: a.price_timestamp,
+                    timestamp: self.timestamp,
+                    max_age: p.max_oracle_age_s,
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Offsets of the public inputs in the circuit's single instance column.
+///
+/// `[digest, C_R, R_L, ratio, then per asset i: scale_i, haircut_i, P[i,0..S]]`.
+pub mod instance {
+    /// Digest of the whole [`super::Statement`]: binds every field, metadata included.
+    pub const STATEMENT_DIGEST: usize = 0;
+    /// The reserve commitment `C_R`.
+    pub const RESERVE_COMMITMENT: usize = 1;
+    /// The liabilities root `R_L`.
+    pub const LIABILITIES_ROOT: usize = 2;
+    /// The collateral ratio in basis points.
+    pub const COLLATERAL_RATIO: usize = 3;
+    /// First per-asset entry.
+    const ASSETS: usize = 4;
+
+    /// `10^(D - d[i])` of asset `i`.
+    pub const fn scale(i: usize, scenarios: usize) -> usize {
+        ASSETS + i * (2 + scenarios)
+    }
+    /// Haircut of asset `i`, in basis points.
+    pub const fn haircut(i: usize, scenarios: usize) -> usize {
+        scale(i, scenarios) + 1
+    }
+    /// Shocked price `P[i,s]`.
+    pub const fn shocked_price(i: usize, s: usize, scenarios: usize) -> usize {
+        scale(i, scenarios) + 2 + s
+    }
+    /// Length of the instance column for `assets` × `scenarios`.
+    pub const fn len(assets: usize, scenarios: usize) -> usize {
+        scale(assets, scenarios)
+    }
+}
+
+impl Statement {
+    /// A field element binding every byte of the statement's canonical JSON.
+    pub fn digest(&self) -> Fp {
+        let json = serde_json::to_vec(self).expect("statement serializes");
+        let hash = blake2b_simd::Params::new()
+            .hash_length(64)
+            .personal(b"solvency-stmt/1\0")
+            .hash(&json);
+        Fp::from_uniform_bytes(hash.as_array())
+    }
+
+    /// The instance column, derived natively from the statement (see [`instance`]).
+    pub fn instance(&self) -> Vec<Fp> {
+        let p = &self.public;
+        let n_s = p.policy.scenarios.len();
+        let mut v = vec![Fp::zero(); instance::len(p.assets.len(), n_s)];
+        v[instance::STATEMENT_DIGEST] = self.digest();
+        v[instance::RESERVE_COMMITMENT] = self.reserve_commitment;
+        v[instance::LIABILITIES_ROOT] = self.liabilities_root;
+        v[instance::COLLATERAL_RATIO] = Fp::from(p.policy.collateral_ratio_bps);
+        let prices = p.shocked_prices();
+        for (i, scale) in p.scale_factors().into_iter().enumerate() {
+            v[instance::scale(i, n_s)] = Fp::from(scale);
+            v[instance::haircut(i, n_s)] = Fp::from(p.policy.haircuts_bps[i]);
+            for (s, &price) in prices[i].iter().enumerate() {
+                v[instance::shocked_price(i, s, n_s)] = Fp::from(price);
+            }
+        }
+        v
+    }
+}
+
+/// The snapshot's spelling of the public data; the only way in and out of [`Public`].
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPublic {
+    pub protocol: String,
+    pub epoch: u64,
+    pub timestamp: u64,
+    pub assets: Vec<RawAsset>,
+    pub policy: RawPolicy,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawAsset {
+    pub symbol: String,
+    pub decimals: u32,
+    pub price: String,
+    pub price_timestamp: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawPolicy {
+    pub collateral_ratio_bps: i64,
+    #[serde(default)]
+    pub haircuts_bps: BTreeMap<String, i64>,
+    pub max_oracle_age_s: u64,
+    pub scenarios: Vec<RawScenario>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawScenario {
+    pub name: String,
+    #[serde(default)]
+    pub shocks_bps: BTreeMap<String, i64>,
+}
+
+/// Formats a value scaled by `10^places` as the canonical decimal string `parse_decimal` reads.
+pub fn format_decimal(value: u64, places: u32) -> String {
+    let unit = 10u64.pow(places);
+    let frac = format!("{:0width$}", value % unit, width = places as usize);
+    let frac = frac.trim_end_matches('0');
+    if frac.is_empty() {
+        format!("{}", value / unit)
+    } else {
+        format!("{}.{frac}", value / unit)
+    }
+}
+
+impl TryFrom<RawPublic> for Public {
+    type Error = SnapshotError;
+
+    fn try_from(raw: RawPublic) -> Result<Self, SnapshotError> {
+        let assets = raw
+            .assets
+            .into_iter()
+            .enumerate()
+            .map(|(i, a)| {
+                Ok(Asset {
+                    price: parse_decimal(&format!("assets[{i}].price"), &a.price, PRICE_DECIMALS)?,
+                    symbol: a.symbol,
+                    decimals: a.decimals,
+                    price_timestamp: a.price_timestamp,
+                })
+            })
+            .collect::<Result<Vec<_>, SnapshotError>>()?;
+        let index = |field: String, symbol: &str| {
+            assets
+                .iter()
+                .position(|a| a.symbol == symbol)
+                .ok_or(SnapshotError::UnknownAsset {
+                    field,
+                    value: symbol.to_owned(),
+                })
+        };
+        // Signed inputs are range-checked before they are narrowed; `check` does the rest.
+        let non_negative = |field: String, v: i64, max: u64| {
+            u64::try_from(v).map_err(|_| SnapshotError::OutOfRange {
+                field,
+                value: v.into(),
+                min: 0,
+                max: max.into(),
+            })
+        };
+        let pol = raw.policy;
+        let mut haircuts_bps = vec![0u64; assets.len()];
+        for (symbol, h) in &pol.haircuts_bps {
+            let field = format!("policy.haircuts_bps.{symbol}");
+            let i = index(field.clone(), symbol)?;
+            haircuts_bps[i] = non_negative(field, *h, MAX_HAIRCUT_BPS)?;
+        }
+        let mut scenarios = Vec::with_capacity(pol.scenarios.len());
+        for (s, sc) in pol.scenarios.into_iter().enumerate() {
+            let mut shocks_bps = vec![0i64; assets.len()];
+            for (symbol, shock) in &sc.shocks_bps {
+                shocks_bps[index(format!("policy.scenarios[{s}].shocks_bps.{symbol}"), symbol)?] =
+                    *shock;
+            }
+            scenarios.push(Scenario {
+                name: sc.name,
+                shocks_bps,
+            });
+        }
+        let public = Public {
+            protocol: raw.protocol,
+            epoch: raw.epoch,
+            timestamp: raw.timestamp,
+            assets,
+            policy: Policy {
+                collateral_ratio_bps: non_negative(
+                    "policy.collateral_ratio_bps".into(),
+                    pol.collateral_ratio_bps,
+                    MAX_RATIO_BPS,
+                )?,
+                haircuts_bps,
+                max_oracle_age_s: pol.max_oracle_age_s,
+                scenarios,
+            },
+        };
+        public.check()?;
+        Ok(public)
+    }
+}
+
+impl From<Public> for RawPublic {
+    fn from(p: Public) -> Self {
+        let symbol = |i: usize| p.assets[i].symbol.clone();
+        RawPublic {
+            protocol: p.protocol.clone(),
+            epoch: p.epoch,
+            timestamp: p.timestamp,
+            assets: p
+                .assets
+                .iter()
+                .map(|a| RawAsset {
+                    symbol: a.symbol.clone(),
+                    decimals: a.decimals,
+                    price: format_decimal(a.price, PRICE_DECIMALS),
+                    price_timestamp: a.price_timestamp,
+                })
+                .collect(),
+            policy: RawPolicy {
+                collateral_ratio_bps: p.policy.collateral_ratio_bps as i64,
+                haircuts_bps: (0..p.assets.len())
+                    .map(|i| (symbol(i), p.policy.haircuts_bps[i] as i64))
+                    .collect(),
+                max_oracle_age_s: p.policy.max_oracle_age_s,
+                scenarios: p
+                    .policy
+                    .scenarios
+                    .iter()
+                    .map(|s| RawScenario {
+                        name: s.name.clone(),
+                        shocks_bps: (0..p.assets.len())
+                            .map(|i| (symbol(i), s.shocks_bps[i]))
+                            .collect(),
+                    })
+                    .collect(),
+            },
+        }
+    }
+}
+
+/// Canonical little-endian bytes of a field element.
+pub fn field_bytes(f: &Fp) -> [u8; 32] {
+    f.to_repr()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_books::demo_book;
+
+    fn statement() -> Statement {
+        Statement {
+            public: demo_book().public,
+            reserve_commitment: Fp::from(7),
+            liabilities_root: Fp::from(11),
+            previous: None,
+        }
+    }
+
+    #[test]
+    fn statement_round_trips_through_json() {
+        let st = statement();
+        let json = serde_json::to_string(&st).unwrap();
+        let back: Statement = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, st);
+        assert_eq!(back.digest(), st.digest());
+    }
+
+    #[test]
+    fn every_field_moves_the_digest() {
+        let base = statement().digest();
+        let mut edits: Vec<Box<dyn Fn(&mut Statement)>> = vec![
+            Box::new(|s| s.public.protocol.push('x')),
+            Box::new(|s| s.public.epoch += 1),
+            Box::new(|s| s.public.timestamp += 1),
+            Box::new(|s| s.public.assets[0].price_timestamp += 1),
+            Box::new(|s| s.public.assets[1].symbol.push('x')),
+            Box::new(|s| s.public.policy.max_oracle_age_s += 1),
+            Box::new(|s| s.public.policy.scenarios[0].name.push('x')),
+            Box::new(|s| s.previous = Some([1; 32])),
+        ];
+        for (i, edit) in edits.iter_mut().enumerate() {
+            let mut st = statement();
+            edit(&mut st);
+            assert_ne!(st.digest(), base, "edit {i} left the digest unchanged");
+        }
+    }
+
+    #[test]
+    fn decimal_format_is_canonical() {
+        assert_eq!(format_decimal(315_025_000_000, 8), "3150.25");
+        assert_eq!(format_decimal(100_000_000, 8), "1");
+        assert_eq!(format_decimal(1, 8), "0.00000001");
+        assert_eq!(format_decimal(0, 8), "0");
+        assert_eq!(format_decimal(u64::MAX, 0), u64::MAX.to_string());
+    }
+
+    #[test]
+    fn instance_layout_matches_offsets() {
+        let st = statement();
+        let inst = st.instance();
+        let s = st.public.policy.scenarios.len();
+        assert_eq!(inst.len(), instance::len(2, s));
+        assert_eq!(inst[instance::RESERVE_COMMITMENT], Fp::from(7));
+        assert_eq!(inst[instance::LIABILITIES_ROOT], Fp::from(11));
+        assert_eq!(inst[instance::COLLATERAL_RATIO], Fp::from(12_000));
+        assert_eq!(inst[instance::haircut(0, s)], Fp::from(1000));
+        // eth-30: floor(3150.25 * 0.7) = 2205.175 USD.
+        assert_eq!(
+            inst[instance::shocked_price(0, 1, s)],
+            Fp::from(220_517_500_000)
+        );
+        assert_eq!(inst[instance::scale(1, s)], Fp::from(1));
+    }
+}
