@@ -93,7 +93,10 @@ mod tests {
         assert!(b.len() <= max_bands(public.assets.len(), s));
         for asset in 0..public.assets.len() {
             for kind in [Kind::Call, Kind::Put] {
-                let mine: Vec<_> = b.iter().filter(|x| x.asset == asset && x.kind == kind).collect();
+                let mine: Vec<_> = b
+                    .iter()
+                    .filter(|x| x.asset == asset && x.kind == kind)
+                    .collect();
                 assert_eq!(mine.first().unwrap().lo, 0);
                 assert_eq!(mine.last().unwrap().hi, u64::MAX);
                 for w in mine.windows(2) {
@@ -111,9 +114,9 @@ mod tests {
             let b = bands(&public);
             let prices = public.shocked_prices();
             let kind = if put { Kind::Put } else { Kind::Call };
-            for asset in 0..public.assets.len() {
+            for (asset, asset_prices) in prices.iter().enumerate() {
                 let band = band_of(&b, asset, kind, strike);
-                for (s, &price) in prices[asset].iter().enumerate() {
+                for (s, &price) in asset_prices.iter().enumerate() {
                     let via_band = if band.itm[s] {
                         match kind {
                             Kind::Call => price.checked_sub(strike),

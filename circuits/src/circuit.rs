@@ -110,26 +110,31 @@ impl Shape {
 #[derive(Clone, Debug)]
 pub struct SolvencyCircuit<const LANES: usize> {
     shape: Shape,
+    public: Public,
     bands: Vec<Band>,
-    scale: Vec<u64>,
-    prices: Vec<Vec<u64>>,
     witness: Option<Witness>,
 }
 
 impl<const LANES: usize> SolvencyCircuit<LANES> {
     /// A circuit for `public` of the given shape; `witness` is `None` for key generation.
     pub fn new(public: &Public, shape: Shape, witness: Option<Witness>) -> Self {
-        assert!(shape.fits(public), "shape {shape:?} does not fit the statement");
+        assert!(
+            shape.fits(public),
+            "shape {shape:?} does not fit the statement"
+        );
         assert_eq!(shape.lanes(), Some(LANES), "lane width");
         if let Some(w) = &witness {
-            assert_eq!(w.slots.len(), shape.slots(), "one witness slot per tree slot");
+            assert_eq!(
+                w.slots.len(),
+                shape.slots(),
+                "one witness slot per tree slot"
+            );
             assert_eq!(w.balances.len(), shape.assets, "one balance per asset");
         }
         SolvencyCircuit {
             shape,
+            public: public.clone(),
             bands: bands(public),
-            scale: public.scale_factors(),
-            prices: public.shocked_prices(),
             witness,
         }
     }
@@ -180,18 +185,28 @@ impl<const LANES: usize> Circuit<Fp> for SolvencyCircuit<LANES> {
         }
     }
 
-    fn synthesize(&self, config: Self::Config, mut layouter: impl Layouter<Fp>) -> Result<(), Error> {
+    fn synthesize(
+        &self,
+        config: Self::Config,
+        mut layouter: impl Layouter<Fp>,
+    ) -> Result<(), Error> {
         let shape = self.shape;
         let w = self.witness.as_ref();
 
         let range = RangeCheckChip::construct(config.range);
         range.load(&mut layouter)?;
         let positions = PositionsChip::<LANES>::construct(config.positions);
-        positions.load_bands(&mut layouter, &self.bands, &self.scale, &self.prices)?;
+        positions.load_bands(
+            &mut layouter,
+            &self.bands,
+            &self.public.scale_factors(),
+            &self.public.shocked_prices(),
+        )?;
 
         // Liabilities: sums and tree over the very same cells.
-        let (slots, totals) =
+        let assigned =
             positions.assign_slots(&mut layouter, shape.slots(), w.map(|w| &w.slots[..]))?;
+        let (slots, totals) = (assigned.slots, assigned.totals);
         let pool = HashPool::construct(config.hash);
         let leaves = slots
             .iter()
@@ -215,10 +230,13 @@ impl<const LANES: usize> Circuit<Fp> for SolvencyCircuit<LANES> {
             instance::RESERVE_COMMITMENT,
         )?;
 
-        let mut ranged: Vec<_> = slots.iter().flat_map(|s| s.ranged.iter().cloned()).collect();
+        let mut ranged: Vec<_> = slots
+            .iter()
+            .flat_map(|s| s.ranged.iter().cloned())
+            .collect();
         ranged.extend(balances.iter().cloned());
         for (s, total) in totals.iter().enumerate().take(shape.scenarios) {
-            ranged.extend(coverage.cover(&mut layouter, s, shape.scenarios, &balances, total)?);
+            ranged.extend(coverage.cover(&mut layouter, s, &self.public, &balances, total)?);
         }
         range.check_u64(&mut layouter, &ranged)?;
 
@@ -261,3 +279,6 @@ macro_rules! with_lanes {
         }
     };
 }
+
+#[cfg(test)]
+mod tests;

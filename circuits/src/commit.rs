@@ -97,7 +97,11 @@ impl MerkleTree {
     /// Builds the tree of `2^depth` slots over `leaves` (at most `2^depth` of them).
     pub fn new(depth: u32, leaves: &[Fp]) -> Self {
         let slots = 1usize << depth;
-        assert!(leaves.len() <= slots, "{} leaves exceed {slots} slots", leaves.len());
+        assert!(
+            leaves.len() <= slots,
+            "{} leaves exceed {slots} slots",
+            leaves.len()
+        );
         let mut level = leaves.to_vec();
         level.resize(slots, padding_leaf());
         let mut levels = vec![level];
@@ -167,7 +171,10 @@ mod tests {
         for (i, &l) in leaves.iter().enumerate() {
             assert_eq!(root_from_path(l, i, &tree.path(i)), tree.root());
         }
-        assert_eq!(root_from_path(padding_leaf(), 7, &tree.path(7)), tree.root());
+        assert_eq!(
+            root_from_path(padding_leaf(), 7, &tree.path(7)),
+            tree.root()
+        );
         assert_ne!(root_from_path(leaves[1], 0, &tree.path(0)), tree.root());
     }
 

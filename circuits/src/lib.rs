@@ -68,6 +68,7 @@ pub mod encoding;
 pub mod gadgets;
 pub mod limits;
 pub mod model;
+pub mod proof;
 pub mod snapshot;
 pub mod statement;
 pub mod witness;

@@ -302,11 +302,8 @@ impl Book {
                     })
                 }
             };
-            let strike = parse_decimal(
-                &format!("positions[{j}].strike"),
-                &p.strike,
-                PRICE_DECIMALS,
-            )?;
+            let strike =
+                parse_decimal(&format!("positions[{j}].strike"), &p.strike, PRICE_DECIMALS)?;
             let size_field = format!("positions[{j}].size");
             let size = parse_decimal(&size_field, &p.size, assets[underlying].decimals)?;
             if size == 0 {
@@ -337,6 +334,7 @@ impl Book {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::{MAX_ASSETS, MAX_RATIO_BPS, MAX_SCENARIOS};
     use serde_json::{json, Value};
 
     fn demo() -> Value {
@@ -388,7 +386,10 @@ mod tests {
         assert_eq!(book.public.assets[1].price, 100_000_000);
         assert_eq!(book.reserves, vec![1_250_500_000, 3_000_000_000_000]);
         let p = &book.positions[0];
-        assert_eq!((p.strike, p.size, p.kind), (350_000_000_000, 2_500_000, Kind::Call));
+        assert_eq!(
+            (p.strike, p.size, p.kind),
+            (350_000_000_000, 2_500_000, Kind::Call)
+        );
         assert_eq!(book.public.policy.haircuts_bps, vec![1000, 0]);
         assert_eq!(book.public.policy.scenarios[1].shocks_bps, vec![-3000, 0]);
     }
@@ -398,9 +399,14 @@ mod tests {
         assert_eq!(parse_decimal("f", "0.10", 2), Ok(10));
         assert_eq!(parse_decimal("f", "007", 0), Ok(7));
         assert_eq!(parse_decimal("f", "18446744073709551615", 0), Ok(u64::MAX));
-        for bad in ["", ".5", "5.", "-1", "+1", "1e3", " 1", "1,5", "0x10", "1.2.3", "NaN"] {
+        for bad in [
+            "", ".5", "5.", "-1", "+1", "1e3", " 1", "1,5", "0x10", "1.2.3", "NaN",
+        ] {
             assert!(
-                matches!(parse_decimal("f", bad, 8), Err(SnapshotError::NotDecimal { .. })),
+                matches!(
+                    parse_decimal("f", bad, 8),
+                    Err(SnapshotError::NotDecimal { .. })
+                ),
                 "{bad:?} accepted"
             );
         }
@@ -478,25 +484,35 @@ mod tests {
             matches!(e, SnapshotError::TooManyDecimals { ref field, max: 8, .. } if field == "assets[0].price")
         );
         let e = refuse(|v| v["positions"][0]["strike"] = json!("1.000000001"));
-        assert!(matches!(e, SnapshotError::TooManyDecimals { ref field, .. } if field == "positions[0].strike"));
+        assert!(
+            matches!(e, SnapshotError::TooManyDecimals { ref field, .. } if field == "positions[0].strike")
+        );
         let e = refuse(|v| v["reserves"][0]["amount"] = json!("1.0000001"));
         assert!(matches!(e, SnapshotError::TooManyDecimals { max: 6, .. }));
         let e = refuse(|v| v["positions"][0]["size"] = json!("0.0000001"));
-        assert!(matches!(e, SnapshotError::TooManyDecimals { ref field, max: 6, .. } if field == "positions[0].size"));
+        assert!(
+            matches!(e, SnapshotError::TooManyDecimals { ref field, max: 6, .. } if field == "positions[0].size")
+        );
     }
 
     #[test]
     fn rejects_decimals_out_of_range() {
         let e = refuse(|v| v["assets"][0]["decimals"] = json!(19));
-        assert!(matches!(e, SnapshotError::OutOfRange { ref field, value: 19, .. } if field == "assets[0].decimals"));
+        assert!(
+            matches!(e, SnapshotError::OutOfRange { ref field, value: 19, .. } if field == "assets[0].decimals")
+        );
     }
 
     #[test]
     fn rejects_scaled_overflow() {
         let e = refuse(|v| v["reserves"][0]["amount"] = json!("18446744073709.551616"));
-        assert!(matches!(e, SnapshotError::Overflow { ref field, .. } if field == "reserves[0].amount"));
+        assert!(
+            matches!(e, SnapshotError::Overflow { ref field, .. } if field == "reserves[0].amount")
+        );
         let e = refuse(|v| v["positions"][0]["strike"] = json!("184467440738"));
-        assert!(matches!(e, SnapshotError::Overflow { ref field, .. } if field == "positions[0].strike"));
+        assert!(
+            matches!(e, SnapshotError::Overflow { ref field, .. } if field == "positions[0].strike")
+        );
     }
 
     #[test]
@@ -519,7 +535,9 @@ mod tests {
         let e = refuse(|v| v["assets"][1]["symbol"] = json!("ETH"));
         assert!(matches!(e, SnapshotError::Duplicate { ref value, .. } if value == "ETH"));
         let e = refuse(|v| v["policy"]["scenarios"][1]["name"] = json!("base"));
-        assert!(matches!(e, SnapshotError::Duplicate { ref field, .. } if field == "policy.scenarios[1].name"));
+        assert!(
+            matches!(e, SnapshotError::Duplicate { ref field, .. } if field == "policy.scenarios[1].name")
+        );
     }
 
     #[test]
@@ -565,7 +583,9 @@ mod tests {
     #[test]
     fn rejects_zero_size() {
         let e = refuse(|v| v["positions"][0]["size"] = json!("0.000"));
-        assert!(matches!(e, SnapshotError::OutOfRange { ref field, value: 0, .. } if field == "positions[0].size"));
+        assert!(
+            matches!(e, SnapshotError::OutOfRange { ref field, value: 0, .. } if field == "positions[0].size")
+        );
     }
 
     #[test]
@@ -610,7 +630,14 @@ mod tests {
                     .collect(),
             )
         });
-        assert!(matches!(e, SnapshotError::TooMany { count: 17, max: 16, .. }));
+        assert!(matches!(
+            e,
+            SnapshotError::TooMany {
+                count: 17,
+                max: 16,
+                ..
+            }
+        ));
         let e = refuse(|v| {
             v["assets"] = Value::Array(
                 (0..=MAX_ASSETS)
@@ -618,7 +645,14 @@ mod tests {
                     .collect(),
             )
         });
-        assert!(matches!(e, SnapshotError::TooMany { count: 9, max: 8, .. }));
+        assert!(matches!(
+            e,
+            SnapshotError::TooMany {
+                count: 9,
+                max: 8,
+                ..
+            }
+        ));
     }
 
     #[test]

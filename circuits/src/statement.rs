@@ -152,65 +152,26 @@ impl Public {
 
     /// Checks every rule of SPEC §3 that concerns public data.
     pub fn check(&self) -> Result<(), SnapshotError> {
-        let range = |field: String, value: i128, min: i128, max: i128| {
-            if (min..=max).contains(&value) {
-                Ok(())
-            } else {
-                Err(SnapshotError::OutOfRange {
-                    field,
-                    value,
-                    min,
-                    max,
-                })
-            }
-        };
-        let count = |field: &str, n: usize, max: usize| {
-            if n > max {
-                Err(SnapshotError::TooMany {
-                    field: field.into(),
-                    count: n,
-                    max,
-                })
-            } else {
-                Ok(())
-            }
-        };
-        let non_empty = |field: String, n: usize| {
-            if n == 0 {
-                Err(SnapshotError::Empty { field })
-            } else {
-                Ok(())
-            }
-        };
-        non_empty("protocol".into(), self.protocol.len())?;
-        non_empty("assets".into(), self.assets.len())?;
-        count("assets", self.assets.len(), MAX_ASSETS)?;
-        let mut symbols = HashSet::new();
-        for (i, a) in self.assets.iter().enumerate() {
-            non_empty(format!("assets[{i}].symbol"), a.symbol.len())?;
-            if !symbols.insert(a.symbol.as_str()) {
-                return Err(SnapshotError::Duplicate {
-                    field: format!("assets[{i}].symbol"),
-                    value: a.symbol.clone(),
-                });
-            }
-            range(
-                format!("assets[{i}].decimals"),
-                a.decimals.into(),
-                0,
-                MAX_DECIMALS.into(),
-            )?;
+        check_assets(&self.assets)?;
+        if self.protocol.is_empty() {
+            return Err(SnapshotError::Empty {
+                field: "protocol".into(),
+            });
         }
         let p = &self.policy;
-        range(
+        out_of_range(
             "policy.collateral_ratio_bps".into(),
             p.collateral_ratio_bps.into(),
             MIN_RATIO_BPS.into(),
             MAX_RATIO_BPS.into(),
         )?;
-        assert_eq!(p.haircuts_bps.len(), self.assets.len(), "one haircut per asset");
+        assert_eq!(
+            p.haircuts_bps.len(),
+            self.assets.len(),
+            "one haircut per asset"
+        );
         for (a, &h) in self.assets.iter().zip(&p.haircuts_bps) {
-            range(
+            out_of_range(
                 format!("policy.haircuts_bps.{}", a.symbol),
                 h.into(),
                 0,
@@ -218,7 +179,7 @@ impl Public {
             )?;
         }
         non_empty("policy.scenarios".into(), p.scenarios.len())?;
-        count("policy.scenarios", p.scenarios.len(), MAX_SCENARIOS)?;
+        at_most("policy.scenarios", p.scenarios.len(), MAX_SCENARIOS)?;
         let mut names = HashSet::new();
         for (s, sc) in p.scenarios.iter().enumerate() {
             non_empty(format!("policy.scenarios[{s}].name"), sc.name.len())?;
@@ -228,9 +189,13 @@ impl Public {
                     value: sc.name.clone(),
                 });
             }
-            assert_eq!(sc.shocks_bps.len(), self.assets.len(), "one shock per asset");
+            assert_eq!(
+                sc.shocks_bps.len(),
+                self.assets.len(),
+                "one shock per asset"
+            );
             for (a, &shock) in self.assets.iter().zip(&sc.shocks_bps) {
-                range(
+                out_of_range(
                     format!("policy.scenarios[{s}].shocks_bps.{}", a.symbol),
                     shock.into(),
                     MIN_SHOCK_BPS.into(),
@@ -260,6 +225,60 @@ impl Public {
         }
         Ok(())
     }
+}
+
+fn out_of_range(field: String, value: i128, min: i128, max: i128) -> Result<(), SnapshotError> {
+    if (min..=max).contains(&value) {
+        Ok(())
+    } else {
+        Err(SnapshotError::OutOfRange {
+            field,
+            value,
+            min,
+            max,
+        })
+    }
+}
+
+fn at_most(field: &str, count: usize, max: usize) -> Result<(), SnapshotError> {
+    if count > max {
+        return Err(SnapshotError::TooMany {
+            field: field.into(),
+            count,
+            max,
+        });
+    }
+    Ok(())
+}
+
+fn non_empty(field: String, len: usize) -> Result<(), SnapshotError> {
+    if len == 0 {
+        return Err(SnapshotError::Empty { field });
+    }
+    Ok(())
+}
+
+/// The asset list's own rules; checked before anything refers to an asset by symbol.
+fn check_assets(assets: &[Asset]) -> Result<(), SnapshotError> {
+    non_empty("assets".into(), assets.len())?;
+    at_most("assets", assets.len(), MAX_ASSETS)?;
+    let mut symbols = HashSet::new();
+    for (i, a) in assets.iter().enumerate() {
+        non_empty(format!("assets[{i}].symbol"), a.symbol.len())?;
+        if !symbols.insert(a.symbol.as_str()) {
+            return Err(SnapshotError::Duplicate {
+                field: format!("assets[{i}].symbol"),
+                value: a.symbol.clone(),
+            });
+        }
+        out_of_range(
+            format!("assets[{i}].decimals"),
+            a.decimals.into(),
+            0,
+            MAX_DECIMALS.into(),
+        )?;
+    }
+    Ok(())
 }
 
 /// Offsets of the public inputs in the circuit's single instance column.
@@ -394,6 +413,7 @@ impl TryFrom<RawPublic> for Public {
                 })
             })
             .collect::<Result<Vec<_>, SnapshotError>>()?;
+        check_assets(&assets)?;
         let index = |field: String, symbol: &str| {
             assets
                 .iter()
@@ -522,17 +542,17 @@ mod tests {
     #[test]
     fn every_field_moves_the_digest() {
         let base = statement().digest();
-        let mut edits: Vec<Box<dyn Fn(&mut Statement)>> = vec![
-            Box::new(|s| s.public.protocol.push('x')),
-            Box::new(|s| s.public.epoch += 1),
-            Box::new(|s| s.public.timestamp += 1),
-            Box::new(|s| s.public.assets[0].price_timestamp += 1),
-            Box::new(|s| s.public.assets[1].symbol.push('x')),
-            Box::new(|s| s.public.policy.max_oracle_age_s += 1),
-            Box::new(|s| s.public.policy.scenarios[0].name.push('x')),
-            Box::new(|s| s.previous = Some([1; 32])),
+        let edits: [fn(&mut Statement); 8] = [
+            |s| s.public.protocol.push('x'),
+            |s| s.public.epoch += 1,
+            |s| s.public.timestamp += 1,
+            |s| s.public.assets[0].price_timestamp += 1,
+            |s| s.public.assets[1].symbol.push('x'),
+            |s| s.public.policy.max_oracle_age_s += 1,
+            |s| s.public.policy.scenarios[0].name.push('x'),
+            |s| s.previous = Some([1; 32]),
         ];
-        for (i, edit) in edits.iter_mut().enumerate() {
+        for (i, edit) in edits.iter().enumerate() {
             let mut st = statement();
             edit(&mut st);
             assert_ne!(st.digest(), base, "edit {i} left the digest unchanged");

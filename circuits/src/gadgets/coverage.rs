@@ -16,8 +16,8 @@
 //! ```
 //!
 //! with `limb_0..3` and `top` range-checked below 2^64, so `limb_3 < 2^TOP_BITS` and
-//! `diff < 2^(192 + TOP_BITS) = 2^205`. `scale`, `P`, `h` and `ratio` are copied from the
-//! instance; `b_i` from the range-checked balances; `L'_s` from the positions chip.
+//! `diff < 2^(192 + TOP_BITS) = 2^205`. `scale`, `P`, `h` and `ratio` are the statement's, constrained
+//! equal to the instance; `b_i` from the range-checked balances; `L'_s` from the positions chip.
 //!
 //! Why this proves `V_s ≥ L_s` with `L_s = ratio·L'_s`, over the integers: `b < 2^64`,
 //! `scale ≤ 10^18 < 2^60`, `P < 2^64`, `10000 − h ≤ 10^4 < 2^14` and at most 8 assets give
@@ -28,14 +28,14 @@
 
 use ff::{Field, PrimeField};
 use halo2_proofs::{
-    circuit::{AssignedCell, Chip, Layouter, Region, Value},
+    circuit::{AssignedCell, Cell, Chip, Layouter, Region, Value},
     plonk::{Advice, Column, ConstraintSystem, Constraints, Error, Instance, Selector},
     poly::Rotation,
 };
 
 use crate::commit::pow2;
 use crate::limits::MAX_ASSETS;
-use crate::statement::{instance, Fp};
+use crate::statement::{instance, Fp, Public};
 
 /// Bits of the top 64-bit limb of `V_s − L_s`: `V_s < 2^(192 + TOP_BITS)`.
 pub const TOP_BITS: u32 = 13;
@@ -60,7 +60,7 @@ pub trait CoverageInstructions {
         &self,
         layouter: &mut impl Layouter<Fp>,
         s: usize,
-        scenarios: usize,
+        public: &Public,
         balances: &[AssignedCell<Fp, Fp>],
         liability: &AssignedCell<Fp, Fp>,
     ) -> Result<Vec<AssignedCell<Fp, Fp>>, Error>;
@@ -147,20 +147,24 @@ impl CoverageChip {
         CoverageChip { config }
     }
 
-    fn from_instance(
+    /// Assigns a public value the circuit was built with, and records that it must equal the
+    /// instance at `offset`: a proof made for one statement fails against any other.
+    fn public_input(
         &self,
         region: &mut Region<'_, Fp>,
-        row: usize,
-        col: usize,
+        publics: &mut Vec<(Cell, usize)>,
+        (row, col): (usize, usize),
+        value: u64,
         offset: usize,
     ) -> Result<AssignedCell<Fp, Fp>, Error> {
-        region.assign_advice_from_instance(
+        let cell = region.assign_advice(
             || "public input",
-            self.config.instance,
-            offset,
             self.config.cols[col],
             row,
-        )
+            || Value::known(Fp::from(value)),
+        )?;
+        publics.push((cell.cell(), offset));
+        Ok(cell)
     }
 }
 
@@ -209,27 +213,29 @@ impl CoverageInstructions for CoverageChip {
         &self,
         layouter: &mut impl Layouter<Fp>,
         s: usize,
-        scenarios: usize,
+        public: &Public,
         balances: &[AssignedCell<Fp, Fp>],
         liability: &AssignedCell<Fp, Fp>,
     ) -> Result<Vec<AssignedCell<Fp, Fp>>, Error> {
         let c = &self.config;
-        layouter.assign_region(
+        let n_s = public.policy.scenarios.len();
+        let scale = public.scale_factors();
+        let prices = public.shocked_prices();
+        let haircuts = &public.policy.haircuts_bps;
+        let (ranged, publics) = layouter.assign_region(
             || format!("coverage of scenario {s}"),
             |mut region| {
+                let mut publics = Vec::new();
                 let mut v = region.assign_advice_from_constant(|| "v_0", c.cols[4], 0, Fp::ZERO)?;
                 for (i, b) in balances.iter().enumerate() {
                     c.q_value.enable(&mut region, i)?;
                     b.copy_advice(|| "balance", &mut region, c.cols[0], i)?;
-                    let scale = self.from_instance(&mut region, i, 1, instance::scale(i, scenarios))?;
-                    let price = self.from_instance(
-                        &mut region,
-                        i,
-                        2,
-                        instance::shocked_price(i, s, scenarios),
-                    )?;
-                    let haircut =
-                        self.from_instance(&mut region, i, 3, instance::haircut(i, scenarios))?;
+                    let mut public = |col, value, offset| {
+                        self.public_input(&mut region, &mut publics, (i, col), value, offset)
+                    };
+                    let scale = public(1, scale[i], instance::scale(i, n_s))?;
+                    let price = public(2, prices[i][s], instance::shocked_price(i, s, n_s))?;
+                    let haircut = public(3, haircuts[i], instance::haircut(i, n_s))?;
                     let term = b.value().copied()
                         * scale.value()
                         * price.value()
@@ -244,7 +250,13 @@ impl CoverageInstructions for CoverageChip {
                 let row = balances.len();
                 c.q_cover.enable(&mut region, row)?;
                 liability.copy_advice(|| "liability", &mut region, c.cols[0], row)?;
-                let ratio = self.from_instance(&mut region, row, 1, instance::COLLATERAL_RATIO)?;
+                let ratio = self.public_input(
+                    &mut region,
+                    &mut publics,
+                    (row, 1),
+                    public.policy.collateral_ratio_bps,
+                    instance::COLLATERAL_RATIO,
+                )?;
                 let diff = v.value().copied() - ratio.value().copied() * liability.value();
                 region.assign_advice(|| "diff", c.cols[2], row, || diff)?;
                 let limbs = diff.map(limbs);
@@ -255,8 +267,12 @@ impl CoverageInstructions for CoverageChip {
                     .collect::<Result<Vec<_>, _>>()?;
                 let top = limbs.map(|l| l[3] * pow2(64 - TOP_BITS));
                 ranged.push(region.assign_advice(|| "top", c.cols[3], row, || top)?);
-                Ok(ranged)
+                Ok((ranged, publics))
             },
-        )
+        )?;
+        for (cell, offset) in publics {
+            layouter.constrain_instance(cell, c.instance, offset)?;
+        }
+        Ok(ranged)
     }
 }

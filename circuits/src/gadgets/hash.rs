@@ -150,7 +150,9 @@ mod tests {
                     self.leaves
                         .iter()
                         .enumerate()
-                        .map(|(i, &v)| region.assign_advice(|| "leaf", input, i, || Value::known(v)))
+                        .map(|(i, &v)| {
+                            region.assign_advice(|| "leaf", input, i, || Value::known(v))
+                        })
                         .collect::<Result<Vec<_>, _>>()
                 },
             )?;

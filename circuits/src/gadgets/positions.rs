@@ -24,7 +24,9 @@
 use ff::Field;
 use halo2_proofs::{
     circuit::{AssignedCell, Chip, Layouter, Region, Value},
-    plonk::{Advice, Column, ConstraintSystem, Constraints, Error, Expression, Selector, TableColumn},
+    plonk::{
+        Advice, Column, ConstraintSystem, Constraints, Error, Expression, Selector, TableColumn,
+    },
     poly::Rotation,
 };
 
@@ -106,6 +108,15 @@ pub struct AssignedSlot {
     pub ranged: [AssignedCell<Fp, Fp>; 4],
 }
 
+/// The assigned positions: every slot's cells and each lane's total liability.
+#[derive(Clone, Debug)]
+pub struct AssignedPositions<const LANES: usize> {
+    /// One entry per slot.
+    pub slots: Vec<AssignedSlot>,
+    /// `Σ size·scale·intrinsic` per lane.
+    pub totals: [AssignedCell<Fp, Fp>; LANES],
+}
+
 /// What the circuit may ask of the positions chip.
 pub trait PositionsInstructions<const LANES: usize> {
     /// Loads the band table for this statement.
@@ -124,7 +135,7 @@ pub trait PositionsInstructions<const LANES: usize> {
         layouter: &mut impl Layouter<Fp>,
         slots: usize,
         witness: Option<&[Slot]>,
-    ) -> Result<(Vec<AssignedSlot>, [AssignedCell<Fp, Fp>; LANES]), Error>;
+    ) -> Result<AssignedPositions<LANES>, Error>;
 }
 
 /// Columns of the band table.
@@ -249,16 +260,20 @@ impl<const LANES: usize> PositionsChip<LANES> {
                 ("strike above band floor", r_lo - (strike.clone() - lo)),
                 ("strike below band ceiling", r_hi - (hi - strike.clone())),
             ];
-            for l in 0..LANES {
+            for (l, &name) in LANE_CONSTRAINTS.iter().enumerate().take(LANES) {
                 let itm = cur(meta, c.itm[l]);
                 let price = cur(meta, c.price[l]);
                 let acc = cur(meta, c.acc[l]);
                 let acc_next = meta.query_advice(c.acc[l], Rotation::next());
                 constraints.push((
-                    LANE_CONSTRAINTS[l],
+                    name,
                     acc_next
                         - acc
-                        - size.clone() * scale.clone() * itm * sign.clone() * (price - strike.clone()),
+                        - size.clone()
+                            * scale.clone()
+                            * itm
+                            * sign.clone()
+                            * (price - strike.clone()),
                 ));
             }
             Constraints::with_selector(q, constraints)
@@ -269,15 +284,30 @@ impl<const LANES: usize> PositionsChip<LANES> {
             let t = &c.table;
             let mut pairs = vec![
                 (q.clone(), t.tag),
-                (q.clone() * meta.query_advice(c.underlying, Rotation::cur()), t.underlying),
-                (q.clone() * meta.query_advice(c.kind, Rotation::cur()), t.kind),
+                (
+                    q.clone() * meta.query_advice(c.underlying, Rotation::cur()),
+                    t.underlying,
+                ),
+                (
+                    q.clone() * meta.query_advice(c.kind, Rotation::cur()),
+                    t.kind,
+                ),
                 (q.clone() * meta.query_advice(c.lo, Rotation::cur()), t.lo),
                 (q.clone() * meta.query_advice(c.hi, Rotation::cur()), t.hi),
-                (q.clone() * meta.query_advice(c.scale, Rotation::cur()), t.scale),
+                (
+                    q.clone() * meta.query_advice(c.scale, Rotation::cur()),
+                    t.scale,
+                ),
             ];
             for l in 0..LANES {
-                pairs.push((q.clone() * meta.query_advice(c.itm[l], Rotation::cur()), t.itm[l]));
-                pairs.push((q.clone() * meta.query_advice(c.price[l], Rotation::cur()), t.price[l]));
+                pairs.push((
+                    q.clone() * meta.query_advice(c.itm[l], Rotation::cur()),
+                    t.itm[l],
+                ));
+                pairs.push((
+                    q.clone() * meta.query_advice(c.price[l], Rotation::cur()),
+                    t.price[l],
+                ));
             }
             pairs
         });
@@ -302,7 +332,8 @@ impl<const LANES: usize> PositionsInstructions<LANES> for PositionsChip<LANES> {
         layouter.assign_table(
             || "bands",
             |mut table| {
-                let mut put = |col, row, v: Fp| table.assign_cell(|| "band", col, row, || Value::known(v));
+                let mut put =
+                    |col, row, v: Fp| table.assign_cell(|| "band", col, row, || Value::known(v));
                 // Row 0: all zeros, matched by disabled rows only (their tag input is 0).
                 let width = [t.tag, t.underlying, t.kind, t.lo, t.hi, t.scale]
                     .into_iter()
@@ -337,7 +368,7 @@ impl<const LANES: usize> PositionsInstructions<LANES> for PositionsChip<LANES> {
         layouter: &mut impl Layouter<Fp>,
         slots: usize,
         witness: Option<&[Slot]>,
-    ) -> Result<(Vec<AssignedSlot>, [AssignedCell<Fp, Fp>; LANES]), Error> {
+    ) -> Result<AssignedPositions<LANES>, Error> {
         let c = &self.config;
         if let Some(w) = witness {
             assert_eq!(w.len(), slots, "one witness per slot");
@@ -361,11 +392,17 @@ impl<const LANES: usize> PositionsInstructions<LANES> for PositionsChip<LANES> {
                     let s = witness.map(|w| &w[row]);
                     let field =
                         |f: fn(&Slot) -> Fp| s.map_or(Value::unknown(), |s| Value::known(f(s)));
-                    let put = |region: &mut Region<'_, Fp>, name: &'static str, col, v: Value<Fp>| {
-                        region.assign_advice(|| name, col, row, || v)
-                    };
+                    let put =
+                        |region: &mut Region<'_, Fp>, name: &'static str, col, v: Value<Fp>| {
+                            region.assign_advice(|| name, col, row, || v)
+                        };
                     let account = put(&mut region, "account", c.account, field(|s| s.account))?;
-                    put(&mut region, "underlying", c.underlying, field(|s| s.underlying))?;
+                    put(
+                        &mut region,
+                        "underlying",
+                        c.underlying,
+                        field(|s| s.underlying),
+                    )?;
                     put(&mut region, "kind", c.kind, field(|s| s.kind))?;
                     put(&mut region, "strike", c.strike, field(|s| s.strike))?;
                     let size = put(&mut region, "size", c.size, field(|s| s.size))?;
@@ -401,7 +438,7 @@ impl<const LANES: usize> PositionsInstructions<LANES> for PositionsChip<LANES> {
                     });
                 }
                 let totals = acc_cells.try_into().expect("LANES cells");
-                Ok((out, totals))
+                Ok(AssignedPositions { slots: out, totals })
             },
         )
     }

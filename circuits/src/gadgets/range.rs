@@ -243,9 +243,13 @@ mod tests {
             .verify()
             .unwrap_err();
         assert!(
-            failures
-                .iter()
-                .all(|f| matches!(f, VerifyFailure::Lookup { lookup_index: 7, .. })),
+            failures.iter().all(|f| matches!(
+                f,
+                VerifyFailure::Lookup {
+                    lookup_index: 7,
+                    ..
+                }
+            )),
             "{failures:?}"
         );
     }
@@ -253,7 +257,12 @@ mod tests {
     #[test]
     fn accepts_values_below_2_pow_64() {
         assert_eq!(
-            run(vec![Fp::zero(), Fp::one(), Fp::from(u64::MAX), Fp::from(1 << 40)]),
+            run(vec![
+                Fp::zero(),
+                Fp::one(),
+                Fp::from(u64::MAX),
+                Fp::from(1 << 40)
+            ]),
             Ok(())
         );
     }

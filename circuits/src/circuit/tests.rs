@@ -1,0 +1,410 @@
+//! MockProver tests of the whole circuit: honest books pass; each cheat fails where it should.
+
+use ff::Field;
+use halo2_proofs::dev::{FailureLocation, MockProver, VerifyFailure};
+use proptest::prelude::*;
+
+use super::*;
+use crate::commit::{leaf, pack, MerkleTree};
+use crate::model::evaluate;
+use crate::snapshot::Book;
+use crate::statement::{Kind, Statement};
+use crate::test_books::{arb_book, demo_book};
+use crate::witness::{prepare, Prepared, Secrets};
+
+/// Index of the positions chip's band lookup (registered first).
+const BAND_LOOKUP: usize = 0;
+
+fn prepared(book: &Book) -> Prepared {
+    prepare(book, &Secrets::from_seed([7; 32]), None)
+}
+
+/// Runs MockProver on `witness` against `statement` at the shape's own `k`.
+fn mock(p: &Prepared, statement: &Statement, witness: &Witness) -> Result<(), Vec<VerifyFailure>> {
+    let shape = p.shape;
+    let public = &statement.public;
+    crate::with_lanes!(shape, |LANES| {
+        let circuit = SolvencyCircuit::<LANES>::new(public, shape, Some(witness.clone()));
+        MockProver::run(shape.k(), &circuit, vec![statement.instance()])
+            .expect("synthesis")
+            .verify()
+    })
+}
+
+fn honest(p: &Prepared) -> Result<(), Vec<VerifyFailure>> {
+    mock(p, &p.statement, &p.witness)
+}
+
+fn region_name(f: &VerifyFailure) -> Option<String> {
+    let loc = match f {
+        VerifyFailure::ConstraintNotSatisfied { location, .. } => location,
+        VerifyFailure::Lookup { location, .. } => location,
+        _ => return None,
+    };
+    match loc {
+        FailureLocation::InRegion { region, .. } => Some(region.to_string()),
+        FailureLocation::OutsideRegion { .. } => None,
+    }
+}
+
+/// Asserts that some failure is the named constraint.
+fn assert_constraint(failures: &[VerifyFailure], name: &str) {
+    assert!(
+        failures.iter().any(|f| matches!(f,
+            VerifyFailure::ConstraintNotSatisfied { constraint, .. } if constraint.to_string().contains(name))),
+        "expected constraint {name:?} to fail, got {failures:#?}"
+    );
+}
+
+/// Asserts that some failure lies in the range checker.
+fn assert_range_failure(failures: &[VerifyFailure]) {
+    assert!(
+        failures
+            .iter()
+            .any(|f| region_name(f).is_some_and(|r| r.contains("range check"))),
+        "expected a range-check failure, got {failures:#?}"
+    );
+}
+
+/// Asserts that some failure is a copy constraint (e.g. against the instance).
+fn assert_permutation_failure(failures: &[VerifyFailure]) {
+    assert!(
+        failures
+            .iter()
+            .any(|f| matches!(f, VerifyFailure::Permutation { .. })),
+        "expected a copy-constraint failure, got {failures:#?}"
+    );
+}
+
+/// A richer book: two assets, calls and puts, several accounts, 5 positions (8 slots).
+fn book() -> Book {
+    let json = r#"{
+      "format": "solvency-snapshot/1", "protocol": "t", "epoch": 1, "timestamp": 100,
+      "assets": [
+        {"symbol": "ETH", "decimals": 9, "price": "3000", "price_timestamp": 100},
+        {"symbol": "USDC", "decimals": 6, "price": "1", "price_timestamp": 100}
+      ],
+      "reserves": [{"asset": "ETH", "amount": "100"}, {"asset": "USDC", "amount": "500000"}],
+      "positions": [
+        {"account": "alice", "underlying": "ETH", "kind": "call", "strike": "2500", "size": "10", "expiry": 200},
+        {"account": "bob",   "underlying": "ETH", "kind": "put",  "strike": "2800", "size": "4.5", "expiry": 200},
+        {"account": "alice", "underlying": "ETH", "kind": "call", "strike": "3600", "size": "1", "expiry": 300},
+        {"account": "carol", "underlying": "USDC", "kind": "put", "strike": "1.5", "size": "1000", "expiry": 300},
+        {"account": "dave",  "underlying": "ETH", "kind": "put",  "strike": "1000", "size": "3", "expiry": 400}
+      ],
+      "policy": {
+        "collateral_ratio_bps": 15000, "haircuts_bps": {"ETH": 2000}, "max_oracle_age_s": 60,
+        "scenarios": [
+          {"name": "base"}, {"name": "eth-50", "shocks_bps": {"ETH": -5000}},
+          {"name": "eth+50", "shocks_bps": {"ETH": 5000}}, {"name": "usdc-depeg", "shocks_bps": {"USDC": -1000}},
+          {"name": "crash", "shocks_bps": {"ETH": -9000, "USDC": -500}}
+        ]
+      }
+    }"#;
+    Book::from_json(json.as_bytes()).unwrap()
+}
+
+#[test]
+fn honest_books_are_satisfied() {
+    for b in [demo_book(), book()] {
+        assert!(evaluate(&b).solvent());
+        assert_eq!(honest(&prepared(&b)), Ok(()));
+    }
+}
+
+#[test]
+fn zero_positions_prove() {
+    let mut b = book();
+    b.positions.clear();
+    let p = prepared(&b);
+    assert_eq!(p.shape.slots(), 1);
+    assert_eq!(honest(&p), Ok(()));
+}
+
+#[test]
+fn inflated_reserve_balance_breaks_the_commitment() {
+    let p = prepared(&book());
+    let mut w = p.witness.clone();
+    w.balances[0] += Fp::ONE;
+    assert_permutation_failure(&mock(&p, &p.statement, &w).unwrap_err());
+}
+
+#[test]
+fn position_dropped_from_the_sum_but_kept_in_the_tree() {
+    let p = prepared(&book());
+    let mut w = p.witness.clone();
+    // Zero size in the sums; the leaf still hashes the real packed fields.
+    w.slots[0].size = Fp::ZERO;
+    assert_constraint(&mock(&p, &p.statement, &w).unwrap_err(), "packing");
+}
+
+#[test]
+fn position_summed_but_left_out_of_the_tree() {
+    let b = book();
+    let p = prepared(&b);
+    let mut w = p.witness.clone();
+    // Slot 0 is summed, but its leaf is made the padding leaf, and the published root is
+    // the tree without it.
+    w.slots[0].account = Fp::ZERO;
+    w.slots[0].packed = Fp::ZERO;
+    let mut leaves: Vec<Fp> = p.tree.levels()[0].clone();
+    leaves[0] = crate::commit::padding_leaf();
+    let mut st = p.statement.clone();
+    st.liabilities_root = MerkleTree::new(p.shape.depth, &leaves).root();
+    assert_constraint(&mock(&p, &st, &w).unwrap_err(), "packing");
+}
+
+#[test]
+fn published_root_without_a_position_is_refused() {
+    let b = book();
+    let p = prepared(&b);
+    let mut leaves: Vec<Fp> = p.tree.levels()[0].clone();
+    leaves[1] = crate::commit::padding_leaf();
+    let mut st = p.statement.clone();
+    st.liabilities_root = MerkleTree::new(p.shape.depth, &leaves).root();
+    assert_permutation_failure(&mock(&p, &st, &p.witness).unwrap_err());
+}
+
+#[test]
+fn wrapped_size_is_out_of_range() {
+    let b = book();
+    let p = prepared(&b);
+    let mut w = p.witness.clone();
+    // size = p − 1, with the packing made consistent so only the range check can object.
+    let slot = &mut w.slots[0];
+    let real = b.positions[0].size;
+    slot.size = -Fp::ONE;
+    slot.packed += (slot.size - Fp::from(real)) * crate::commit::pow2(crate::commit::packing::SIZE);
+    assert_range_failure(&mock(&p, &p.statement, &w).unwrap_err());
+}
+
+#[test]
+fn wrapped_balance_is_out_of_range() {
+    let b = book();
+    let mut p = prepared(&b);
+    // balance = p − 1 with a commitment that opens to it: only the range check can object.
+    let mut w = p.witness.clone();
+    w.balances[1] = -Fp::ONE;
+    p.statement.reserve_commitment = {
+        use halo2_gadgets::poseidon::primitives::{ConstantLength, Hash, P128Pow5T3};
+        let mut msg = [Fp::ZERO; 9];
+        msg[..2].copy_from_slice(&w.balances);
+        msg[8] = w.blinding;
+        Hash::<_, P128Pow5T3, ConstantLength<9>, 3, 2>::init().hash(msg)
+    };
+    let failures = mock(&p, &p.statement, &w).unwrap_err();
+    assert_range_failure(&failures);
+    assert!(!failures
+        .iter()
+        .any(|f| matches!(f, VerifyFailure::Permutation { .. })));
+}
+
+#[test]
+fn understated_liability_in_one_scenario_is_refused() {
+    let b = book();
+    let p = prepared(&b);
+    // Alice's 2500 call is in the money at base (lane 0); claim it is not.
+    assert_eq!(p.witness.slots[0].itm[0], Fp::ONE);
+    let mut w = p.witness.clone();
+    w.slots[0].itm[0] = Fp::ZERO;
+    let failures = mock(&p, &p.statement, &w).unwrap_err();
+    assert!(
+        failures.iter().all(|f| matches!(
+            f,
+            VerifyFailure::Lookup {
+                lookup_index: BAND_LOOKUP,
+                ..
+            }
+        )),
+        "{failures:#?}"
+    );
+    // Or a lower price for that lane.
+    let mut w = p.witness.clone();
+    w.slots[0].price[0] -= Fp::ONE;
+    let failures = mock(&p, &p.statement, &w).unwrap_err();
+    assert!(failures.iter().any(|f| matches!(
+        f,
+        VerifyFailure::Lookup {
+            lookup_index: BAND_LOOKUP,
+            ..
+        }
+    )));
+}
+
+#[test]
+fn strike_outside_its_claimed_band_is_refused() {
+    let b = book();
+    let p = prepared(&b);
+    // Claim alice's call (strike 2500) sits in the topmost band, out of the money everywhere.
+    let top = crate::bands::bands(&b.public)
+        .into_iter()
+        .rfind(|x| x.asset == 0 && x.kind == Kind::Call)
+        .unwrap();
+    let mut w = p.witness.clone();
+    let s = &mut w.slots[0];
+    s.lo = Fp::from(top.lo);
+    s.hi = Fp::from(top.hi);
+    for (l, itm) in s.itm.iter_mut().enumerate() {
+        *itm = Fp::from(u64::from(top.itm.get(l).copied().unwrap_or(false)));
+    }
+    let failures = mock(&p, &p.statement, &w).unwrap_err();
+    assert_range_failure(&failures);
+    assert!(!failures.iter().any(|f| matches!(
+        f,
+        VerifyFailure::Lookup {
+            lookup_index: BAND_LOOKUP,
+            ..
+        }
+    )));
+}
+
+/// Two assets at decimals 0: a USD-like reserve asset priced at `reserve_price` (1e-8 USD) and
+/// X at 1 USD. One call on X struck so its intrinsic value is `intrinsic`, and ratio `ratio`.
+fn boundary_book(reserve_price: &str, intrinsic: u64, ratio: u64) -> Book {
+    let strike = crate::statement::format_decimal(100_000_000 - intrinsic, 8);
+    let json = format!(
+        r#"{{
+      "format": "solvency-snapshot/1", "protocol": "edge", "epoch": 1, "timestamp": 100,
+      "assets": [
+        {{"symbol": "R", "decimals": 0, "price": "{reserve_price}", "price_timestamp": 100}},
+        {{"symbol": "X", "decimals": 0, "price": "1", "price_timestamp": 100}}
+      ],
+      "reserves": [{{"asset": "R", "amount": "1"}}],
+      "positions": [{{"account": "a", "underlying": "X", "kind": "call", "strike": "{strike}", "size": "1", "expiry": 1}}],
+      "policy": {{"collateral_ratio_bps": {ratio}, "max_oracle_age_s": 0,
+        "scenarios": [{{"name": "base"}}, {{"name": "x-down", "shocks_bps": {{"X": -5000}}}}]}}
+    }}"#
+    );
+    Book::from_json(json.as_bytes()).unwrap()
+}
+
+#[test]
+fn exact_equality_proves_and_one_unit_short_does_not() {
+    // V = 1 · 10002 · 10000 = 100,020,000 and L = 10002 · 10000: equal in "base".
+    let equal = boundary_book("0.00010002", 10_002, 10_000);
+    let ev = evaluate(&equal);
+    assert_eq!(ev.scenarios[0].reserves, ev.scenarios[0].liabilities);
+    assert_eq!(honest(&prepared(&equal)), Ok(()));
+
+    // L = 10001 · 10001 = 100,020,001 = V + 1 in "base" only.
+    let short = boundary_book("0.00010002", 10_001, 10_001);
+    let ev = evaluate(&short);
+    assert_eq!(ev.scenarios[0].margin(), (-1).into());
+    assert!(ev.scenarios[1].covered());
+    let failures = honest(&prepared(&short)).unwrap_err();
+    assert_range_failure(&failures);
+    // The only failing rows are the coverage limbs of scenario 0.
+    assert!(failures
+        .iter()
+        .all(|f| !matches!(f, VerifyFailure::Permutation { .. })));
+}
+
+/// Each public input, changed in the instance alone, breaks a copy constraint.
+#[test]
+fn every_public_input_is_bound() {
+    use crate::statement::instance as at;
+    let p = prepared(&book());
+    let n_s = p.shape.scenarios;
+    for (what, offset) in [
+        ("reserve commitment", at::RESERVE_COMMITMENT),
+        ("liabilities root", at::LIABILITIES_ROOT),
+        ("collateral ratio", at::COLLATERAL_RATIO),
+        ("haircut", at::haircut(0, n_s)),
+        ("scale", at::scale(1, n_s)),
+        ("shocked price", at::shocked_price(0, 2, n_s)),
+        ("statement digest", at::STATEMENT_DIGEST),
+    ] {
+        let shape = p.shape;
+        let mut inst = p.statement.instance();
+        inst[offset] += Fp::ONE;
+        let result = crate::with_lanes!(shape, |LANES| {
+            let circuit =
+                SolvencyCircuit::<LANES>::new(&p.statement.public, shape, Some(p.witness.clone()));
+            MockProver::run(shape.k(), &circuit, vec![inst])
+                .unwrap()
+                .verify()
+        });
+        match what {
+            // MockProver copies the digest into its cell from whatever instance it is given;
+            // the binding of the digest is checked with a real proof in `proof_round_trip`.
+            "statement digest" => assert_eq!(result, Ok(())),
+            _ => assert_permutation_failure(&result.expect_err(what)),
+        }
+    }
+}
+
+#[test]
+fn leaf_is_hash_of_account_and_packed_fields() {
+    let b = book();
+    let p = prepared(&b);
+    let s = &p.witness.slots[2];
+    assert_eq!(s.packed, pack(&b.positions[2]));
+    assert_eq!(p.tree.levels()[0][2], leaf(s.account, s.packed));
+}
+
+#[test]
+fn shape_rows_fit_for_every_lane_width() {
+    // k is computed from the layout; MockProver refuses a k that is too small.
+    for scenarios in [1, 5, 16] {
+        let mut b = book();
+        b.public.policy.scenarios.truncate(scenarios.min(5));
+        while b.public.policy.scenarios.len() < scenarios {
+            let n = b.public.policy.scenarios.len();
+            b.public.policy.scenarios.push(crate::statement::Scenario {
+                name: format!("extra{n}"),
+                shocks_bps: vec![n as i64 * 100, 0],
+            });
+        }
+        assert_eq!(honest(&prepared(&b)), Ok(()), "{scenarios} scenarios");
+    }
+}
+
+#[test]
+fn proof_round_trip_and_tampering() {
+    use crate::proof::{prove, verify, verifying_key};
+    use halo2_proofs::poly::commitment::Params;
+    let p = prepared(&demo_book());
+    let params = Params::new(p.shape.k());
+    let proof = prove(&params, &p, rand::rng()).unwrap();
+    let vk = verifying_key(&params, &p.statement.public, p.shape).unwrap();
+    assert!(verify(&params, &vk, &p.statement, &proof).is_ok());
+
+    // Any change to the statement — metadata included, through the digest — is refused.
+    let mut st = p.statement.clone();
+    st.public.protocol.push('!');
+    assert!(verify(&params, &vk, &st, &proof).is_err());
+    let mut st = p.statement.clone();
+    st.previous = Some([1; 32]);
+    assert!(verify(&params, &vk, &st, &proof).is_err());
+    let mut st = p.statement.clone();
+    st.liabilities_root += Fp::ONE;
+    assert!(verify(&params, &vk, &st, &proof).is_err());
+    // A statement with another policy has another verifying key and instance.
+    let mut st = p.statement.clone();
+    st.public.policy.haircuts_bps[0] += 1;
+    let vk2 = verifying_key(&params, &st.public, p.shape).unwrap();
+    assert!(verify(&params, &vk2, &st, &proof).is_err());
+    // Flipped proof bytes are refused.
+    for i in [0, proof.len() / 2, proof.len() - 1] {
+        let mut bad = proof.clone();
+        bad[i] ^= 1;
+        assert!(
+            verify(&params, &vk, &p.statement, &bad).is_err(),
+            "byte {i}"
+        );
+    }
+    assert!(verify(&params, &vk, &p.statement, &proof[..proof.len() - 1]).is_err());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+    /// The circuit is satisfied exactly when the native model says solvent.
+    #[test]
+    fn circuit_agrees_with_the_model(b in arb_book()) {
+        let p = prepared(&b);
+        let solvent = evaluate(&b).solvent();
+        let result = honest(&p);
+        prop_assert_eq!(result.is_ok(), solvent, "{:?}", result);
+    }
+}
