@@ -53,7 +53,7 @@ fn prove_verify(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::from_parameter(n), &p, |b, p| {
             b.iter(|| prove(&params, p, rand::rng()).unwrap())
         });
-        let proof = prove(&params, &p, rand::rng()).unwrap();
+        let (proof, _) = prove(&params, &p, rand::rng()).unwrap();
         eprintln!("{n} positions: proof {} bytes", proof.len());
         let vk = verifying_key(&params, &p.statement.public, p.shape).unwrap();
         g.bench_with_input(BenchmarkId::new("verify", n), &p, |b, p| {

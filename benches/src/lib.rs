@@ -48,7 +48,11 @@ pub fn synthetic_book(positions: usize, assets: usize, scenarios: usize, seed: u
             Position {
                 account: format!("account-{}", j / 3),
                 underlying,
-                kind: if rng.random_bool(0.5) { Kind::Call } else { Kind::Put },
+                kind: if rng.random_bool(0.5) {
+                    Kind::Call
+                } else {
+                    Kind::Put
+                },
                 strike: price / 2 + rng.random_range(0..price),
                 size: unit / 100 * rng.random_range(1..1_000u64).max(1) + 1,
                 expiry: 1_767_000_000 + rng.random_range(0..10_000_000),

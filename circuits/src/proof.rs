@@ -35,8 +35,13 @@ pub fn verifying_key(
     ))
 }
 
-/// Proves `prepared` (statement, shape and witness) and returns the proof bytes.
-pub fn prove(params: &Params<Curve>, prepared: &Prepared, rng: impl Rng) -> Result<Vec<u8>, Error> {
+/// Proves `prepared` (statement, shape and witness); returns the proof bytes and the
+/// verifying key they verify under.
+pub fn prove(
+    params: &Params<Curve>,
+    prepared: &Prepared,
+    rng: impl Rng,
+) -> Result<(Vec<u8>, VerifyingKey<Curve>), Error> {
     let public = &prepared.statement.public;
     let shape = prepared.shape;
     let instance = prepared.statement.instance();
@@ -54,7 +59,7 @@ pub fn prove(params: &Params<Curve>, prepared: &Prepared, rng: impl Rng) -> Resu
             rng,
             &mut transcript,
         )?;
-        Ok(transcript.finalize())
+        Ok((transcript.finalize(), pk.get_vk().clone()))
     })
 }
 

@@ -365,8 +365,13 @@ fn proof_round_trip_and_tampering() {
     use halo2_proofs::poly::commitment::Params;
     let p = prepared(&demo_book());
     let params = Params::new(p.shape.k());
-    let proof = prove(&params, &p, rand::rng()).unwrap();
-    let vk = verifying_key(&params, &p.statement.public, p.shape).unwrap();
+    let (proof, vk) = prove(&params, &p, rand::rng()).unwrap();
+    // The verifier's rebuilt key is the prover's key.
+    let rebuilt = verifying_key(&params, &p.statement.public, p.shape).unwrap();
+    assert_eq!(
+        format!("{:?}", rebuilt.pinned()),
+        format!("{:?}", vk.pinned())
+    );
     assert!(verify(&params, &vk, &p.statement, &proof).is_ok());
 
     // Any change to the statement — metadata included, through the digest — is refused.

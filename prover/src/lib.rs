@@ -1,0 +1,259 @@
+//! The prover's work: from a snapshot to a verified proof file and a reserve opening.
+//!
+//! The binary (`main.rs`) only parses arguments and prints; everything here is callable from
+//! tests and other tools.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+use std::{
+    fs,
+    io::Write,
+    path::{Path, PathBuf},
+    time::{Duration, Instant},
+};
+
+use halo2_proofs::poly::commitment::Params;
+use solvency_circuits::{
+    model::{evaluate, Evaluation},
+    proof::{self, Curve},
+    snapshot::{Book, SnapshotError},
+    statement::format_decimal,
+    witness::{prepare, Secrets},
+};
+use solvency_verifier::{
+    file::{CircuitParams, ProofFile, PROOF_FORMAT},
+    opening::{Balance, ReserveOpening, OPENING_FORMAT},
+    vk_digest,
+};
+use thiserror::Error;
+
+/// The bundled demo snapshot (SPEC §3), proven when no snapshot is given.
+pub const DEMO_SNAPSHOT: &str = include_str!("../../fixtures/demo/snapshot.json");
+
+/// Why no proof was written.
+#[derive(Debug, Error)]
+pub enum ProveError {
+    /// The snapshot breaks a rule of `solvency-snapshot/1`.
+    #[error("invalid snapshot: {0}")]
+    Snapshot(#[from] SnapshotError),
+    /// The books are not solvent: nothing to prove.
+    #[error("insolvent: {} of {} scenarios are not covered", .0.scenarios.iter().filter(|s| !s.covered()).count(), .0.scenarios.len())]
+    Insolvent(Evaluation),
+    /// A file could not be read or written, or is not what it should be.
+    #[error("{0}")]
+    Input(String),
+    /// The proving system failed (a bug: the model said solvent).
+    #[error("proving failed: {0}")]
+    Proving(String),
+}
+
+impl ProveError {
+    /// The CLI exit code: 1 insolvent, 2 anything else.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            ProveError::Insolvent(_) => 1,
+            _ => 2,
+        }
+    }
+}
+
+/// Wall time of each proving step.
+#[derive(Clone, Debug, Default)]
+pub struct Timings {
+    /// Loading or generating IPA parameters.
+    pub params: Duration,
+    /// Witness, keys and proof.
+    pub prove: Duration,
+    /// Verifying the fresh proof before writing it.
+    pub self_check: Duration,
+}
+
+/// A proven epoch: the files to write and what it took.
+#[derive(Clone, Debug)]
+pub struct Proved {
+    /// The public proof file.
+    pub file: ProofFile,
+    /// The secret reserve opening.
+    pub opening: ReserveOpening,
+    /// The model's verdict per scenario.
+    pub evaluation: Evaluation,
+    /// Positions proven.
+    pub positions: usize,
+    /// Proof bytes.
+    pub proof_len: usize,
+    /// Step timings.
+    pub timings: Timings,
+}
+
+/// Parses a 64-hex-digit seed.
+pub fn parse_seed(text: &str) -> Result<[u8; 32], ProveError> {
+    hex::decode(text)
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or_else(|| ProveError::Input(format!("--seed: {text:?} is not 64 hex digits")))
+}
+
+/// Reads a snapshot file, or the bundled demo when `path` is `None`.
+pub fn read_book(path: Option<&Path>) -> Result<Book, ProveError> {
+    let bytes = match path {
+        Some(p) => fs::read(p).map_err(|e| ProveError::Input(format!("{}: {e}", p.display())))?,
+        None => DEMO_SNAPSHOT.as_bytes().to_vec(),
+    };
+    Ok(Book::from_json(&bytes)?)
+}
+
+/// Reads the previous epoch's proof file and checks it can precede `book`.
+pub fn read_previous(path: &Path, book: &Book) -> Result<[u8; 32], ProveError> {
+    let bad = |why: String| ProveError::Input(format!("--previous {}: {why}", path.display()));
+    let bytes = fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let prev = solvency_verifier::parse(&bytes).map_err(|e| bad(e.to_string()))?;
+    let p = &prev.statement.public;
+    if p.protocol != book.public.protocol {
+        return Err(bad(format!(
+            "protocol {:?} is not {:?}",
+            p.protocol, book.public.protocol
+        )));
+    }
+    if p.epoch >= book.public.epoch {
+        return Err(bad(format!(
+            "epoch {} does not precede epoch {}",
+            p.epoch, book.public.epoch
+        )));
+    }
+    Ok(prev.digest())
+}
+
+/// Proves `book`: refuses an insolvent one, proves, verifies the fresh proof, and returns the
+/// files to write. `params` supplies IPA parameters for a `k`; `step` names each long step as
+/// it starts.
+pub fn prove_book(
+    book: &Book,
+    seed: [u8; 32],
+    previous: Option<[u8; 32]>,
+    params: impl FnOnce(u32) -> Params<Curve>,
+    mut step: impl FnMut(&str),
+) -> Result<Proved, ProveError> {
+    let evaluation = evaluate(book);
+    if !evaluation.solvent() {
+        return Err(ProveError::Insolvent(evaluation));
+    }
+    let secrets = Secrets::from_seed(seed);
+    let prepared = prepare(book, &secrets, previous);
+    let k = prepared.shape.k();
+    let mut timings = Timings::default();
+
+    step(&format!("loading IPA parameters (k = {k})"));
+    let t = Instant::now();
+    let params = params(k);
+    timings.params = t.elapsed();
+
+    step(&format!(
+        "proving {} positions in {} slots (k = {k})",
+        book.positions.len(),
+        prepared.shape.slots()
+    ));
+    let t = Instant::now();
+    let (proof, vk) = proof::prove(&params, &prepared, rand::rng())
+        .map_err(|e| ProveError::Proving(e.to_string()))?;
+    timings.prove = t.elapsed();
+
+    step("checking the proof");
+    let t = Instant::now();
+    proof::verify(&params, &vk, &prepared.statement, &proof)
+        .map_err(|e| ProveError::Proving(format!("the fresh proof does not verify: {e}")))?;
+    timings.self_check = t.elapsed();
+
+    let public = &prepared.statement.public;
+    let opening = ReserveOpening {
+        format: OPENING_FORMAT.into(),
+        protocol: public.protocol.clone(),
+        epoch: public.epoch,
+        reserve_commitment: prepared.statement.reserve_commitment,
+        balances: public
+            .assets
+            .iter()
+            .zip(&book.reserves)
+            .map(|(a, &b)| Balance {
+                asset: a.symbol.clone(),
+                amount: format_decimal(b, a.decimals),
+            })
+            .collect(),
+        blinding: prepared.witness.blinding,
+        seed: hex::encode(seed),
+    };
+    let file = ProofFile {
+        format: PROOF_FORMAT.into(),
+        circuit: CircuitParams {
+            shape: prepared.shape,
+            k,
+            vk_digest: vk_digest(&vk),
+        },
+        statement: prepared.statement,
+        proof: hex::encode(&proof),
+    };
+    Ok(Proved {
+        file,
+        opening,
+        evaluation,
+        positions: book.positions.len(),
+        proof_len: proof.len(),
+        timings,
+    })
+}
+
+/// Writes `DIR/proof.json` and `DIR/reserve-opening.json`: each goes to a temporary file in
+/// `dir` first and is renamed into place only once both are fully written, so a failure leaves
+/// no half-written file behind.
+pub fn write_outputs(dir: &Path, proved: &Proved) -> Result<Vec<PathBuf>, ProveError> {
+    let io = |what: &Path, e: std::io::Error| ProveError::Input(format!("{}: {e}", what.display()));
+    fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    // The proof is public; the opening is the protocol's secret.
+    let files = [
+        ("proof.json", proved.file.to_bytes(), 0o644),
+        (
+            "reserve-opening.json",
+            serde_json::to_vec_pretty(&proved.opening).expect("opening serializes"),
+            0o600,
+        ),
+    ];
+    let mut staged = Vec::new();
+    for (name, bytes, mode) in &files {
+        let mut builder = tempfile::Builder::new();
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(*mode));
+        #[cfg(not(unix))]
+        let _ = mode;
+        let mut tmp = builder.tempfile_in(dir).map_err(|e| io(dir, e))?;
+        tmp.write_all(bytes)
+            .and_then(|_| tmp.write_all(b"\n"))
+            .and_then(|_| tmp.as_file().sync_all())
+            .map_err(|e| io(tmp.path(), e))?;
+        staged.push((tmp, dir.join(name)));
+    }
+    staged
+        .into_iter()
+        .map(|(tmp, path)| {
+            tmp.persist(&path).map_err(|e| io(&path, e.error))?;
+            Ok(path)
+        })
+        .collect()
+}
+
+/// A one-line description of each uncovered scenario: name and shortfall in USD.
+pub fn shortfalls(evaluation: &Evaluation) -> Vec<String> {
+    evaluation
+        .scenarios
+        .iter()
+        .filter(|s| !s.covered())
+        .map(|s| {
+            format!(
+                "{}: short by {} USD (haircut reserves {} USD, required {} USD)",
+                s.name,
+                evaluation.usd(&-s.margin()),
+                evaluation.usd(&s.reserves.clone().into()),
+                evaluation.usd(&s.liabilities.clone().into()),
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,234 @@
+//! `solvency-verifier`: checks solvency proofs and prints a verdict a user understands.
+//!
+//! Exit codes: 0 valid, 1 invalid, 2 bad input or usage.
+
+use std::{
+    path::{Path, PathBuf},
+    process::ExitCode,
+    time::{Duration, Instant, UNIX_EPOCH},
+};
+
+use clap::{Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use solvency_circuits::statement::{field_bytes, format_decimal, Statement};
+use solvency_verifier::{params, verify_with_params, VerifyError};
+
+#[derive(Parser)]
+#[command(
+    name = "solvency-verifier",
+    version,
+    about = "Verify proofs of solvency of an options protocol"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Verify a proof file (solvency-proof/1) and print what it proves.
+    Verify {
+        /// The proof file.
+        proof: PathBuf,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Where IPA parameters are cached (default: $SOLVENCY_PARAMS_DIR, else ~/.cache/solvency).
+        #[arg(long)]
+        params_dir: Option<PathBuf>,
+    },
+    /// Generate and cache the IPA parameters for the given k, printing their digests.
+    Params {
+        /// Values of k.
+        #[arg(required = true)]
+        k: Vec<u32>,
+        /// Where IPA parameters are cached.
+        #[arg(long)]
+        params_dir: Option<PathBuf>,
+        /// Print `(k, "digest")` lines for pinning in the source.
+        #[arg(long)]
+        print_digests: bool,
+    },
+}
+
+/// A spinner on stderr for a step that may take a while; hidden when stderr is not a terminal.
+pub fn spinner(message: impl Into<String>) -> ProgressBar {
+    let bar = ProgressBar::new_spinner().with_message(message.into());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("valid template"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+fn time(unix: u64) -> String {
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix)).to_string()
+}
+
+/// Basis points as a signed percentage: `-3000` → `-30%`, `3000` → `+30%`.
+fn shock(v: i64) -> String {
+    let sign = if v < 0 { "-" } else { "+" };
+    format!("{sign}{}", percent(v.unsigned_abs()))
+}
+
+/// Basis points as a percentage: `12000` → `120%`.
+fn percent(v: u64) -> String {
+    format!("{}%", format_decimal(v, 2))
+}
+
+fn hex32(f: &solvency_circuits::statement::Fp) -> String {
+    hex::encode(field_bytes(f))
+}
+
+fn report(
+    st: &Statement,
+    k: u32,
+    slots: usize,
+    proof_len: usize,
+    elapsed: Duration,
+    digest: &[u8; 32],
+) {
+    let p = &st.public;
+    println!("VALID: the reserves cover every scenario of the policy.");
+    println!("  protocol     {}", p.protocol);
+    println!("  epoch        {}", p.epoch);
+    println!("  snapshot     {}", time(p.timestamp));
+    println!(
+        "  ratio        {} of liabilities must be covered",
+        percent(p.policy.collateral_ratio_bps)
+    );
+    println!("  assets");
+    for (i, a) in p.assets.iter().enumerate() {
+        println!(
+            "    {:<10} {} USD at {}, haircut {}",
+            a.symbol,
+            format_decimal(a.price, 8),
+            time(a.price_timestamp),
+            percent(p.policy.haircuts_bps[i])
+        );
+    }
+    println!("  scenarios    {} covered", p.policy.scenarios.len());
+    for s in &p.policy.scenarios {
+        let shocks: Vec<String> = p
+            .assets
+            .iter()
+            .zip(&s.shocks_bps)
+            .filter(|(_, &x)| x != 0)
+            .map(|(a, &x)| format!("{} {}", a.symbol, shock(x)))
+            .collect();
+        let shocks = if shocks.is_empty() {
+            "no shock".to_owned()
+        } else {
+            shocks.join(", ")
+        };
+        println!("    {:<14} {shocks}", s.name);
+    }
+    println!("  reserves     C_R = {}", hex32(&st.reserve_commitment));
+    println!(
+        "  liabilities  R_L = {} ({slots} tree slots)",
+        hex32(&st.liabilities_root)
+    );
+    println!(
+        "  previous     {}",
+        st.previous
+            .map_or("none (first proof of a chain)".into(), hex::encode)
+    );
+    println!(
+        "  proof        {proof_len} bytes, k = {k}, checked in {} ms; digest {}",
+        elapsed.as_millis(),
+        hex::encode(digest)
+    );
+}
+
+fn verify(proof: &Path, json: bool, params_dir: Option<PathBuf>) -> ExitCode {
+    let fail = |e: VerifyError| {
+        if json {
+            println!(
+                "{}",
+                json!({"valid": false, "error": e.to_string(), "exit_code": e.exit_code()})
+            );
+        } else {
+            eprintln!("solvency-verifier: {e}");
+        }
+        ExitCode::from(e.exit_code())
+    };
+    let bytes = match std::fs::read(proof) {
+        Ok(b) => b,
+        Err(e) => {
+            return fail(VerifyError::Malformed(format!("{}: {e}", proof.display())));
+        }
+    };
+    let k = match solvency_verifier::parse(&bytes) {
+        Ok(file) => file.circuit.k,
+        Err(e) => return fail(e),
+    };
+    let dir = params_dir.unwrap_or_else(params::default_dir);
+    let bar = spinner(format!("loading IPA parameters for k = {k}"));
+    let params = params::load(&dir, k);
+    bar.finish_and_clear();
+    let start = Instant::now();
+    match verify_with_params(&params, &bytes) {
+        Ok(v) => {
+            let elapsed = start.elapsed();
+            if json {
+                let p = &v.statement.public;
+                println!(
+                    "{}",
+                    json!({
+                        "valid": true,
+                        "statement": v.statement,
+                        "scenarios_covered": p.policy.scenarios.iter().map(|s| &s.name).collect::<Vec<_>>(),
+                        "k": v.k,
+                        "slots": v.shape.slots(),
+                        "proof_bytes": v.proof_len,
+                        "digest": hex::encode(v.digest),
+                        "verify_ms": elapsed.as_secs_f64() * 1e3,
+                    })
+                );
+            } else {
+                report(
+                    &v.statement,
+                    v.k,
+                    v.shape.slots(),
+                    v.proof_len,
+                    elapsed,
+                    &v.digest,
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Verify {
+            proof,
+            json,
+            params_dir,
+        } => verify(&proof, json, params_dir),
+        Command::Params {
+            k,
+            params_dir,
+            print_digests,
+        } => {
+            let dir = params_dir.unwrap_or_else(params::default_dir);
+            for k in k {
+                if !(1..=24).contains(&k) {
+                    eprintln!("solvency-verifier: k = {k} is outside 1..=24");
+                    return ExitCode::from(2);
+                }
+                let bar = spinner(format!("parameters for k = {k}"));
+                let p = params::load(&dir, k);
+                bar.finish_and_clear();
+                if print_digests {
+                    println!("    ({k}, \"{}\"),", params::digest(&params::to_bytes(&p)));
+                }
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
