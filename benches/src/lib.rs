@@ -16,7 +16,7 @@ pub fn synthetic_book(positions: usize, assets: usize, scenarios: usize, seed: u
         .map(|i| Asset {
             symbol: format!("A{i}"),
             decimals: [6, 8, 18, 0][i % 4],
-            price: 1_000_00000000 + 250_00000000 * i as u64,
+            price: 100_000_000_000 + 25_000_000_000 * i as u64,
             price_timestamp: 1_764_000_000,
         })
         .collect();

@@ -1,0 +1,162 @@
+//! The `solvency-prover` binary end to end: exit codes, messages, and files on disk.
+
+use std::{fs, path::Path, process::Command};
+
+use serde_json::{json, Value};
+use solvency_prover::DEMO_SNAPSHOT;
+
+fn prover(args: &[&str], params: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_solvency-prover"))
+        .args(args)
+        .env("SOLVENCY_PARAMS_DIR", params)
+        .output()
+        .expect("runs")
+}
+
+fn files_in(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn proves_the_bundled_demo_and_the_proof_verifies() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let o = prover(
+        &["prove", "--out", out.to_str().unwrap(), "--json"],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["proved"], json!(true));
+    assert_eq!(summary["protocol"], json!("demo-options"));
+    let bytes = fs::read(out.join("proof.json")).unwrap();
+    let verified = solvency_verifier::verify(&bytes).expect("verifies");
+    assert_eq!(verified.statement.public.epoch, 7);
+    let opening: Value =
+        serde_json::from_slice(&fs::read(out.join("reserve-opening.json")).unwrap()).unwrap();
+    assert_eq!(
+        opening["balances"][0],
+        json!({"asset": "ETH", "amount": "1250.5"})
+    );
+    let mut names = files_in(&out);
+    names.sort();
+    assert_eq!(names, ["proof.json", "reserve-opening.json"]);
+}
+
+#[test]
+fn insolvent_book_exits_1_naming_each_failing_scenario() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut snap: Value = serde_json::from_str(DEMO_SNAPSHOT).unwrap();
+    // A large call struck at 3000: short at base and eth+30, covered at eth-30.
+    snap["positions"][0]["strike"] = json!("3000");
+    snap["positions"][0]["size"] = json!("50000");
+    let path = tmp.path().join("snap.json");
+    fs::write(&path, snap.to_string()).unwrap();
+    let out = tmp.path().join("out");
+    let o = prover(
+        &[
+            "prove",
+            "--snapshot",
+            path.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("insolvent: 2 of 3"), "{err}");
+    assert!(
+        err.contains("eth+30: short by") && err.contains("base: short by"),
+        "{err}"
+    );
+    assert!(!err.contains("eth-30: short"), "{err}");
+    assert!(files_in(&out).is_empty(), "nothing may be written");
+}
+
+#[test]
+fn each_bad_snapshot_class_exits_2_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo: Value = serde_json::from_str(DEMO_SNAPSHOT).unwrap();
+    type Edit = fn(&mut Value);
+    let cases: [(Edit, &str); 12] = [
+        (|v| *v = json!("not a snapshot"), "not valid"),
+        (|v| v["format"] = json!("solvency-snapshot/9"), "format"),
+        (
+            |v| v["assets"][0]["price"] = json!("1e3"),
+            "assets[0].price",
+        ),
+        (
+            |v| v["reserves"][0]["amount"] = json!("1.1234567"),
+            "reserves[0].amount",
+        ),
+        (
+            |v| v["positions"][0]["underlying"] = json!("BTC"),
+            "positions[0].underlying",
+        ),
+        (
+            |v| v["positions"][0]["kind"] = json!("swap"),
+            "positions[0].kind",
+        ),
+        (
+            |v| v["positions"][0]["size"] = json!("0"),
+            "positions[0].size",
+        ),
+        (
+            |v| v["policy"]["haircuts_bps"]["ETH"] = json!(10001),
+            "haircuts_bps.ETH",
+        ),
+        (
+            |v| v["policy"]["collateral_ratio_bps"] = json!(5000),
+            "collateral_ratio_bps",
+        ),
+        (|v| v["policy"]["scenarios"] = json!([]), "policy.scenarios"),
+        (|v| v["assets"][1]["price_timestamp"] = json!(1), "stale"),
+        (
+            |v| v["assets"][1]["symbol"] = json!("ETH"),
+            "declared twice",
+        ),
+    ];
+    for (i, (edit, needle)) in cases.iter().enumerate() {
+        let mut snap = demo.clone();
+        edit(&mut snap);
+        let path = tmp.path().join(format!("bad{i}.json"));
+        fs::write(&path, snap.to_string()).unwrap();
+        let out = tmp.path().join(format!("out{i}"));
+        let o = prover(
+            &[
+                "prove",
+                "--snapshot",
+                path.to_str().unwrap(),
+                "--out",
+                out.to_str().unwrap(),
+            ],
+            tmp.path(),
+        );
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "case {i}: {err}");
+        assert!(err.contains(needle), "case {i}: {needle:?} not in {err}");
+        assert!(files_in(&out).is_empty(), "case {i} wrote files");
+    }
+    // Unreadable path, bad seed, and usage errors are bad input too.
+    for args in [
+        vec![
+            "prove",
+            "--snapshot",
+            "/nonexistent/snap.json",
+            "--out",
+            "x",
+        ],
+        vec!["prove", "--out", "x", "--seed", "zz"],
+        vec!["prove"],
+        vec!["frobnicate"],
+    ] {
+        let o = prover(&args, tmp.path());
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+    }
+}
