@@ -4,11 +4,11 @@
 //! witness, circuit) may rely on the bounds documented in [`crate::limits`]. A violation is a
 //! [`SnapshotError`] naming the field and the offending value.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::limits::{MAX_POSITIONS, PRICE_DECIMALS};
-use crate::statement::{Kind, Public, RawAsset, RawPolicy, RawPublic};
+use crate::statement::{format_decimal, Kind, Public, RawAsset, RawPolicy, RawPublic};
 
 /// The format tag this parser accepts.
 pub const SNAPSHOT_FORMAT: &str = "solvency-snapshot/1";
@@ -158,7 +158,7 @@ pub struct Book {
     pub positions: Vec<Position>,
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSnapshot {
     format: String,
@@ -171,17 +171,17 @@ struct RawSnapshot {
     policy: RawPolicy,
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawReserve {
     asset: String,
     amount: String,
     /// Where the funds sit, for humans; never part of the statement.
-    #[serde(default, rename = "location")]
+    #[serde(default, rename = "location", skip_serializing_if = "Option::is_none")]
     _location: Option<String>,
 }
 
-#[derive(Deserialize)]
+#[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawPosition {
     account: String,
@@ -235,6 +235,46 @@ impl Book {
         let raw: RawSnapshot =
             serde_json::from_slice(bytes).map_err(|e| SnapshotError::Json(e.to_string()))?;
         Self::validate(raw)
+    }
+
+    /// The book as a `solvency-snapshot/1` document (one reserve entry per asset);
+    /// [`Book::from_json`] reads it back to an equal book.
+    pub fn to_json(&self) -> String {
+        let public = RawPublic::from(self.public.clone());
+        let assets = &self.public.assets;
+        let raw = RawSnapshot {
+            format: SNAPSHOT_FORMAT.into(),
+            protocol: public.protocol,
+            epoch: public.epoch,
+            timestamp: public.timestamp,
+            reserves: assets
+                .iter()
+                .zip(&self.reserves)
+                .map(|(a, &b)| RawReserve {
+                    asset: a.symbol.clone(),
+                    amount: format_decimal(b, a.decimals),
+                    _location: None,
+                })
+                .collect(),
+            positions: self
+                .positions
+                .iter()
+                .map(|p| RawPosition {
+                    account: p.account.clone(),
+                    underlying: assets[p.underlying].symbol.clone(),
+                    kind: match p.kind {
+                        Kind::Call => "call".into(),
+                        Kind::Put => "put".into(),
+                    },
+                    strike: format_decimal(p.strike, PRICE_DECIMALS),
+                    size: format_decimal(p.size, assets[p.underlying].decimals),
+                    expiry: p.expiry,
+                })
+                .collect(),
+            assets: public.assets,
+            policy: public.policy,
+        };
+        serde_json::to_string_pretty(&raw).expect("snapshot serializes")
     }
 
     fn validate(raw: RawSnapshot) -> Result<Self, SnapshotError> {
@@ -392,6 +432,12 @@ mod tests {
         );
         assert_eq!(book.public.policy.haircuts_bps, vec![1000, 0]);
         assert_eq!(book.public.policy.scenarios[1].shocks_bps, vec![-3000, 0]);
+    }
+
+    #[test]
+    fn to_json_round_trips() {
+        let book = parse(&demo()).unwrap();
+        assert_eq!(Book::from_json(book.to_json().as_bytes()).unwrap(), book);
     }
 
     #[test]

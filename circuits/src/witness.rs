@@ -4,11 +4,15 @@
 //! that every machine proving part of a book agrees on them without talking, and the seed (kept
 //! by the protocol with its reserve opening) is the only secret to store.
 
+use std::collections::HashMap;
+
 use ff::{Field, FromUniformBytes};
+use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
+use rayon::prelude::*;
 
 use crate::bands::{band_of, bands, Band};
 use crate::circuit::Shape;
-use crate::commit::{account_commitment, leaf, pack, reserve_commitment, MerkleTree};
+use crate::commit::{account_commitment, leaf, pack, padding_leaf, reserve_commitment, MerkleTree};
 use crate::gadgets::positions::Slot;
 use crate::snapshot::{Book, Position};
 use crate::statement::{Fp, Kind, Statement};
@@ -36,8 +40,8 @@ impl Secrets {
         Secrets { seed }
     }
 
-    fn derive(&self, label: &str, data: &[u8]) -> Fp {
-        let h = blake2b_simd::Params::new()
+    fn derive(&self, label: &str, data: &[u8]) -> [u8; 64] {
+        *blake2b_simd::Params::new()
             .hash_length(64)
             .key(&self.seed)
             .personal(b"solvency-seed/1\0")
@@ -45,18 +49,23 @@ impl Secrets {
             .update(label.as_bytes())
             .update(&[0])
             .update(data)
-            .finalize();
-        Fp::from_uniform_bytes(h.as_array())
+            .finalize()
+            .as_array()
+    }
+
+    /// A 32-byte seed for the randomness labelled `label`.
+    pub fn seed_for(&self, label: &str) -> [u8; 32] {
+        self.derive(label, b"")[..32].try_into().expect("64 >= 32")
     }
 
     /// The blinding of the reserve commitment.
     pub fn blinding(&self) -> Fp {
-        self.derive("reserve-blinding", b"")
+        Fp::from_uniform_bytes(&self.derive("reserve-blinding", b""))
     }
 
     /// The salt of `account`'s leaf commitments.
     pub fn salt(&self, account: &str) -> Fp {
-        self.derive("account-salt", account.as_bytes())
+        Fp::from_uniform_bytes(&self.derive("account-salt", account.as_bytes()))
     }
 }
 
@@ -71,6 +80,8 @@ pub struct Prepared {
     pub witness: Witness,
     /// The liabilities tree, for inclusion paths.
     pub tree: MerkleTree,
+    /// The tree slot of each position, in book order.
+    pub slot_of: Vec<usize>,
 }
 
 /// The witness row of a position, or of a padding slot when `position` is `None`.
@@ -105,6 +116,9 @@ fn slot(
 }
 
 /// Derives the statement, shape, witness and tree of `book` under `secrets`.
+///
+/// Positions go to secret pseudo-random slots of the tree (padding fills the rest), so a
+/// leaf's index tells its holder nothing about the book's order.
 pub fn prepare(book: &Book, secrets: &Secrets, previous: Option<[u8; 32]>) -> Prepared {
     let public = &book.public;
     let shape = Shape::for_book(public, book.positions.len());
@@ -113,24 +127,32 @@ pub fn prepare(book: &Book, secrets: &Secrets, previous: Option<[u8; 32]>) -> Pr
     let scale = public.scale_factors();
     let prices = public.shocked_prices();
 
-    let accounts: Vec<Fp> = book
+    let mut order: Vec<usize> = (0..shape.slots()).collect();
+    order.shuffle(&mut StdRng::from_seed(secrets.seed_for("slot-order")));
+    let slot_of = order[..book.positions.len()].to_vec();
+
+    let salts: HashMap<&str, Fp> = book
         .positions
         .iter()
-        .map(|p| account_commitment(&p.account, secrets.salt(&p.account)))
+        .map(|p| (p.account.as_str(), secrets.salt(&p.account)))
         .collect();
-    let mut slots: Vec<Slot> = book
+    let rows: Vec<(Slot, Fp)> = book
         .positions
-        .iter()
-        .zip(&accounts)
-        .map(|(p, &a)| slot(Some((p, a)), &bands, &scale, &prices, lanes))
+        .par_iter()
+        .map(|p| {
+            let account = account_commitment(&p.account, salts[p.account.as_str()]);
+            (
+                slot(Some((p, account)), &bands, &scale, &prices, lanes),
+                leaf(account, pack(p)),
+            )
+        })
         .collect();
-    slots.resize(shape.slots(), slot(None, &bands, &scale, &prices, lanes));
-    let leaves: Vec<Fp> = book
-        .positions
-        .iter()
-        .zip(&accounts)
-        .map(|(p, &a)| leaf(a, pack(p)))
-        .collect();
+    let mut slots = vec![slot(None, &bands, &scale, &prices, lanes); shape.slots()];
+    let mut leaves = vec![padding_leaf(); shape.slots()];
+    for ((row, leaf), &at) in rows.into_iter().zip(&slot_of) {
+        slots[at] = row;
+        leaves[at] = leaf;
+    }
     let tree = MerkleTree::new(shape.depth, &leaves);
 
     let blinding = secrets.blinding();
@@ -150,5 +172,6 @@ pub fn prepare(book: &Book, secrets: &Secrets, previous: Option<[u8; 32]>) -> Pr
         shape,
         witness,
         tree,
+        slot_of,
     }
 }

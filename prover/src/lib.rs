@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 use std::{
+    collections::BTreeMap,
     fs,
     io::Write,
     path::{Path, PathBuf},
@@ -17,12 +18,13 @@ use halo2_proofs::poly::commitment::Params;
 use solvency_circuits::{
     model::{evaluate, Evaluation},
     proof::{self, Curve},
-    snapshot::{Book, SnapshotError},
+    snapshot::{Book, Position, SnapshotError},
     statement::format_decimal,
     witness::{prepare, Secrets},
 };
 use solvency_verifier::{
     file::{CircuitParams, ProofFile, PROOF_FORMAT},
+    inclusion::{file_name, InclusionFile},
     opening::{Balance, ReserveOpening, OPENING_FORMAT},
     vk_digest,
 };
@@ -76,6 +78,8 @@ pub struct Proved {
     pub file: ProofFile,
     /// The secret reserve opening.
     pub opening: ReserveOpening,
+    /// One inclusion file per account, for its holder.
+    pub inclusions: Vec<InclusionFile>,
     /// The model's verdict per scenario.
     pub evaluation: Evaluation,
     /// Positions proven.
@@ -182,6 +186,22 @@ pub fn prove_book(
         blinding: prepared.witness.blinding,
         seed: hex::encode(seed),
     };
+    let mut accounts: BTreeMap<&str, Vec<(usize, &Position)>> = BTreeMap::new();
+    for (p, &slot) in book.positions.iter().zip(&prepared.slot_of) {
+        accounts.entry(&p.account).or_default().push((slot, p));
+    }
+    let inclusions = accounts
+        .into_iter()
+        .map(|(account, positions)| {
+            InclusionFile::new(
+                &prepared.statement,
+                account,
+                secrets.salt(account),
+                &positions,
+                |slot| prepared.tree.path(slot),
+            )
+        })
+        .collect();
     let file = ProofFile {
         format: PROOF_FORMAT.into(),
         circuit: CircuitParams {
@@ -195,6 +215,7 @@ pub fn prove_book(
     Ok(Proved {
         file,
         opening,
+        inclusions,
         evaluation,
         positions: book.positions.len(),
         proof_len: proof.len(),
@@ -202,13 +223,24 @@ pub fn prove_book(
     })
 }
 
-/// Writes `DIR/proof.json` and `DIR/reserve-opening.json`: each goes to a temporary file in
-/// `dir` first and is renamed into place only once both are fully written, so a failure leaves
-/// no half-written file behind.
+/// Writes `DIR/proof.json`, `DIR/reserve-opening.json` and `DIR/inclusion/<account>.json`.
+///
+/// Everything is first written to temporary files inside `dir` and renamed into place only
+/// once all of it is fully written, so a failure leaves no half-written file behind. The proof
+/// and inclusion files are world-readable; the opening is readable by its owner only.
 pub fn write_outputs(dir: &Path, proved: &Proved) -> Result<Vec<PathBuf>, ProveError> {
     let io = |what: &Path, e: std::io::Error| ProveError::Input(format!("{}: {e}", what.display()));
     fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    // The proof is public; the opening is the protocol's secret.
+
+    let staging = tempfile::Builder::new()
+        .prefix(".inclusion-")
+        .tempdir_in(dir)
+        .map_err(|e| io(dir, e))?;
+    for inclusion in &proved.inclusions {
+        let bytes = serde_json::to_vec_pretty(inclusion).expect("inclusion serializes");
+        let path = staging.path().join(file_name(&inclusion.account));
+        write_new(&path, &bytes, 0o644).map_err(|e| io(&path, e))?;
+    }
     let files = [
         ("proof.json", proved.file.to_bytes(), 0o644),
         (
@@ -219,25 +251,47 @@ pub fn write_outputs(dir: &Path, proved: &Proved) -> Result<Vec<PathBuf>, ProveE
     ];
     let mut staged = Vec::new();
     for (name, bytes, mode) in &files {
-        let mut builder = tempfile::Builder::new();
-        #[cfg(unix)]
-        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(*mode));
-        #[cfg(not(unix))]
-        let _ = mode;
-        let mut tmp = builder.tempfile_in(dir).map_err(|e| io(dir, e))?;
-        tmp.write_all(bytes)
-            .and_then(|_| tmp.write_all(b"\n"))
-            .and_then(|_| tmp.as_file().sync_all())
-            .map_err(|e| io(tmp.path(), e))?;
-        staged.push((tmp, dir.join(name)));
+        let path = staging.path().join(name);
+        write_new(&path, bytes, *mode).map_err(|e| io(&path, e))?;
+        staged.push((path, dir.join(name)));
     }
-    staged
-        .into_iter()
-        .map(|(tmp, path)| {
-            tmp.persist(&path).map_err(|e| io(&path, e.error))?;
-            Ok(path)
-        })
-        .collect()
+
+    // Everything is on disk: move it into place.
+    let inclusion_dir = dir.join("inclusion");
+    let old = staging.path().join(".previous-inclusion");
+    if inclusion_dir.exists() {
+        fs::rename(&inclusion_dir, &old).map_err(|e| io(&inclusion_dir, e))?;
+    }
+    let mut written = Vec::new();
+    for (from, to) in staged {
+        fs::rename(&from, &to).map_err(|e| io(&to, e))?;
+        written.push(to);
+    }
+    let staging = staging.keep();
+    #[cfg(unix)]
+    fs::set_permissions(
+        &staging,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .map_err(|e| io(&staging, e))?;
+    fs::rename(&staging, &inclusion_dir).map_err(|e| io(&inclusion_dir, e))?;
+    let _ = fs::remove_dir_all(inclusion_dir.join(".previous-inclusion"));
+    written.push(inclusion_dir);
+    Ok(written)
+}
+
+/// Writes a new file with the given permissions and syncs it.
+fn write_new(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut f = options.open(path)?;
+    f.write_all(bytes)?;
+    f.write_all(b"\n")?;
+    f.sync_all()
 }
 
 /// A one-line description of each uncovered scenario: name and shortfall in USD.

@@ -86,6 +86,11 @@ fn summary(p: &Proved, out: &[PathBuf]) {
         "  opening    {} (secret: balances, blinding and seed, for auditors)",
         out[1].display()
     );
+    println!(
+        "  inclusion  {} account files in {} (each for its holder only)",
+        p.inclusions.len(),
+        out[2].display()
+    );
 }
 
 fn fail(e: &ProveError, json: bool) -> ExitCode {

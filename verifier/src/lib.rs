@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod file;
+pub mod inclusion;
 pub mod opening;
 #[cfg(feature = "cli")]
 pub mod params;
@@ -23,6 +24,8 @@ use solvency_circuits::{
 use thiserror::Error;
 
 pub use file::{CircuitParams, ProofFile, PROOF_FORMAT};
+pub use inclusion::{InclusionError, InclusionFile};
+use solvency_circuits::snapshot::Position;
 
 /// Why a proof file was not accepted.
 #[derive(Debug, Error)]
@@ -33,14 +36,17 @@ pub enum VerifyError {
     /// The file is well formed but its claims do not hold together.
     #[error("invalid proof: {0}")]
     Invalid(String),
+    /// The proof is valid but an inclusion file does not show its positions in it.
+    #[error(transparent)]
+    Inclusion(#[from] InclusionError),
 }
 
 impl VerifyError {
     /// The CLI exit code: 2 for bad input, 1 for an invalid proof.
     pub fn exit_code(&self) -> u8 {
         match self {
-            VerifyError::Malformed(_) => 2,
-            VerifyError::Invalid(_) => 1,
+            VerifyError::Malformed(_) | VerifyError::Inclusion(InclusionError::Malformed(_)) => 2,
+            VerifyError::Invalid(_) | VerifyError::Inclusion(_) => 1,
         }
     }
 }
@@ -143,4 +149,22 @@ pub fn verify_with_params(params: &Params<Curve>, bytes: &[u8]) -> Result<Verifi
 pub fn verify(bytes: &[u8]) -> Result<Verified, VerifyError> {
     let k = parse(bytes)?.circuit.k;
     verify_with_params(&Params::new(k), bytes)
+}
+
+impl Verified {
+    /// Checks an inclusion file against this verified proof; returns the positions as counted.
+    pub fn check_inclusion(&self, inclusion: &[u8]) -> Result<Vec<Position>, InclusionError> {
+        InclusionFile::parse(inclusion)?.check(&self.statement, self.shape.depth)
+    }
+}
+
+/// Verifies a proof file, then that an inclusion file's positions are inside it, unchanged:
+/// the wallet's one call. Pure, like [`verify`].
+pub fn verify_inclusion(
+    proof: &[u8],
+    inclusion: &[u8],
+) -> Result<(Verified, Vec<Position>), VerifyError> {
+    let verified = verify(proof)?;
+    let positions = verified.check_inclusion(inclusion)?;
+    Ok((verified, positions))
 }

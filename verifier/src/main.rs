@@ -11,8 +11,11 @@ use std::{
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
-use solvency_circuits::statement::{field_bytes, format_decimal, Statement};
-use solvency_verifier::{params, verify_with_params, VerifyError};
+use solvency_circuits::{
+    snapshot::Position,
+    statement::{field_bytes, format_decimal, Kind, Public, Statement},
+};
+use solvency_verifier::{params, verify_with_params, InclusionFile, VerifyError};
 
 #[derive(Parser)]
 #[command(
@@ -31,6 +34,9 @@ enum Command {
     Verify {
         /// The proof file.
         proof: PathBuf,
+        /// An account's inclusion file: also check that its positions are in the proof.
+        #[arg(long = "inclusion", value_name = "FILE")]
+        inclusions: Vec<PathBuf>,
         /// Print one JSON object instead of text.
         #[arg(long)]
         json: bool,
@@ -141,23 +147,44 @@ fn report(
     );
 }
 
-fn verify(proof: &Path, json: bool, params_dir: Option<PathBuf>) -> ExitCode {
-    let fail = |e: VerifyError| {
+/// A position as a holder reads it: `call ETH strike 3500 USD, size 2.5, expires …`.
+fn describe(p: &Public, q: &Position) -> String {
+    let a = &p.assets[q.underlying];
+    let kind = match q.kind {
+        Kind::Call => "call",
+        Kind::Put => "put",
+    };
+    format!(
+        "{kind} {} strike {} USD, size {}, expires {}",
+        a.symbol,
+        format_decimal(q.strike, 8),
+        format_decimal(q.size, a.decimals),
+        time(q.expiry)
+    )
+}
+
+fn verify(
+    proof: &Path,
+    inclusions: &[PathBuf],
+    json: bool,
+    params_dir: Option<PathBuf>,
+) -> ExitCode {
+    let fail_in = |file: &Path, e: VerifyError| {
+        let message = format!("{}: {e}", file.display());
         if json {
             println!(
                 "{}",
-                json!({"valid": false, "error": e.to_string(), "exit_code": e.exit_code()})
+                json!({"valid": false, "error": message, "exit_code": e.exit_code()})
             );
         } else {
-            eprintln!("solvency-verifier: {e}");
+            eprintln!("solvency-verifier: {message}");
         }
         ExitCode::from(e.exit_code())
     };
+    let fail = |e: VerifyError| fail_in(proof, e);
     let bytes = match std::fs::read(proof) {
         Ok(b) => b,
-        Err(e) => {
-            return fail(VerifyError::Malformed(format!("{}: {e}", proof.display())));
-        }
+        Err(e) => return fail(VerifyError::Malformed(e.to_string())),
     };
     let k = match solvency_verifier::parse(&bytes) {
         Ok(file) => file.circuit.k,
@@ -171,6 +198,21 @@ fn verify(proof: &Path, json: bool, params_dir: Option<PathBuf>) -> ExitCode {
     match verify_with_params(&params, &bytes) {
         Ok(v) => {
             let elapsed = start.elapsed();
+            // Each inclusion file, checked against the verified statement.
+            let mut checked = Vec::new();
+            for path in inclusions {
+                let result = std::fs::read(path)
+                    .map_err(|e| VerifyError::Malformed(e.to_string()))
+                    .and_then(|b| {
+                        let file = InclusionFile::parse(&b)?;
+                        let positions = file.check(&v.statement, v.shape.depth)?;
+                        Ok((file.account, positions))
+                    });
+                match result {
+                    Ok(ok) => checked.push(ok),
+                    Err(e) => return fail_in(path, e),
+                }
+            }
             if json {
                 let p = &v.statement.public;
                 println!(
@@ -184,6 +226,10 @@ fn verify(proof: &Path, json: bool, params_dir: Option<PathBuf>) -> ExitCode {
                         "proof_bytes": v.proof_len,
                         "digest": hex::encode(v.digest),
                         "verify_ms": elapsed.as_secs_f64() * 1e3,
+                        "inclusions": checked.iter().map(|(account, positions)| json!({
+                            "account": account,
+                            "positions": positions.iter().map(|q| describe(p, q)).collect::<Vec<_>>(),
+                        })).collect::<Vec<_>>(),
                     })
                 );
             } else {
@@ -195,6 +241,15 @@ fn verify(proof: &Path, json: bool, params_dir: Option<PathBuf>) -> ExitCode {
                     elapsed,
                     &v.digest,
                 );
+                for (account, positions) in &checked {
+                    println!(
+                        "INCLUDED: all {} position(s) of account {account:?} are counted, unchanged:",
+                        positions.len()
+                    );
+                    for q in positions {
+                        println!("    {}", describe(&v.statement.public, q));
+                    }
+                }
             }
             ExitCode::SUCCESS
         }
@@ -207,9 +262,10 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Verify {
             proof,
+            inclusions,
             json,
             params_dir,
-        } => verify(&proof, json, params_dir),
+        } => verify(&proof, &inclusions, json, params_dir),
         Command::Params {
             k,
             params_dir,

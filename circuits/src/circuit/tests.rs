@@ -134,7 +134,7 @@ fn position_dropped_from_the_sum_but_kept_in_the_tree() {
     let p = prepared(&book());
     let mut w = p.witness.clone();
     // Zero size in the sums; the leaf still hashes the real packed fields.
-    w.slots[0].size = Fp::ZERO;
+    w.slots[p.slot_of[0]].size = Fp::ZERO;
     assert_constraint(&mock(&p, &p.statement, &w).unwrap_err(), "packing");
 }
 
@@ -145,10 +145,10 @@ fn position_summed_but_left_out_of_the_tree() {
     let mut w = p.witness.clone();
     // Slot 0 is summed, but its leaf is made the padding leaf, and the published root is
     // the tree without it.
-    w.slots[0].account = Fp::ZERO;
-    w.slots[0].packed = Fp::ZERO;
+    w.slots[p.slot_of[0]].account = Fp::ZERO;
+    w.slots[p.slot_of[0]].packed = Fp::ZERO;
     let mut leaves: Vec<Fp> = p.tree.levels()[0].clone();
-    leaves[0] = crate::commit::padding_leaf();
+    leaves[p.slot_of[0]] = crate::commit::padding_leaf();
     let mut st = p.statement.clone();
     st.liabilities_root = MerkleTree::new(p.shape.depth, &leaves).root();
     assert_constraint(&mock(&p, &st, &w).unwrap_err(), "packing");
@@ -159,7 +159,7 @@ fn published_root_without_a_position_is_refused() {
     let b = book();
     let p = prepared(&b);
     let mut leaves: Vec<Fp> = p.tree.levels()[0].clone();
-    leaves[1] = crate::commit::padding_leaf();
+    leaves[p.slot_of[1]] = crate::commit::padding_leaf();
     let mut st = p.statement.clone();
     st.liabilities_root = MerkleTree::new(p.shape.depth, &leaves).root();
     assert_permutation_failure(&mock(&p, &st, &p.witness).unwrap_err());
@@ -171,7 +171,7 @@ fn wrapped_size_is_out_of_range() {
     let p = prepared(&b);
     let mut w = p.witness.clone();
     // size = p − 1, with the packing made consistent so only the range check can object.
-    let slot = &mut w.slots[0];
+    let slot = &mut w.slots[p.slot_of[0]];
     let real = b.positions[0].size;
     slot.size = -Fp::ONE;
     slot.packed += (slot.size - Fp::from(real)) * crate::commit::pow2(crate::commit::packing::SIZE);
@@ -204,9 +204,9 @@ fn understated_liability_in_one_scenario_is_refused() {
     let b = book();
     let p = prepared(&b);
     // Alice's 2500 call is in the money at base (lane 0); claim it is not.
-    assert_eq!(p.witness.slots[0].itm[0], Fp::ONE);
+    assert_eq!(p.witness.slots[p.slot_of[0]].itm[0], Fp::ONE);
     let mut w = p.witness.clone();
-    w.slots[0].itm[0] = Fp::ZERO;
+    w.slots[p.slot_of[0]].itm[0] = Fp::ZERO;
     let failures = mock(&p, &p.statement, &w).unwrap_err();
     assert!(
         failures.iter().all(|f| matches!(
@@ -220,7 +220,7 @@ fn understated_liability_in_one_scenario_is_refused() {
     );
     // Or a lower price for that lane.
     let mut w = p.witness.clone();
-    w.slots[0].price[0] -= Fp::ONE;
+    w.slots[p.slot_of[0]].price[0] -= Fp::ONE;
     let failures = mock(&p, &p.statement, &w).unwrap_err();
     assert!(failures.iter().any(|f| matches!(
         f,
@@ -241,7 +241,7 @@ fn strike_outside_its_claimed_band_is_refused() {
         .rfind(|x| x.asset == 0 && x.kind == Kind::Call)
         .unwrap();
     let mut w = p.witness.clone();
-    let s = &mut w.slots[0];
+    let s = &mut w.slots[p.slot_of[0]];
     s.lo = Fp::from(top.lo);
     s.hi = Fp::from(top.hi);
     for (l, itm) in s.itm.iter_mut().enumerate() {
@@ -337,9 +337,9 @@ fn every_public_input_is_bound() {
 fn leaf_is_hash_of_account_and_packed_fields() {
     let b = book();
     let p = prepared(&b);
-    let s = &p.witness.slots[2];
+    let s = &p.witness.slots[p.slot_of[2]];
     assert_eq!(s.packed, pack(&b.positions[2]));
-    assert_eq!(p.tree.levels()[0][2], leaf(s.account, s.packed));
+    assert_eq!(p.tree.levels()[0][p.slot_of[2]], leaf(s.account, s.packed));
 }
 
 #[test]
