@@ -125,6 +125,7 @@ fn every_nudge_of_every_field_is_refused() {
             Ok(_) => panic!("accepted a proof file with {what}"),
             Err(VerifyError::Malformed(_)) => malformed += 1,
             Err(VerifyError::Invalid(_)) => invalid += 1,
+            Err(e @ VerifyError::Inclusion(_)) => panic!("no inclusion was checked: {e}"),
         }
     }
     // Both kinds of refusal occur: bad spelling and a well-formed but false claim.

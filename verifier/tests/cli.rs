@@ -80,3 +80,43 @@ fn tampered_proof_is_invalid_and_garbage_is_bad_input() {
     let o = verifier(&["verify"], tmp.path());
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn inclusion_files_are_checked_against_the_proof() {
+    let tmp = tempfile::tempdir().unwrap();
+    let alice = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/demo/inclusion/alice.json"
+    );
+    let o = verifier(&["verify", DEMO_PROOF, "--inclusion", alice], tmp.path());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("INCLUDED: all 1 position(s) of account \"alice\""),
+        "{out}"
+    );
+    assert!(out.contains("call ETH strike 3500 USD, size 2.5"), "{out}");
+
+    let text = fs::read_to_string(alice).unwrap();
+    for (i, (edited, code)) in [
+        (text.replacen("\"size\": \"2.5\"", "\"size\": \"25\"", 1), 1),
+        (text.replacen("\"epoch\": 7", "\"epoch\": 6", 1), 1),
+        (text[..text.len() / 2].to_owned(), 2),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        assert_ne!(edited, text);
+        let path = tmp.path().join(format!("inc{i}.json"));
+        fs::write(&path, edited).unwrap();
+        let o = verifier(
+            &["verify", DEMO_PROOF, "--inclusion", path.to_str().unwrap()],
+            tmp.path(),
+        );
+        assert_eq!(o.status.code(), Some(code), "case {i}");
+        assert!(
+            String::from_utf8_lossy(&o.stderr).contains("inc"),
+            "the file is named"
+        );
+    }
+}
