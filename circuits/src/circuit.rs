@@ -30,7 +30,7 @@ use crate::statement::{instance, Fp, Public};
 use crate::witness::Witness;
 
 /// Poseidon chips laid side by side (see [`crate::gadgets::hash`]).
-pub const HASH_CHIPS: usize = 4;
+pub const HASH_CHIPS: usize = 12;
 
 /// Scenario lane counts the circuit is compiled for; a policy uses the smallest that fits.
 pub const LANE_WIDTHS: [usize; 3] = [4, 9, 16];

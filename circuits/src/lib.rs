@@ -31,12 +31,14 @@
 //! |---|---|---|
 //! | positions ([`gadgets::positions`]) | 1 | 12 + 3L advice, 6 + 2L table |
 //! | range checks ([`gadgets::range`]) | 4 (size, expiry, K−lo, hi−K) | 9 advice, 1 table, 8 lookups |
-//! | Poseidon ([`gadgets::hash`], 4 chips side by side) | 2 · 41 / 4 = 20.5 | 16 advice, 24 fixed |
+//! | Poseidon ([`gadgets::hash`], 12 chips side by side) | 2 · 41 / 12 ≈ 6.8 | 48 advice, 72 fixed |
 //!
 //! plus a constant-size part: the reserve commitment (201 rows on one hash chip), coverage
 //! (`S·(A+2)` rows in 5 advice columns), and 5 range-check rows per scenario. The hash chips
-//! set the height: `k = ⌈log2(20.5 · slots + 201 + blinding)⌉`, e.g. `k = 12` for 128 slots
-//! and `k = 15` for 1,024. [`circuit::Shape::rows`] computes it exactly as laid out.
+//! set the height: `k = ⌈log2(6.8 · slots + 201 + blinding)⌉`, e.g. `k = 11` for 128 slots
+//! and `k = 13` for 1,024. [`circuit::Shape::rows`] computes it as laid out. Proving time is
+//! dominated by multi-scalar multiplications, one per committed column, so the chip count
+//! trades columns for rows; `docs/performance.md` has the measurements behind 12.
 //!
 //! The moneyness bands ([`bands`]) replace a comparison per position *per scenario* by two
 //! 64-bit range checks per position, whatever the number of scenarios.

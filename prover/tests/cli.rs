@@ -45,7 +45,8 @@ fn proves_the_bundled_demo_and_the_proof_verifies() {
     );
     let mut names = files_in(&out);
     names.sort();
-    assert_eq!(names, ["proof.json", "reserve-opening.json"]);
+    assert_eq!(names, ["inclusion", "proof.json", "reserve-opening.json"]);
+    assert!(out.join("inclusion/alice.json").exists());
 }
 
 #[test]
