@@ -6,6 +6,8 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod report;
+
 use std::{
     collections::BTreeMap,
     fs,
@@ -278,6 +280,22 @@ pub fn write_outputs(dir: &Path, proved: &Proved) -> Result<Vec<PathBuf>, ProveE
     let _ = fs::remove_dir_all(inclusion_dir.join(".previous-inclusion"));
     written.push(inclusion_dir);
     Ok(written)
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), ProveError> {
+    let io = |e: std::io::Error| ProveError::Input(format!("{}: {e}", path.display()));
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut builder = tempfile::Builder::new();
+    #[cfg(unix)]
+    builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644));
+    let mut tmp = builder.tempfile_in(dir).map_err(io)?;
+    tmp.write_all(bytes).map_err(io)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
+    Ok(())
 }
 
 /// Writes a new file with the given permissions and syncs it.

@@ -9,9 +9,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::RngExt;
 use serde_json::json;
 use solvency_prover::{
-    parse_seed, prove_book, read_book, read_previous, shortfalls, write_outputs, ProveError, Proved,
+    parse_seed, prove_book, read_book, read_previous, shortfalls, write_atomically,
+    write_outputs, ProveError, Proved, DEMO_SNAPSHOT,
 };
-use solvency_verifier::params;
+use solvency_verifier::{
+    expected::{Expected, Verdict},
+    params,
+};
 
 #[derive(Parser)]
 #[command(
@@ -46,6 +50,25 @@ enum Command {
         /// Where IPA parameters are cached (default: $SOLVENCY_PARAMS_DIR, else ~/.cache/solvency).
         #[arg(long)]
         params_dir: Option<PathBuf>,
+    },
+    /// Evaluate a snapshot with the native model only (no proof): verdict and margins.
+    /// With --json, prints exactly a fixture's expected.json.
+    Evaluate {
+        /// The snapshot; without it, the bundled demo snapshot.
+        #[arg(long)]
+        snapshot: Option<PathBuf>,
+        /// Print the expectation as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write a self-contained HTML report: reserves against required liabilities per scenario.
+    Report {
+        /// The snapshot; without it, the bundled demo snapshot.
+        #[arg(long)]
+        snapshot: Option<PathBuf>,
+        /// The HTML file to write.
+        #[arg(long)]
+        out: PathBuf,
     },
 }
 
@@ -115,14 +138,69 @@ fn fail(e: &ProveError, json: bool) -> ExitCode {
 }
 
 fn main() -> ExitCode {
-    let Command::Prove {
-        snapshot,
-        out,
-        seed,
-        previous,
-        json,
-        params_dir,
-    } = Cli::parse().command;
+    match Cli::parse().command {
+        Command::Prove {
+            snapshot,
+            out,
+            seed,
+            previous,
+            json,
+            params_dir,
+        } => prove(snapshot, out, seed, previous, json, params_dir),
+        Command::Evaluate { snapshot, json } => evaluate(snapshot, json),
+        Command::Report { snapshot, out } => report(snapshot, out),
+    }
+}
+
+fn evaluate(snapshot: Option<PathBuf>, json: bool) -> ExitCode {
+    let bytes = match snapshot.as_deref().map(std::fs::read).transpose() {
+        Ok(b) => b.unwrap_or_else(|| DEMO_SNAPSHOT.as_bytes().to_vec()),
+        Err(e) => return fail(&ProveError::Input(e.to_string()), json),
+    };
+    let expected = Expected::of_snapshot(&bytes);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&expected).expect("serializes"));
+    } else if let Some(error) = &expected.error {
+        eprintln!("solvency-prover: invalid snapshot: {error}");
+    } else {
+        for s in &expected.scenarios {
+            let mark = if s.covered { "covered" } else { "SHORT  " };
+            println!(
+                "{mark} {:<16} reserves {:>22} USD  required {:>22} USD  margin {:>22} USD",
+                s.name, s.reserves_usd, s.required_usd, s.margin_usd
+            );
+        }
+    }
+    ExitCode::from(match expected.verdict {
+        Verdict::Solvent => 0,
+        Verdict::Insolvent => 1,
+        Verdict::InvalidInput => 2,
+    })
+}
+
+fn report(snapshot: Option<PathBuf>, out: PathBuf) -> ExitCode {
+    let run = || -> Result<(), ProveError> {
+        let book = read_book(snapshot.as_deref())?;
+        let page = solvency_prover::report::html(&book, &solvency_circuits::model::evaluate(&book));
+        write_atomically(&out, page.as_bytes())
+    };
+    match run() {
+        Ok(()) => {
+            println!("wrote {}", out.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e, false),
+    }
+}
+
+fn prove(
+    snapshot: Option<PathBuf>,
+    out: PathBuf,
+    seed: Option<String>,
+    previous: Option<PathBuf>,
+    json: bool,
+    params_dir: Option<PathBuf>,
+) -> ExitCode {
     let run = || -> Result<(Proved, Vec<PathBuf>), ProveError> {
         let book = read_book(snapshot.as_deref())?;
         let seed = match seed {

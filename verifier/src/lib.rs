@@ -9,11 +9,15 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod chain;
+pub mod expected;
 pub mod file;
 pub mod inclusion;
 pub mod opening;
 #[cfg(feature = "cli")]
 pub mod params;
+#[cfg(feature = "cli")]
+pub mod replay;
 
 use halo2_proofs::poly::commitment::Params;
 use solvency_circuits::{

@@ -15,7 +15,10 @@ use solvency_circuits::{
     snapshot::Position,
     statement::{field_bytes, format_decimal, Kind, Public, Statement},
 };
-use solvency_verifier::{params, verify_with_params, InclusionFile, VerifyError};
+use solvency_verifier::{
+    opening::{OpeningError, ReserveOpening},
+    params, replay, verify_with_params, InclusionFile, VerifyError,
+};
 
 #[derive(Parser)]
 #[command(
@@ -41,6 +44,45 @@ enum Command {
         #[arg(long)]
         json: bool,
         /// Where IPA parameters are cached (default: $SOLVENCY_PARAMS_DIR, else ~/.cache/solvency).
+        #[arg(long)]
+        params_dir: Option<PathBuf>,
+    },
+    /// Replay a fixtures corpus: re-derive each case's verdict, check its stored files.
+    Replay {
+        /// The corpus folder (one sub-folder per case).
+        corpus: PathBuf,
+        /// Also prove each solvent case again and verify the new proof.
+        #[arg(long)]
+        reprove: bool,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Where IPA parameters are cached.
+        #[arg(long)]
+        params_dir: Option<PathBuf>,
+    },
+    /// Check a series of proofs (DIR/*.json, DIR/*/proof.json) forms one epoch chain.
+    Chain {
+        /// The folder holding the proofs.
+        dir: PathBuf,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Where IPA parameters are cached.
+        #[arg(long)]
+        params_dir: Option<PathBuf>,
+    },
+    /// Check that a reserve opening opens a proof's reserve commitment; print the balances.
+    OpenReserves {
+        /// The proof file.
+        proof: PathBuf,
+        /// The reserve opening (solvency-reserve-opening/1).
+        #[arg(long)]
+        opening: PathBuf,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Where IPA parameters are cached.
         #[arg(long)]
         params_dir: Option<PathBuf>,
     },
@@ -257,6 +299,175 @@ fn verify(
     }
 }
 
+/// Reads and verifies a proof file; the error carries its exit code.
+fn verified(path: &Path, dir: &Path) -> Result<solvency_verifier::Verified, VerifyError> {
+    let bytes = std::fs::read(path).map_err(|e| VerifyError::Malformed(e.to_string()))?;
+    let k = solvency_verifier::parse(&bytes)?.circuit.k;
+    verify_with_params(&params::load(dir, k), &bytes)
+}
+
+/// Prints an error (text or JSON) and returns its exit code.
+fn refuse(what: &Path, message: impl std::fmt::Display, code: u8, json: bool) -> ExitCode {
+    let message = format!("{}: {message}", what.display());
+    if json {
+        println!("{}", json!({"ok": false, "error": message, "exit_code": code}));
+    } else {
+        eprintln!("solvency-verifier: {message}");
+    }
+    ExitCode::from(code)
+}
+
+fn replay(corpus: &Path, reprove: bool, json: bool, params_dir: Option<PathBuf>) -> ExitCode {
+    let dir = params_dir.unwrap_or_else(params::default_dir);
+    let cases = match replay::cases(corpus) {
+        Ok(c) if !c.is_empty() => c,
+        Ok(_) => return refuse(corpus, "no case folders (with snapshot.json) found", 2, json),
+        Err(e) => return refuse(corpus, e, 2, json),
+    };
+    let bar = ProgressBar::new(cases.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ({elapsed})").expect("valid template"),
+    );
+    let mut cache: std::collections::HashMap<u32, halo2_proofs::poly::commitment::Params<_>> =
+        Default::default();
+    let mut reports = Vec::new();
+    for case in &cases {
+        bar.set_message(case.display().to_string());
+        let mut params = |k| cache.entry(k).or_insert_with(|| params::load(&dir, k)).clone();
+        reports.push(replay::replay_case(case, &mut params, reprove));
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let failed = reports.iter().filter(|r| !r.ok()).count();
+    if json {
+        println!(
+            "{}",
+            json!({
+                "ok": failed == 0,
+                "cases": reports.iter().map(|r| json!({
+                    "case": r.name, "ok": r.ok(), "verdict": r.verdict,
+                    "checked": r.checked, "problems": r.problems,
+                })).collect::<Vec<_>>(),
+            })
+        );
+    } else {
+        for r in &reports {
+            let verdict = r
+                .verdict
+                .map_or("-".to_owned(), |v| serde_json::to_value(v).expect("serializes").as_str().unwrap_or("-").to_owned());
+            let status = if r.ok() { "ok  " } else { "FAIL" };
+            println!("{status} {:<28} {:<14} {}", r.name, verdict, r.checked.join(", "));
+            for p in &r.problems {
+                println!("       problem: {p}");
+            }
+        }
+        println!("{} cases, {} agree, {failed} disagree", reports.len(), reports.len() - failed);
+    }
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}
+
+fn chain(folder: &Path, json: bool, params_dir: Option<PathBuf>) -> ExitCode {
+    let dir = params_dir.unwrap_or_else(params::default_dir);
+    let entries = match std::fs::read_dir(folder) {
+        Ok(e) => e,
+        Err(e) => return refuse(folder, e, 2, json),
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter_map(|p| {
+            if p.is_dir() {
+                Some(p.join("proof.json")).filter(|f| f.is_file())
+            } else {
+                (p.extension().is_some_and(|x| x == "json")).then_some(p)
+            }
+        })
+        .collect();
+    files.sort();
+    let mut proofs = Vec::new();
+    for f in &files {
+        match verified(f, &dir) {
+            Ok(v) => proofs.push(v),
+            Err(e) => return refuse(f, &e, e.exit_code(), json),
+        }
+    }
+    match solvency_verifier::chain::check(proofs) {
+        Ok(steps) => {
+            if json {
+                println!(
+                    "{}",
+                    json!({"ok": true, "steps": steps.iter().map(|s| json!({
+                        "epoch": s.epoch, "timestamp": s.timestamp,
+                        "digest": hex::encode(s.digest), "previous": s.previous.map(hex::encode),
+                    })).collect::<Vec<_>>()})
+                );
+            } else {
+                println!("CHAIN OK: {} proofs, each linked to the one before", steps.len());
+                for s in &steps {
+                    let link = match (s.previous, s.epoch == steps[0].epoch) {
+                        (None, _) => "first proof of the chain".to_owned(),
+                        (Some(d), true) => format!("follows {}… (not in this folder)", &hex::encode(d)[..16]),
+                        (Some(_), false) => "follows the proof above".to_owned(),
+                    };
+                    println!("  epoch {:>6}  {}  {}…  {link}", s.epoch, time(s.timestamp), &hex::encode(s.digest)[..16]);
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => refuse(folder, e, 1, json),
+    }
+}
+
+fn open_reserves(proof: &Path, opening: &Path, json: bool, params_dir: Option<PathBuf>) -> ExitCode {
+    let dir = params_dir.unwrap_or_else(params::default_dir);
+    let v = match verified(proof, &dir) {
+        Ok(v) => v,
+        Err(e) => return refuse(proof, &e, e.exit_code(), json),
+    };
+    let opened = std::fs::read(opening)
+        .map_err(|e| OpeningError::Malformed(e.to_string()))
+        .and_then(|b| ReserveOpening::parse(&b))
+        .and_then(|o| o.open(&v.statement));
+    match opened {
+        Ok(balances) => {
+            let p = &v.statement.public;
+            let rows: Vec<(String, String)> = p
+                .assets
+                .iter()
+                .zip(&balances)
+                .map(|(a, &b)| (a.symbol.clone(), format_decimal(b, a.decimals)))
+                .collect();
+            if json {
+                println!(
+                    "{}",
+                    json!({"ok": true, "protocol": p.protocol, "epoch": p.epoch,
+                           "balances": rows.iter().map(|(a, b)| json!({"asset": a, "amount": b})).collect::<Vec<_>>()})
+                );
+            } else {
+                println!(
+                    "OPENED: C_R of {} epoch {} commits to these reserve balances:",
+                    p.protocol, p.epoch
+                );
+                for (asset, amount) in rows {
+                    println!("  {asset:<10} {amount}");
+                }
+                println!("Check them against the chain (the proof covers exactly these).");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let code = match e {
+                OpeningError::Malformed(_) => 2,
+                OpeningError::Mismatch(_) => 1,
+            };
+            refuse(opening, e, code, json)
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
@@ -266,6 +477,23 @@ fn main() -> ExitCode {
             json,
             params_dir,
         } => verify(&proof, &inclusions, json, params_dir),
+        Command::Replay {
+            corpus,
+            reprove,
+            json,
+            params_dir,
+        } => replay(&corpus, reprove, json, params_dir),
+        Command::Chain {
+            dir,
+            json,
+            params_dir,
+        } => chain(&dir, json, params_dir),
+        Command::OpenReserves {
+            proof,
+            opening,
+            json,
+            params_dir,
+        } => open_reserves(&proof, &opening, json, params_dir),
         Command::Params {
             k,
             params_dir,

@@ -40,3 +40,65 @@ pub struct ReserveOpening {
     /// The epoch's secret seed, hex.
     pub seed: String,
 }
+
+/// Why a reserve opening does not open a proof's `C_R`.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum OpeningError {
+    /// The bytes are not a well-formed opening.
+    #[error("malformed reserve opening: {0}")]
+    Malformed(String),
+    /// The opening does not open this proof's commitment.
+    #[error("the opening does not open this proof's reserve commitment: {0}")]
+    Mismatch(String),
+}
+
+impl ReserveOpening {
+    /// Parses an opening.
+    pub fn parse(bytes: &[u8]) -> Result<Self, OpeningError> {
+        let o: ReserveOpening =
+            serde_json::from_slice(bytes).map_err(|e| OpeningError::Malformed(e.to_string()))?;
+        if o.format != OPENING_FORMAT {
+            return Err(OpeningError::Malformed(format!(
+                "format: expected {OPENING_FORMAT:?}, found {:?}",
+                o.format
+            )));
+        }
+        Ok(o)
+    }
+
+    /// Checks that this opens `statement`'s `C_R`; returns the balances in base units.
+    pub fn open(&self, statement: &solvency_circuits::statement::Statement) -> Result<Vec<u64>, OpeningError> {
+        let p = &statement.public;
+        let mismatch = |why: String| OpeningError::Mismatch(why);
+        if self.protocol != p.protocol || self.epoch != p.epoch {
+            return Err(mismatch(format!(
+                "it is for {} epoch {}, the proof for {} epoch {}",
+                self.protocol, self.epoch, p.protocol, p.epoch
+            )));
+        }
+        if self.balances.len() != p.assets.len() {
+            return Err(mismatch(format!(
+                "{} balances for {} assets",
+                self.balances.len(),
+                p.assets.len()
+            )));
+        }
+        let balances = self
+            .balances
+            .iter()
+            .zip(&p.assets)
+            .map(|(b, a)| {
+                if b.asset != a.symbol {
+                    return Err(mismatch(format!("balance of {} where {} is due", b.asset, a.symbol)));
+                }
+                solvency_circuits::snapshot::parse_decimal(&b.asset, &b.amount, a.decimals)
+                    .map_err(|e| OpeningError::Malformed(e.to_string()))
+            })
+            .collect::<Result<Vec<u64>, _>>()?;
+        let c = solvency_circuits::commit::reserve_commitment(&balances, self.blinding);
+        if c != statement.reserve_commitment {
+            return Err(mismatch("balances and blinding hash to another commitment".into()));
+        }
+        Ok(balances)
+    }
+}

@@ -1,0 +1,189 @@
+//! Replaying a fixtures corpus: for every case folder, re-derive the verdict with the native
+//! model, check the stored proof, inclusion files and reserve opening against the snapshot,
+//! and optionally prove again.
+//!
+//! A case folder holds `snapshot.json` and `expected.json` (see [`crate::expected`]); a solvent
+//! case also holds `proof.json`, `inclusion/` and may hold `reserve-opening.json`.
+
+use std::{
+    collections::BTreeMap,
+    fs,
+    path::{Path, PathBuf},
+};
+
+use halo2_proofs::poly::commitment::Params;
+use solvency_circuits::{
+    proof::{self, Curve},
+    snapshot::Book,
+    witness::{prepare, Secrets},
+};
+
+use crate::{
+    expected::{Expected, Verdict},
+    inclusion::file_name,
+    opening::ReserveOpening,
+    verify_with_params,
+};
+
+/// The outcome of one case.
+#[derive(Clone, Debug)]
+pub struct CaseReport {
+    /// The case folder's name.
+    pub name: String,
+    /// The verdict the model gives.
+    pub verdict: Option<Verdict>,
+    /// What was checked and held.
+    pub checked: Vec<String>,
+    /// What did not hold; empty when the case agrees.
+    pub problems: Vec<String>,
+}
+
+impl CaseReport {
+    /// Whether everything in the case agrees.
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+/// The case folders of a corpus, sorted: every sub-folder holding a `snapshot.json`.
+pub fn cases(corpus: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(corpus)?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("snapshot.json").is_file())
+        .collect();
+    dirs.sort();
+    Ok(dirs)
+}
+
+/// Replays one case; `params` supplies IPA parameters for a `k`.
+pub fn replay_case(
+    dir: &Path,
+    params: &mut dyn FnMut(u32) -> Params<Curve>,
+    reprove: bool,
+) -> CaseReport {
+    let mut r = CaseReport {
+        name: dir
+            .file_name()
+            .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned()),
+        verdict: None,
+        checked: vec![],
+        problems: vec![],
+    };
+    let read = |name: &str| fs::read(dir.join(name));
+    let snapshot = match read("snapshot.json") {
+        Ok(b) => b,
+        Err(e) => {
+            r.problems.push(format!("snapshot.json: {e}"));
+            return r;
+        }
+    };
+    let actual = Expected::of_snapshot(&snapshot);
+    r.verdict = Some(actual.verdict);
+    match read("expected.json").map_err(|e| e.to_string()).and_then(|b| {
+        serde_json::from_slice::<Expected>(&b).map_err(|e| e.to_string())
+    }) {
+        Ok(expected) if expected == actual => r.checked.push("model verdict and margins".into()),
+        Ok(expected) => r.problems.push(format!(
+            "the model disagrees with expected.json: model {}, expected {}",
+            serde_json::to_string(&actual).expect("serializes"),
+            serde_json::to_string(&expected).expect("serializes")
+        )),
+        Err(e) => r.problems.push(format!("expected.json: {e}")),
+    }
+    let has_proof = dir.join("proof.json").exists();
+    let book = match (actual.verdict, has_proof) {
+        (Verdict::Solvent, false) => {
+            r.problems.push("a solvent case must carry proof.json".into());
+            return r;
+        }
+        (Verdict::Solvent, true) => Book::from_json(&snapshot).expect("valid: verdict is solvent"),
+        (_, true) => {
+            r.problems
+                .push("proof.json present for a snapshot that must not prove".into());
+            return r;
+        }
+        (_, false) => return r,
+    };
+
+    // The stored proof, for exactly this snapshot.
+    let proof_bytes = read("proof.json").unwrap_or_default();
+    let verified = match crate::parse(&proof_bytes)
+        .and_then(|f| verify_with_params(&params(f.circuit.k), &proof_bytes))
+    {
+        Ok(v) => v,
+        Err(e) => {
+            r.problems.push(format!("proof.json: {e}"));
+            return r;
+        }
+    };
+    if verified.statement.public != book.public {
+        r.problems
+            .push("proof.json proves another statement than snapshot.json".into());
+    } else {
+        r.checked.push(format!("proof (k = {})", verified.k));
+    }
+
+    // Every account's inclusion file, holding exactly its positions.
+    let mut accounts: BTreeMap<&str, Vec<_>> = BTreeMap::new();
+    for p in &book.positions {
+        accounts.entry(&p.account).or_default().push(p.clone());
+    }
+    let mut included = 0;
+    for (account, mut positions) in accounts {
+        let path = dir.join("inclusion").join(file_name(account));
+        match fs::read(&path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| verified.check_inclusion(&b).map_err(|e| e.to_string()))
+        {
+            Ok(mut counted) => {
+                let key = |p: &solvency_circuits::snapshot::Position| {
+                    (p.underlying, p.kind.bit(), p.strike, p.size, p.expiry)
+                };
+                counted.sort_by_key(key);
+                positions.sort_by_key(key);
+                if counted == positions {
+                    included += 1;
+                } else {
+                    r.problems
+                        .push(format!("{}: positions differ from the snapshot", path.display()));
+                }
+            }
+            Err(e) => r.problems.push(format!("{}: {e}", path.display())),
+        }
+    }
+    r.checked.push(format!("{included} inclusion files"));
+
+    // The reserve opening, if the case carries one.
+    let mut seed = None;
+    if let Ok(bytes) = read("reserve-opening.json") {
+        match ReserveOpening::parse(&bytes).and_then(|o| {
+            let balances = o.open(&verified.statement)?;
+            Ok((o, balances))
+        }) {
+            Ok((o, balances)) if balances == book.reserves => {
+                r.checked.push("reserve opening".into());
+                seed = hex::decode(&o.seed).ok().and_then(|s| s.try_into().ok());
+            }
+            Ok(_) => r
+                .problems
+                .push("reserve-opening.json opens other balances than the snapshot's".into()),
+            Err(e) => r.problems.push(format!("reserve-opening.json: {e}")),
+        }
+    }
+
+    if reprove {
+        let seed: [u8; 32] = seed.unwrap_or([0; 32]);
+        let prepared = prepare(&book, &Secrets::from_seed(seed), verified.statement.previous);
+        let params = params(prepared.shape.k());
+        match proof::prove(&params, &prepared, rand::rng()).and_then(|(proof, vk)| {
+            proof::verify(&params, &vk, &prepared.statement, &proof)
+        }) {
+            Ok(()) if seed != [0; 32] && prepared.statement != verified.statement => r.problems.push(
+                "re-proven from the opening's seed, the statement differs from proof.json's".into(),
+            ),
+            Ok(()) => r.checked.push("re-proven and verified".into()),
+            Err(e) => r.problems.push(format!("re-proving failed: {e}")),
+        }
+    }
+    r
+}
