@@ -2,10 +2,7 @@
 //! build, parameter load, verification one by one and batched, inclusion checks.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use halo2_proofs::{
-    plonk::BatchVerifier,
-    poly::commitment::Params,
-};
+use halo2_proofs::{plonk::BatchVerifier, poly::commitment::Params};
 use solvency_benches::synthetic_book;
 use solvency_circuits::{
     commit::{account_commitment, leaf, pack, MerkleTree},
@@ -51,9 +48,11 @@ fn verifying(c: &mut Criterion) {
         });
         let mut bytes = Vec::new();
         params.write(&mut bytes).unwrap();
-        g.bench_with_input(BenchmarkId::new("params_read", p.shape.k()), &bytes, |b, bytes| {
-            b.iter(|| Params::<Curve>::read(&mut &bytes[..]).unwrap())
-        });
+        g.bench_with_input(
+            BenchmarkId::new("params_read", p.shape.k()),
+            &bytes,
+            |b, bytes| b.iter(|| Params::<Curve>::read(&mut &bytes[..]).unwrap()),
+        );
     }
 
     // Eight proofs of one statement's shape (as shards of one epoch would be), batched.
@@ -110,9 +109,14 @@ fn inclusion(c: &mut Criterion) {
         liabilities_root: tree.root(),
         previous: None,
     };
-    let file = InclusionFile::new(&statement, "alice", salt, &[(31_337, &mine)], |s| tree.path(s));
+    let file = InclusionFile::new(&statement, "alice", salt, &[(31_337, &mine)], |s| {
+        tree.path(s)
+    });
     let bytes = serde_json::to_vec_pretty(&file).unwrap();
-    eprintln!("inclusion file for 1 position at depth {depth}: {} bytes", bytes.len());
+    eprintln!(
+        "inclusion file for 1 position at depth {depth}: {} bytes",
+        bytes.len()
+    );
     c.bench_function("inclusion/check_depth_17", |b| {
         b.iter(|| {
             InclusionFile::parse(&bytes)

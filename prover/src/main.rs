@@ -9,8 +9,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::RngExt;
 use serde_json::json;
 use solvency_prover::{
-    parse_seed, prove_book, read_book, read_previous, shortfalls, write_atomically,
-    write_outputs, ProveError, Proved, DEMO_SNAPSHOT,
+    parse_seed, prove_book, read_book, read_previous, shortfalls, write_atomically, write_outputs,
+    ProveError, Proved, DEMO_SNAPSHOT,
 };
 use solvency_verifier::{
     expected::{Expected, Verdict},
@@ -159,7 +159,10 @@ fn evaluate(snapshot: Option<PathBuf>, json: bool) -> ExitCode {
     };
     let expected = Expected::of_snapshot(&bytes);
     if json {
-        println!("{}", serde_json::to_string_pretty(&expected).expect("serializes"));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&expected).expect("serializes")
+        );
     } else if let Some(error) = &expected.error {
         eprintln!("solvency-prover: invalid snapshot: {error}");
     } else {

@@ -43,7 +43,13 @@ pub fn html(book: &Book, ev: &Evaluation) -> String {
     let rows: Vec<(String, BigInt, BigInt)> = ev
         .scenarios
         .iter()
-        .map(|s| (s.name.clone(), s.reserves.clone().into(), s.liabilities.clone().into()))
+        .map(|s| {
+            (
+                s.name.clone(),
+                s.reserves.clone().into(),
+                s.liabilities.clone().into(),
+            )
+        })
         .collect();
     // Tightest: the lowest coverage ratio, compared exactly as V_i·L_j < V_j·L_i.
     let tightest = (0..rows.len())
@@ -92,7 +98,11 @@ pub fn html(book: &Book, ev: &Evaluation) -> String {
 
     let mut table = String::new();
     for (i, (name, v, l)) in rows.iter().enumerate() {
-        let class = if i == tightest { r#" class="tight""# } else { "" };
+        let class = if i == tightest {
+            r#" class="tight""#
+        } else {
+            ""
+        };
         table += &format!(
             "<tr{class}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(name),
@@ -157,17 +167,29 @@ mod tests {
         let ev = evaluate(&book);
         let page = html(&book, &ev);
         assert!(page.contains("&lt;demo &amp; co&gt;") && !page.contains("<demo"));
-        assert!(!page.contains("http://") || page.matches("http://").count() == 1, "only the SVG namespace");
+        assert!(
+            !page.contains("http://") || page.matches("http://").count() == 1,
+            "only the SVG namespace"
+        );
         assert!(!page.contains("<script") && !page.contains("https://"));
         // eth+30 owes the most and has the lowest coverage.
-        assert!(page.contains(r#"<tr class="tight"><td>eth+30</td>"#), "{page}");
+        assert!(
+            page.contains(r#"<tr class="tight"><td>eth+30</td>"#),
+            "{page}"
+        );
         assert_eq!(page.matches("class=\"scenario").count(), 3);
     }
 
     #[test]
     fn coverage_is_exact() {
-        assert_eq!(coverage(&BigInt::from(3), &BigInt::from(2)), Some("150%".into()));
-        assert_eq!(coverage(&BigInt::from(1), &BigInt::from(3)), Some("33.33%".into()));
+        assert_eq!(
+            coverage(&BigInt::from(3), &BigInt::from(2)),
+            Some("150%".into())
+        );
+        assert_eq!(
+            coverage(&BigInt::from(1), &BigInt::from(3)),
+            Some("33.33%".into())
+        );
         assert_eq!(coverage(&BigInt::from(1), &BigInt::from(0)), None);
     }
 }

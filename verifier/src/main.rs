@@ -310,7 +310,10 @@ fn verified(path: &Path, dir: &Path) -> Result<solvency_verifier::Verified, Veri
 fn refuse(what: &Path, message: impl std::fmt::Display, code: u8, json: bool) -> ExitCode {
     let message = format!("{}: {message}", what.display());
     if json {
-        println!("{}", json!({"ok": false, "error": message, "exit_code": code}));
+        println!(
+            "{}",
+            json!({"ok": false, "error": message, "exit_code": code})
+        );
     } else {
         eprintln!("solvency-verifier: {message}");
     }
@@ -321,19 +324,32 @@ fn replay(corpus: &Path, reprove: bool, json: bool, params_dir: Option<PathBuf>)
     let dir = params_dir.unwrap_or_else(params::default_dir);
     let cases = match replay::cases(corpus) {
         Ok(c) if !c.is_empty() => c,
-        Ok(_) => return refuse(corpus, "no case folders (with snapshot.json) found", 2, json),
+        Ok(_) => {
+            return refuse(
+                corpus,
+                "no case folders (with snapshot.json) found",
+                2,
+                json,
+            )
+        }
         Err(e) => return refuse(corpus, e, 2, json),
     };
     let bar = ProgressBar::new(cases.len() as u64);
     bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ({elapsed})").expect("valid template"),
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ({elapsed})")
+            .expect("valid template"),
     );
     let mut cache: std::collections::HashMap<u32, halo2_proofs::poly::commitment::Params<_>> =
         Default::default();
     let mut reports = Vec::new();
     for case in &cases {
         bar.set_message(case.display().to_string());
-        let mut params = |k| cache.entry(k).or_insert_with(|| params::load(&dir, k)).clone();
+        let mut params = |k| {
+            cache
+                .entry(k)
+                .or_insert_with(|| params::load(&dir, k))
+                .clone()
+        };
         reports.push(replay::replay_case(case, &mut params, reprove));
         bar.inc(1);
     }
@@ -352,16 +368,29 @@ fn replay(corpus: &Path, reprove: bool, json: bool, params_dir: Option<PathBuf>)
         );
     } else {
         for r in &reports {
-            let verdict = r
-                .verdict
-                .map_or("-".to_owned(), |v| serde_json::to_value(v).expect("serializes").as_str().unwrap_or("-").to_owned());
+            let verdict = r.verdict.map_or("-".to_owned(), |v| {
+                serde_json::to_value(v)
+                    .expect("serializes")
+                    .as_str()
+                    .unwrap_or("-")
+                    .to_owned()
+            });
             let status = if r.ok() { "ok  " } else { "FAIL" };
-            println!("{status} {:<28} {:<14} {}", r.name, verdict, r.checked.join(", "));
+            println!(
+                "{status} {:<28} {:<14} {}",
+                r.name,
+                verdict,
+                r.checked.join(", ")
+            );
             for p in &r.problems {
                 println!("       problem: {p}");
             }
         }
-        println!("{} cases, {} agree, {failed} disagree", reports.len(), reports.len() - failed);
+        println!(
+            "{} cases, {} agree, {failed} disagree",
+            reports.len(),
+            reports.len() - failed
+        );
     }
     if failed == 0 {
         ExitCode::SUCCESS
@@ -405,14 +434,24 @@ fn chain(folder: &Path, json: bool, params_dir: Option<PathBuf>) -> ExitCode {
                     })).collect::<Vec<_>>()})
                 );
             } else {
-                println!("CHAIN OK: {} proofs, each linked to the one before", steps.len());
+                println!(
+                    "CHAIN OK: {} proofs, each linked to the one before",
+                    steps.len()
+                );
                 for s in &steps {
                     let link = match (s.previous, s.epoch == steps[0].epoch) {
                         (None, _) => "first proof of the chain".to_owned(),
-                        (Some(d), true) => format!("follows {}… (not in this folder)", &hex::encode(d)[..16]),
+                        (Some(d), true) => {
+                            format!("follows {}… (not in this folder)", &hex::encode(d)[..16])
+                        }
                         (Some(_), false) => "follows the proof above".to_owned(),
                     };
-                    println!("  epoch {:>6}  {}  {}…  {link}", s.epoch, time(s.timestamp), &hex::encode(s.digest)[..16]);
+                    println!(
+                        "  epoch {:>6}  {}  {}…  {link}",
+                        s.epoch,
+                        time(s.timestamp),
+                        &hex::encode(s.digest)[..16]
+                    );
                 }
             }
             ExitCode::SUCCESS
@@ -421,7 +460,12 @@ fn chain(folder: &Path, json: bool, params_dir: Option<PathBuf>) -> ExitCode {
     }
 }
 
-fn open_reserves(proof: &Path, opening: &Path, json: bool, params_dir: Option<PathBuf>) -> ExitCode {
+fn open_reserves(
+    proof: &Path,
+    opening: &Path,
+    json: bool,
+    params_dir: Option<PathBuf>,
+) -> ExitCode {
     let dir = params_dir.unwrap_or_else(params::default_dir);
     let v = match verified(proof, &dir) {
         Ok(v) => v,

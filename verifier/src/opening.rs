@@ -67,7 +67,10 @@ impl ReserveOpening {
     }
 
     /// Checks that this opens `statement`'s `C_R`; returns the balances in base units.
-    pub fn open(&self, statement: &solvency_circuits::statement::Statement) -> Result<Vec<u64>, OpeningError> {
+    pub fn open(
+        &self,
+        statement: &solvency_circuits::statement::Statement,
+    ) -> Result<Vec<u64>, OpeningError> {
         let p = &statement.public;
         let mismatch = |why: String| OpeningError::Mismatch(why);
         if self.protocol != p.protocol || self.epoch != p.epoch {
@@ -89,7 +92,10 @@ impl ReserveOpening {
             .zip(&p.assets)
             .map(|(b, a)| {
                 if b.asset != a.symbol {
-                    return Err(mismatch(format!("balance of {} where {} is due", b.asset, a.symbol)));
+                    return Err(mismatch(format!(
+                        "balance of {} where {} is due",
+                        b.asset, a.symbol
+                    )));
                 }
                 solvency_circuits::snapshot::parse_decimal(&b.asset, &b.amount, a.decimals)
                     .map_err(|e| OpeningError::Malformed(e.to_string()))
@@ -97,7 +103,9 @@ impl ReserveOpening {
             .collect::<Result<Vec<u64>, _>>()?;
         let c = solvency_circuits::commit::reserve_commitment(&balances, self.blinding);
         if c != statement.reserve_commitment {
-            return Err(mismatch("balances and blinding hash to another commitment".into()));
+            return Err(mismatch(
+                "balances and blinding hash to another commitment".into(),
+            ));
         }
         Ok(balances)
     }

@@ -62,9 +62,10 @@ pub fn replay_case(
     reprove: bool,
 ) -> CaseReport {
     let mut r = CaseReport {
-        name: dir
-            .file_name()
-            .map_or_else(|| dir.display().to_string(), |n| n.to_string_lossy().into_owned()),
+        name: dir.file_name().map_or_else(
+            || dir.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
         verdict: None,
         checked: vec![],
         problems: vec![],
@@ -79,9 +80,10 @@ pub fn replay_case(
     };
     let actual = Expected::of_snapshot(&snapshot);
     r.verdict = Some(actual.verdict);
-    match read("expected.json").map_err(|e| e.to_string()).and_then(|b| {
-        serde_json::from_slice::<Expected>(&b).map_err(|e| e.to_string())
-    }) {
+    match read("expected.json")
+        .map_err(|e| e.to_string())
+        .and_then(|b| serde_json::from_slice::<Expected>(&b).map_err(|e| e.to_string()))
+    {
         Ok(expected) if expected == actual => r.checked.push("model verdict and margins".into()),
         Ok(expected) => r.problems.push(format!(
             "the model disagrees with expected.json: model {}, expected {}",
@@ -93,7 +95,8 @@ pub fn replay_case(
     let has_proof = dir.join("proof.json").exists();
     let book = match (actual.verdict, has_proof) {
         (Verdict::Solvent, false) => {
-            r.problems.push("a solvent case must carry proof.json".into());
+            r.problems
+                .push("a solvent case must carry proof.json".into());
             return r;
         }
         (Verdict::Solvent, true) => Book::from_json(&snapshot).expect("valid: verdict is solvent"),
@@ -144,8 +147,10 @@ pub fn replay_case(
                 if counted == positions {
                     included += 1;
                 } else {
-                    r.problems
-                        .push(format!("{}: positions differ from the snapshot", path.display()));
+                    r.problems.push(format!(
+                        "{}: positions differ from the snapshot",
+                        path.display()
+                    ));
                 }
             }
             Err(e) => r.problems.push(format!("{}: {e}", path.display())),
@@ -173,14 +178,21 @@ pub fn replay_case(
 
     if reprove {
         let seed: [u8; 32] = seed.unwrap_or([0; 32]);
-        let prepared = prepare(&book, &Secrets::from_seed(seed), verified.statement.previous);
+        let prepared = prepare(
+            &book,
+            &Secrets::from_seed(seed),
+            verified.statement.previous,
+        );
         let params = params(prepared.shape.k());
-        match proof::prove(&params, &prepared, rand::rng()).and_then(|(proof, vk)| {
-            proof::verify(&params, &vk, &prepared.statement, &proof)
-        }) {
-            Ok(()) if seed != [0; 32] && prepared.statement != verified.statement => r.problems.push(
-                "re-proven from the opening's seed, the statement differs from proof.json's".into(),
-            ),
+        match proof::prove(&params, &prepared, rand::rng())
+            .and_then(|(proof, vk)| proof::verify(&params, &vk, &prepared.statement, &proof))
+        {
+            Ok(()) if seed != [0; 32] && prepared.statement != verified.statement => {
+                r.problems.push(
+                    "re-proven from the opening's seed, the statement differs from proof.json's"
+                        .into(),
+                )
+            }
             Ok(()) => r.checked.push("re-proven and verified".into()),
             Err(e) => r.problems.push(format!("re-proving failed: {e}")),
         }

@@ -120,3 +120,196 @@ fn inclusion_files_are_checked_against_the_proof() {
         );
     }
 }
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures");
+
+/// Copies fixture cases into a fresh corpus folder.
+fn corpus(cases: &[&str]) -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    for case in cases {
+        copy_dir(&Path::new(FIXTURES).join(case), &tmp.path().join(case));
+    }
+    tmp
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap();
+    for e in fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
+
+#[test]
+fn the_whole_fixture_corpus_replays() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = verifier(&["replay", FIXTURES], tmp.path());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains(", 0 disagree"), "{out}");
+    for case in [
+        "demo",
+        "exact-boundary",
+        "one-unit-short",
+        "haircut-bites",
+        "invalid-stale-oracle",
+        "zero-positions",
+    ] {
+        assert!(
+            out.lines().any(|l| l.starts_with("ok") && l.contains(case)),
+            "{case} missing:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn replay_reproves_and_reports_each_disagreement() {
+    let tmp = corpus(&["demo", "zero-positions", "one-unit-short"]);
+    let params = tempfile::tempdir().unwrap();
+    let o = verifier(
+        &["replay", "--reprove", tmp.path().to_str().unwrap()],
+        params.path(),
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert_eq!(out.matches("re-proven and verified").count(), 2, "{out}");
+
+    // A margin off by one raw unit, and an insolvent case claimed solvent.
+    let demo = tmp.path().join("demo/expected.json");
+    let text = fs::read_to_string(&demo).unwrap();
+    fs::write(
+        &demo,
+        text.replacen("\"margin_raw\": \"", "\"margin_raw\": \"1", 1),
+    )
+    .unwrap();
+    let short = tmp.path().join("one-unit-short/expected.json");
+    let text = fs::read_to_string(&short).unwrap();
+    fs::write(&short, text.replace("\"insolvent\"", "\"solvent\"")).unwrap();
+    // And an inclusion file of another case.
+    fs::copy(
+        Path::new(FIXTURES).join("mixed-book/inclusion/alice.json"),
+        tmp.path().join("demo/inclusion/alice.json"),
+    )
+    .unwrap();
+    let o = verifier(&["replay", tmp.path().to_str().unwrap()], params.path());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("FAIL demo") && out.contains("FAIL one-unit-short"),
+        "{out}"
+    );
+    assert!(out.contains("ok   zero-positions"), "{out}");
+    assert!(out.contains("alice.json"), "{out}");
+    assert!(out.contains("1 agree, 2 disagree"), "{out}");
+}
+
+#[test]
+fn chain_is_checked_and_breaks_are_named() {
+    let params = tempfile::tempdir().unwrap();
+    let chain = Path::new(FIXTURES).join("chain");
+    let o = verifier(&["chain", chain.to_str().unwrap()], params.path());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(out.contains("CHAIN OK: 3 proofs"), "{out}");
+
+    let case = |keep: &[(&str, &str)]| {
+        let tmp = tempfile::tempdir().unwrap();
+        for (from, to) in keep {
+            fs::copy(chain.join(from), tmp.path().join(to)).unwrap();
+        }
+        let o = verifier(&["chain", tmp.path().to_str().unwrap()], params.path());
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    let (code, err) = case(&[("epoch-7.json", "a.json"), ("epoch-9.json", "b.json")]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("epoch 9 does not follow epoch 7") && err.contains("gap"),
+        "{err}"
+    );
+    let (code, err) = case(&[("epoch-8.json", "a.json"), ("epoch-8.json", "b.json")]);
+    assert_eq!(code, Some(1));
+    assert!(err.contains("fork: two proofs of epoch 8"), "{err}");
+    // A later part of a chain stands on its own: its first proof names history not present.
+    let (code, _) = case(&[("epoch-8.json", "a.json"), ("epoch-9.json", "b.json")]);
+    assert_eq!(code, Some(0));
+    // Another protocol's proof in the folder.
+    let tmp = tempfile::tempdir().unwrap();
+    fs::copy(chain.join("epoch-7.json"), tmp.path().join("a.json")).unwrap();
+    fs::copy(
+        Path::new(FIXTURES).join("mixed-book/proof.json"),
+        tmp.path().join("b.json"),
+    )
+    .unwrap();
+    let o = verifier(&["chain", tmp.path().to_str().unwrap()], params.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("mixed-vault"));
+}
+
+#[test]
+fn reserve_openings_open_only_their_commitment() {
+    let params = tempfile::tempdir().unwrap();
+    let opening = Path::new(FIXTURES).join("demo/reserve-opening.json");
+    let o = verifier(
+        &[
+            "open-reserves",
+            DEMO_PROOF,
+            "--opening",
+            opening.to_str().unwrap(),
+        ],
+        params.path(),
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("ETH        1250.5") && out.contains("USDC       3000000"),
+        "{out}"
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    let text = fs::read_to_string(&opening).unwrap();
+    for (i, (edited, code)) in [
+        (text.replace("1250.5", "1250.6"), 1),
+        (text.replacen("\"blinding\": \"", "\"blinding\": \"0", 1), 2),
+        (text.replace("\"epoch\": 7", "\"epoch\": 8"), 1),
+        ("not json".to_owned(), 2),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let path = tmp.path().join(format!("o{i}.json"));
+        fs::write(&path, edited).unwrap();
+        let o = verifier(
+            &[
+                "open-reserves",
+                DEMO_PROOF,
+                "--opening",
+                path.to_str().unwrap(),
+            ],
+            params.path(),
+        );
+        assert_eq!(
+            o.status.code(),
+            Some(code),
+            "case {i}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let other = Path::new(FIXTURES).join("mixed-book/reserve-opening.json");
+    let o = verifier(
+        &[
+            "open-reserves",
+            DEMO_PROOF,
+            "--opening",
+            other.to_str().unwrap(),
+        ],
+        params.path(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+}

@@ -52,7 +52,11 @@ fn main() {
         .skip(1)
         .map(|a| a.parse().expect("positions"))
         .collect();
-    let sizes = if sizes.is_empty() { vec![100, 1000] } else { sizes };
+    let sizes = if sizes.is_empty() {
+        vec![100, 1000]
+    } else {
+        sizes
+    };
     println!("| positions | k | rows used | advice | fixed | lookups | permutation columns | degree | committed polys / proof | MSM 2^k | FFT 2^(k+3) | floor | keygen_vk | keygen_pk | create_proof | create_proof ÷ floor | proof bytes |");
     println!("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
     for n in sizes {
@@ -63,8 +67,12 @@ fn main() {
         let params: Params<Curve> = Params::new(k);
         let instance = p.statement.instance();
         with_lanes!(shape, |L| {
-            let circuit = SolvencyCircuit::<L>::new(&p.statement.public, shape, Some(p.witness.clone()));
-            let cost = format!("{:?}", CircuitCost::<pasta_curves::vesta::Point, _>::measure(k, &circuit));
+            let circuit =
+                SolvencyCircuit::<L>::new(&p.statement.public, shape, Some(p.witness.clone()));
+            let cost = format!(
+                "{:?}",
+                CircuitCost::<pasta_curves::vesta::Point, _>::measure(k, &circuit)
+            );
             let advice = field(&cost, "num_advice_columns");
             let fixed = field(&cost, "num_fixed_columns");
             let lookups = field(&cost, "lookups");
@@ -77,7 +85,9 @@ fn main() {
             let committed = advice + 3 * lookups + perm.div_ceil(degree - 2) + (degree - 1) + 1;
 
             let mut rng = rand::rng();
-            let scalars: Vec<Fp> = (0..1usize << k).map(|_| Fp::from(rng.random::<u64>())).collect();
+            let scalars: Vec<Fp> = (0..1usize << k)
+                .map(|_| Fp::from(rng.random::<u64>()))
+                .collect();
             let bases = params.get_g();
             let msm = median(3, || {
                 best_multiexp(&scalars, &bases);
@@ -106,8 +116,15 @@ fn main() {
             let t_pk = t.elapsed();
             let t = Instant::now();
             let mut transcript = Blake2bWrite::<_, _, Challenge255<_>>::init(vec![]);
-            create_proof(&params, &pk, &[circuit], &[&[&instance]], rand::rng(), &mut transcript)
-                .unwrap();
+            create_proof(
+                &params,
+                &pk,
+                &[circuit],
+                &[&[&instance]],
+                rand::rng(),
+                &mut transcript,
+            )
+            .unwrap();
             let t_proof = t.elapsed();
             let proof = transcript.finalize();
             println!(
