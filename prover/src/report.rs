@@ -22,6 +22,24 @@ fn esc(s: &str) -> String {
         .collect()
 }
 
+/// A USD amount with thousands separators: `-1591646.47` → `-1,591,646.47`.
+fn grouped(usd: &str) -> String {
+    let (sign, rest) = usd.strip_prefix('-').map_or(("", usd), |r| ("-", r));
+    let (int, frac) = rest.split_once('.').unwrap_or((rest, ""));
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if frac.is_empty() {
+        format!("{sign}{out}")
+    } else {
+        format!("{sign}{out}.{frac}")
+    }
+}
+
 /// A raw amount in USD as a float, for drawing only.
 fn usd_f64(ev: &Evaluation, raw: &BigInt) -> f64 {
     ev.usd(raw).parse().unwrap_or(0.0)
@@ -88,12 +106,14 @@ pub fn html(book: &Book, ev: &Evaluation) -> String {
         );
     }
     svg += &format!(
-        r#"<g class="legend"><rect class="reserves" x="{label_w}" y="{ly}" width="12" height="12"/><text x="{t1}" y="{lt}">haircut reserves</text><rect class="required" x="{x2}" y="{ly}" width="12" height="12"/><text x="{t2}" y="{lt}">required (liabilities × ratio)</text></g></svg>"#,
+        r#"<g class="legend"><rect class="reserves" x="{label_w}" y="{ly}" width="12" height="12"/><text x="{t1}" y="{lt}">haircut reserves</text><rect class="required" x="{x2}" y="{ly}" width="12" height="12"/><text x="{t2}" y="{lt}">required (liabilities × ratio)</text><rect class="required short" x="{x3}" y="{ly}" width="12" height="12"/><text x="{t3}" y="{lt}">required, not covered</text></g></svg>"#,
         ly = height - 22.0,
         lt = height - 12.0,
         t1 = label_w + 18.0,
         x2 = label_w + 150.0,
         t2 = label_w + 168.0,
+        x3 = label_w + 370.0,
+        t3 = label_w + 388.0,
     );
 
     let mut table = String::new();
@@ -106,9 +126,9 @@ pub fn html(book: &Book, ev: &Evaluation) -> String {
         table += &format!(
             "<tr{class}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(name),
-            ev.usd(v),
-            ev.usd(l),
-            ev.usd(&(v - l)),
+            grouped(&ev.usd(v)),
+            grouped(&ev.usd(l)),
+            grouped(&ev.usd(&(v - l))),
             coverage(v, l).unwrap_or_else(|| "no liability".into()),
         );
     }
@@ -138,7 +158,7 @@ td:first-child, th:first-child {{ text-align: left; }}
 tr.tight {{ background: #fff4d6; font-weight: 600; }}
 </style></head><body>
 <h1>Solvency report — {protocol}, epoch {epoch}</h1>
-<p class="sub">Snapshot at unix time {timestamp}; collateral ratio {ratio}; {n} positions; amounts in USD.</p>
+<p class="sub">Snapshot at {timestamp}; collateral ratio {ratio}; {n} positions; amounts in USD.</p>
 <p class="verdict">{verdict} Tightest scenario: <strong>{tight}</strong>.</p>
 {svg}
 <table><thead><tr><th>scenario</th><th>haircut reserves</th><th>required</th><th>margin</th><th>coverage</th></tr></thead>
@@ -147,7 +167,9 @@ tr.tight {{ background: #fff4d6; font-weight: 600; }}
 "#,
         protocol = esc(&p.protocol),
         epoch = p.epoch,
-        timestamp = p.timestamp,
+        timestamp = humantime::format_rfc3339_seconds(
+            std::time::UNIX_EPOCH + std::time::Duration::from_secs(p.timestamp)
+        ),
         ratio = format!("{}%", format_decimal(p.policy.collateral_ratio_bps, 2)),
         n = book.positions.len(),
         vbg = if ev.solvent() { "#e3f4e6" } else { "#fbe3df" },
@@ -178,6 +200,13 @@ mod tests {
             "{page}"
         );
         assert_eq!(page.matches("class=\"scenario").count(), 3);
+    }
+
+    #[test]
+    fn amounts_are_grouped() {
+        assert_eq!(grouped("-1591646.47"), "-1,591,646.47");
+        assert_eq!(grouped("100.00"), "100.00");
+        assert_eq!(grouped("1000"), "1,000");
     }
 
     #[test]
