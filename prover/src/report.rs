@@ -158,7 +158,7 @@ td:first-child, th:first-child {{ text-align: left; }}
 tr.tight {{ background: #fff4d6; font-weight: 600; }}
 </style></head><body>
 <h1>Solvency report — {protocol}, epoch {epoch}</h1>
-<p class="sub">Snapshot at {timestamp}; collateral ratio {ratio}; {n} positions; amounts in USD.</p>
+<p class="sub">Snapshot at {timestamp}; collateral ratio {ratio}%; {n} positions; amounts in USD.</p>
 <p class="verdict">{verdict} Tightest scenario: <strong>{tight}</strong>.</p>
 {svg}
 <table><thead><tr><th>scenario</th><th>haircut reserves</th><th>required</th><th>margin</th><th>coverage</th></tr></thead>
@@ -170,7 +170,7 @@ tr.tight {{ background: #fff4d6; font-weight: 600; }}
         timestamp = humantime::format_rfc3339_seconds(
             std::time::UNIX_EPOCH + std::time::Duration::from_secs(p.timestamp)
         ),
-        ratio = format!("{}%", format_decimal(p.policy.collateral_ratio_bps, 2)),
+        ratio = format_decimal(p.policy.collateral_ratio_bps, 2),
         n = book.positions.len(),
         vbg = if ev.solvent() { "#e3f4e6" } else { "#fbe3df" },
         tight = esc(&rows[tightest].0),
