@@ -52,12 +52,12 @@
 //! verifier when it parses the statement. Hence:
 //!
 //! * a lane term `size · scale · β · ±(P − K)` is below `2^64 · 2^60 · 2^64 = 2^188`, and a
-//!   lane total over at most `2^14` slots below `2^202`;
-//! * `L_s = ratio · total < 2^20 · 2^202 = 2^222`;
+//!   lane total over at most `2^MAX_DEPTH = 2^12` slots below `2^200`;
+//! * `L_s = ratio · total < 2^20 · 2^200 = 2^220`;
 //! * `V_s < 8 · 2^64 · 2^60 · 2^64 · 2^14 = 2^205`;
 //! * the packed leaf input is below `2^201` and injective (bit layout in [`commit::packing`]);
 //! * `V_s − L_s` is proven below `2^205` by four range-checked limbs; were `V_s < L_s`, the field
-//!   difference would exceed `p − 2^222 > 2^253` and no such limbs exist
+//!   difference would exceed `p − 2^220 > 2^253` and no such limbs exist
 //!   ([`gadgets::coverage`]).
 
 #![deny(missing_docs)]

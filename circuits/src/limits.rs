@@ -22,7 +22,9 @@ pub const MAX_HAIRCUT_BPS: u64 = 10_000;
 pub const MIN_SHOCK_BPS: i64 = -9_999;
 /// Largest price shock: +1,000 %.
 pub const MAX_SHOCK_BPS: i64 = 100_000;
-/// Most positions one single-circuit proof holds (the liabilities tree has `2^MAX_DEPTH` slots).
-pub const MAX_DEPTH: u32 = 14;
+/// Depth of the largest liabilities tree one proof holds: `2^12 = 4,096` slots, proven at
+/// k = 15 in about 7 GB. (At depth 14, k = 17, proving needs more than the 24 GiB of the
+/// reference machine; bigger books are for shards.)
+pub const MAX_DEPTH: u32 = 12;
 /// Most positions one single-circuit proof holds.
 pub const MAX_POSITIONS: usize = 1 << MAX_DEPTH;

@@ -702,6 +702,20 @@ mod tests {
     }
 
     #[test]
+    fn rejects_more_positions_than_one_proof_holds() {
+        let position = demo()["positions"][0].clone();
+        let e = refuse(|v| v["positions"] = Value::Array(vec![position; MAX_POSITIONS + 1]));
+        assert_eq!(
+            e,
+            SnapshotError::TooMany {
+                field: "positions".into(),
+                count: MAX_POSITIONS + 1,
+                max: MAX_POSITIONS
+            }
+        );
+    }
+
+    #[test]
     fn supports_eight_assets_and_sixteen_scenarios() {
         let mut v = demo();
         v["assets"] = Value::Array(

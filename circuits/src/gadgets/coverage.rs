@@ -21,9 +21,9 @@
 //!
 //! Why this proves `V_s ≥ L_s` with `L_s = ratio·L'_s`, over the integers: `b < 2^64`,
 //! `scale ≤ 10^18 < 2^60`, `P < 2^64`, `10000 − h ≤ 10^4 < 2^14` and at most 8 assets give
-//! `V_s < 2^205` (precisely `8·2^64·10^18·2^64·10^4 < 2^204.2`); `L'_s < 2^202` (positions chip)
-//! and `ratio ≤ 10^6 < 2^20` give `L_s < 2^222`. If `V_s ≥ L_s`, `diff = V_s − L_s < 2^205`
-//! passes. If `V_s < L_s`, `diff = p − (L_s − V_s) > p − 2^222 > 2^253`, which no choice of
+//! `V_s < 2^205` (precisely `8·2^64·10^18·2^64·10^4 < 2^204.2`); `L'_s < 2^200` (positions chip)
+//! and `ratio ≤ 10^6 < 2^20` give `L_s < 2^220`. If `V_s ≥ L_s`, `diff = V_s − L_s < 2^205`
+//! passes. If `V_s < L_s`, `diff = p − (L_s − V_s) > p − 2^220 > 2^253`, which no choice of
 //! limbs below the bounds reaches: it fails.
 
 use ff::{Field, PrimeField};

@@ -19,7 +19,7 @@
 //! `P < 2^64`; `lo ≤ K ≤ hi < 2^64` follows from the two range checks (their sum `hi − lo` is
 //! below 2^64, so neither can wrap); `size < 2^64` is range-checked. With β = 1 the band
 //! guarantees `±(P − K) ∈ [0, 2^64)`, so a lane's term is below `2^(64+60+64) = 2^188` and a
-//! lane's total over at most `2^MAX_DEPTH = 2^14` rows below `2^202`: no sum wraps the field.
+//! lane's total over at most `2^MAX_DEPTH = 2^12` rows below `2^200`: no sum wraps the field.
 
 use ff::Field;
 use halo2_proofs::{
