@@ -1,6 +1,10 @@
 //! The `solvency-prover` binary end to end: exit codes, messages, and files on disk.
 
-use std::{fs, path::Path, process::Command};
+use std::{
+    fs,
+    path::{Path, PathBuf},
+    process::Command,
+};
 
 use serde_json::{json, Value};
 use solvency_prover::DEMO_SNAPSHOT;
@@ -11,6 +15,25 @@ fn prover(args: &[&str], params: &Path) -> std::process::Output {
         .env("SOLVENCY_PARAMS_DIR", params)
         .output()
         .expect("runs")
+}
+
+/// Writes `snap` as `DIR/NAME.json` and proves it into `DIR/NAME-out`; returns the run and
+/// the output folder.
+fn prove_snapshot(snap: &Value, dir: &Path, name: &str) -> (std::process::Output, PathBuf) {
+    let path = dir.join(format!("{name}.json"));
+    fs::write(&path, snap.to_string()).unwrap();
+    let out = dir.join(format!("{name}-out"));
+    let o = prover(
+        &[
+            "prove",
+            "--snapshot",
+            path.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        dir,
+    );
+    (o, out)
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
@@ -56,19 +79,7 @@ fn insolvent_book_exits_1_naming_each_failing_scenario() {
     // A large call struck at 3000: short at base and eth+30, covered at eth-30.
     snap["positions"][0]["strike"] = json!("3000");
     snap["positions"][0]["size"] = json!("50000");
-    let path = tmp.path().join("snap.json");
-    fs::write(&path, snap.to_string()).unwrap();
-    let out = tmp.path().join("out");
-    let o = prover(
-        &[
-            "prove",
-            "--snapshot",
-            path.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ],
-        tmp.path(),
-    );
+    let (o, out) = prove_snapshot(&snap, tmp.path(), "short");
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("insolvent: 2 of 3"), "{err}");
@@ -126,19 +137,7 @@ fn each_bad_snapshot_class_exits_2_and_writes_nothing() {
     for (i, (edit, needle)) in cases.iter().enumerate() {
         let mut snap = demo.clone();
         edit(&mut snap);
-        let path = tmp.path().join(format!("bad{i}.json"));
-        fs::write(&path, snap.to_string()).unwrap();
-        let out = tmp.path().join(format!("out{i}"));
-        let o = prover(
-            &[
-                "prove",
-                "--snapshot",
-                path.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-            ],
-            tmp.path(),
-        );
+        let (o, out) = prove_snapshot(&snap, tmp.path(), &format!("bad{i}"));
         let err = String::from_utf8_lossy(&o.stderr);
         assert_eq!(o.status.code(), Some(2), "case {i}: {err}");
         assert!(err.contains(needle), "case {i}: {needle:?} not in {err}");

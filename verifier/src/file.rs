@@ -53,3 +53,20 @@ impl ProofFile {
         h.as_bytes().try_into().expect("32 bytes")
     }
 }
+
+/// Parses a JSON document of a versioned format: the document, or why it is not one (bad
+/// JSON, wrong shape, or another `format` tag than `expected`).
+pub(crate) fn parse_tagged<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    expected: &str,
+    format: impl Fn(&T) -> &str,
+) -> Result<T, String> {
+    let doc: T = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    if format(&doc) != expected {
+        return Err(format!(
+            "format: expected {expected:?}, found {:?}",
+            format(&doc)
+        ));
+    }
+    Ok(doc)
+}

@@ -138,15 +138,8 @@ impl InclusionFile {
 
     /// Parses an inclusion file.
     pub fn parse(bytes: &[u8]) -> Result<Self, InclusionError> {
-        let file: InclusionFile =
-            serde_json::from_slice(bytes).map_err(|e| InclusionError::Malformed(e.to_string()))?;
-        if file.format != INCLUSION_FORMAT {
-            return Err(InclusionError::Malformed(format!(
-                "format: expected {INCLUSION_FORMAT:?}, found {:?}",
-                file.format
-            )));
-        }
-        Ok(file)
+        crate::file::parse_tagged(bytes, INCLUSION_FORMAT, |f: &Self| &f.format)
+            .map_err(InclusionError::Malformed)
     }
 
     /// Checks every position of the file against a proven statement whose tree has

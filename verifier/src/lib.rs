@@ -74,20 +74,15 @@ pub struct Verified {
 /// per statement: no omitted defaults, no `3150.250` for `3150.25`) and that its shape can be
 /// rebuilt.
 pub fn parse(bytes: &[u8]) -> Result<ProofFile, VerifyError> {
-    let malformed = |e: serde_json::Error| VerifyError::Malformed(e.to_string());
-    let raw: serde_json::Value = serde_json::from_slice(bytes).map_err(malformed)?;
-    let file: ProofFile = serde_json::from_value(raw.clone()).map_err(malformed)?;
-    if serde_json::to_value(&file).map_err(malformed)? != raw {
+    let file: ProofFile = file::parse_tagged(bytes, PROOF_FORMAT, |f: &ProofFile| &f.format)
+        .map_err(VerifyError::Malformed)?;
+    let raw: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| VerifyError::Malformed(e.to_string()))?;
+    if serde_json::to_value(&file).ok() != Some(raw) {
         return Err(VerifyError::Malformed(
             "not in canonical form: a value is spelled differently from how the prover writes it"
                 .into(),
         ));
-    }
-    if file.format != PROOF_FORMAT {
-        return Err(VerifyError::Malformed(format!(
-            "format: expected {PROOF_FORMAT:?}, found {:?}",
-            file.format
-        )));
     }
     let shape = file.circuit.shape;
     if !shape.fits(&file.statement.public) {

@@ -55,15 +55,8 @@ pub enum OpeningError {
 impl ReserveOpening {
     /// Parses an opening.
     pub fn parse(bytes: &[u8]) -> Result<Self, OpeningError> {
-        let o: ReserveOpening =
-            serde_json::from_slice(bytes).map_err(|e| OpeningError::Malformed(e.to_string()))?;
-        if o.format != OPENING_FORMAT {
-            return Err(OpeningError::Malformed(format!(
-                "format: expected {OPENING_FORMAT:?}, found {:?}",
-                o.format
-            )));
-        }
-        Ok(o)
+        crate::file::parse_tagged(bytes, OPENING_FORMAT, |o: &Self| &o.format)
+            .map_err(OpeningError::Malformed)
     }
 
     /// Checks that this opens `statement`'s `C_R`; returns the balances in base units.

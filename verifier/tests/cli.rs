@@ -255,16 +255,19 @@ fn chain_is_checked_and_breaks_are_named() {
 #[test]
 fn reserve_openings_open_only_their_commitment() {
     let params = tempfile::tempdir().unwrap();
+    let open = |opening: &Path| {
+        verifier(
+            &[
+                "open-reserves",
+                DEMO_PROOF,
+                "--opening",
+                opening.to_str().unwrap(),
+            ],
+            params.path(),
+        )
+    };
     let opening = Path::new(FIXTURES).join("demo/reserve-opening.json");
-    let o = verifier(
-        &[
-            "open-reserves",
-            DEMO_PROOF,
-            "--opening",
-            opening.to_str().unwrap(),
-        ],
-        params.path(),
-    );
+    let o = open(&opening);
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(
@@ -285,15 +288,7 @@ fn reserve_openings_open_only_their_commitment() {
     {
         let path = tmp.path().join(format!("o{i}.json"));
         fs::write(&path, edited).unwrap();
-        let o = verifier(
-            &[
-                "open-reserves",
-                DEMO_PROOF,
-                "--opening",
-                path.to_str().unwrap(),
-            ],
-            params.path(),
-        );
+        let o = open(&path);
         assert_eq!(
             o.status.code(),
             Some(code),
@@ -302,14 +297,6 @@ fn reserve_openings_open_only_their_commitment() {
         );
     }
     let other = Path::new(FIXTURES).join("mixed-book/reserve-opening.json");
-    let o = verifier(
-        &[
-            "open-reserves",
-            DEMO_PROOF,
-            "--opening",
-            other.to_str().unwrap(),
-        ],
-        params.path(),
-    );
+    let o = open(&other);
     assert_eq!(o.status.code(), Some(1));
 }
