@@ -13,8 +13,8 @@
 //! derive from public data only, so a verifier rebuilds the verifying key from the statement.
 
 use halo2_proofs::{
-    circuit::{Layouter, SimpleFloorPlanner, Value},
-    plonk::{Advice, Circuit, Column, ConstraintSystem, Error, Instance},
+    circuit::{AssignedCell, Layouter, SimpleFloorPlanner, Value},
+    plonk::{Circuit, Column, ConstraintSystem, Error, Instance},
 };
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +22,7 @@ use crate::bands::{bands, max_bands, Band};
 use crate::gadgets::{
     coverage::{CoverageChip, CoverageConfig, CoverageInstructions},
     hash::{HashInstructions, HashPool, HashPoolConfig},
-    positions::{PositionsChip, PositionsConfig, PositionsInstructions},
+    positions::{PositionsChip, PositionsConfig, PositionsInstructions, Slot},
     range::{RangeCheckChip, RangeCheckConfig, RangeCheckInstructions, BYTES},
 };
 use crate::limits::{MAX_ASSETS, MAX_DEPTH};
@@ -140,14 +140,91 @@ impl<const LANES: usize> SolvencyCircuit<LANES> {
     }
 }
 
-/// Columns and chip configurations of the solvency circuit.
+/// Columns of the liabilities part, shared by the single-proof and the shard circuits.
 #[derive(Clone, Debug)]
-pub struct SolvencyConfig<const LANES: usize> {
+pub struct BookConfig<const LANES: usize> {
     instance: Column<Instance>,
-    digest: Column<Advice>,
     positions: PositionsConfig<LANES>,
     hash: HashPoolConfig,
     range: RangeCheckConfig,
+}
+
+/// What [`BookConfig::synthesize`] leaves for the rest of a circuit.
+pub struct BookCells<const LANES: usize> {
+    /// The hash pool, for further hashes.
+    pub pool: HashPool,
+    /// The range checker, for further checks.
+    pub range: RangeCheckChip,
+    /// The root of the slots' tree.
+    pub root: AssignedCell<Fp, Fp>,
+    /// `Σ size·scale·intrinsic` per lane.
+    pub totals: [AssignedCell<Fp, Fp>; LANES],
+    /// Cells still to be range-checked.
+    pub ranged: Vec<AssignedCell<Fp, Fp>>,
+}
+
+impl<const LANES: usize> BookConfig<LANES> {
+    /// Allocates the instance and constants columns and the book's chips.
+    pub fn configure(meta: &mut ConstraintSystem<Fp>) -> Self {
+        let instance = meta.instance_column();
+        meta.enable_equality(instance);
+        let constants = meta.fixed_column();
+        meta.enable_constant(constants);
+        let positions = PositionsChip::<LANES>::configure(meta);
+        let hash = HashPool::configure(meta, HASH_CHIPS, instance);
+        let value = meta.advice_column();
+        let bytes = [(); BYTES].map(|_| meta.advice_column());
+        let range = RangeCheckChip::configure(meta, value, bytes);
+        BookConfig {
+            instance,
+            positions,
+            hash,
+            range,
+        }
+    }
+
+    /// Lays out `2^depth` slots: the band table, one positions row per slot, each slot's
+    /// leaf hash and the tree over them. Sums and tree read the very same cells.
+    pub fn synthesize(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        public: &Public,
+        bands: &[Band],
+        depth: u32,
+        slots: Option<&[Slot]>,
+    ) -> Result<BookCells<LANES>, Error> {
+        let range = RangeCheckChip::construct(self.range.clone());
+        range.load(layouter)?;
+        let positions = PositionsChip::<LANES>::construct(self.positions.clone());
+        positions.load_bands(layouter, bands, &public.scale_factors(), &public.shocked_prices())?;
+        let assigned = positions.assign_slots(layouter, 1 << depth, slots)?;
+        let pool = HashPool::construct(self.hash.clone());
+        let leaves = assigned
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| pool.hash(layouter, i, [s.account.clone(), s.packed.clone()]))
+            .collect::<Result<Vec<_>, _>>()?;
+        let root = pool.merkle_root(layouter, leaves)?;
+        let ranged = assigned
+            .slots
+            .iter()
+            .flat_map(|s| s.ranged.iter().cloned())
+            .collect();
+        Ok(BookCells {
+            pool,
+            range,
+            root,
+            totals: assigned.totals,
+            ranged,
+        })
+    }
+}
+
+/// Columns and chip configurations of the solvency circuit.
+#[derive(Clone, Debug)]
+pub struct SolvencyConfig<const LANES: usize> {
+    book: BookConfig<LANES>,
     coverage: CoverageConfig,
 }
 
@@ -163,26 +240,10 @@ impl<const LANES: usize> Circuit<Fp> for SolvencyCircuit<LANES> {
     }
 
     fn configure(meta: &mut ConstraintSystem<Fp>) -> Self::Config {
-        let instance = meta.instance_column();
-        meta.enable_equality(instance);
-        let constants = meta.fixed_column();
-        meta.enable_constant(constants);
-
-        let positions = PositionsChip::<LANES>::configure(meta);
-        let hash = HashPool::configure(meta, HASH_CHIPS);
-        let value = meta.advice_column();
-        let bytes = [(); BYTES].map(|_| meta.advice_column());
-        let range = RangeCheckChip::configure(meta, value, bytes);
+        let book = BookConfig::configure(meta);
         let cols = [(); 5].map(|_| meta.advice_column());
-        let coverage = CoverageChip::configure(meta, cols, instance);
-        SolvencyConfig {
-            instance,
-            digest: cols[0],
-            positions,
-            hash,
-            range,
-            coverage,
-        }
+        let coverage = CoverageChip::configure(meta, cols, book.instance);
+        SolvencyConfig { book, coverage }
     }
 
     fn synthesize(
@@ -192,48 +253,32 @@ impl<const LANES: usize> Circuit<Fp> for SolvencyCircuit<LANES> {
     ) -> Result<(), Error> {
         let shape = self.shape;
         let w = self.witness.as_ref();
-
-        let range = RangeCheckChip::construct(config.range);
-        range.load(&mut layouter)?;
-        let positions = PositionsChip::<LANES>::construct(config.positions);
-        positions.load_bands(
+        let instance = config.book.instance;
+        let BookCells {
+            pool,
+            range,
+            root,
+            totals,
+            mut ranged,
+        } = config.book.synthesize(
             &mut layouter,
+            &self.public,
             &self.bands,
-            &self.public.scale_factors(),
-            &self.public.shocked_prices(),
+            shape.depth,
+            w.map(|w| &w.slots[..]),
         )?;
-
-        // Liabilities: sums and tree over the very same cells.
-        let assigned =
-            positions.assign_slots(&mut layouter, shape.slots(), w.map(|w| &w.slots[..]))?;
-        let (slots, totals) = (assigned.slots, assigned.totals);
-        let pool = HashPool::construct(config.hash);
-        let leaves = slots
-            .iter()
-            .enumerate()
-            .map(|(i, s)| pool.hash(&mut layouter, i, [s.account.clone(), s.packed.clone()]))
-            .collect::<Result<Vec<_>, _>>()?;
-        let root = pool.merkle_root(&mut layouter, leaves)?;
-        layouter.constrain_instance(root.cell(), config.instance, instance::LIABILITIES_ROOT)?;
+        layouter.constrain_instance(root.cell(), instance, instance::LIABILITIES_ROOT)?;
 
         // Reserves: commitment over the very same balances the coverage sums.
         let coverage = CoverageChip::construct(config.coverage);
-        let balances = (0..shape.assets)
+        let balances: Vec<Value<Fp>> = (0..shape.assets)
             .map(|i| w.map_or(Value::unknown(), |w| Value::known(w.balances[i])))
             .collect();
         let blinding = w.map_or(Value::unknown(), |w| Value::known(w.blinding));
-        let (balances, message) = coverage.assign_reserves(&mut layouter, balances, blinding)?;
-        let commitment = pool.hash(&mut layouter, 0, message)?;
-        layouter.constrain_instance(
-            commitment.cell(),
-            config.instance,
-            instance::RESERVE_COMMITMENT,
-        )?;
-
-        let mut ranged: Vec<_> = slots
-            .iter()
-            .flat_map(|s| s.ranged.iter().cloned())
-            .collect();
+        let balances = pool.assign(&mut layouter, &balances)?;
+        let commitment =
+            pool.commit::<{ MAX_ASSETS + 1 }>(&mut layouter, 0, &balances, blinding)?;
+        layouter.constrain_instance(commitment.cell(), instance, instance::RESERVE_COMMITMENT)?;
         ranged.extend(balances.iter().cloned());
         for (s, total) in totals.iter().enumerate().take(shape.scenarios) {
             ranged.extend(coverage.cover(&mut layouter, s, &self.public, &balances, total)?);
@@ -242,18 +287,7 @@ impl<const LANES: usize> Circuit<Fp> for SolvencyCircuit<LANES> {
 
         // The digest of the whole statement is a public input like the others; copying it
         // into a cell makes the instance column's binding explicit in the permutation.
-        layouter.assign_region(
-            || "statement digest",
-            |mut region| {
-                region.assign_advice_from_instance(
-                    || "digest",
-                    config.instance,
-                    instance::STATEMENT_DIGEST,
-                    config.digest,
-                    0,
-                )
-            },
-        )?;
+        pool.public(&mut layouter, &[instance::STATEMENT_DIGEST])?;
         Ok(())
     }
 }

@@ -28,3 +28,7 @@ pub const MAX_SHOCK_BPS: i64 = 100_000;
 pub const MAX_DEPTH: u32 = 12;
 /// Most positions one single-circuit proof holds.
 pub const MAX_POSITIONS: usize = 1 << MAX_DEPTH;
+/// Depth of the tree of shards above the shard subtrees: at most `2^10 = 1,024` shards.
+pub const MAX_SHARD_DEPTH: u32 = 10;
+/// Depth of one shard's subtree: `2^10 = 1,024` slots, proven at k = 13 in about 2 GB.
+pub const SHARD_DEPTH: u32 = 10;

@@ -34,25 +34,20 @@ use halo2_proofs::{
 };
 
 use crate::commit::pow2;
-use crate::limits::MAX_ASSETS;
 use crate::statement::{instance, Fp, Public};
 
 /// Bits of the top 64-bit limb of `V_s − L_s`: `V_s < 2^(192 + TOP_BITS)`.
 pub const TOP_BITS: u32 = 13;
 
-/// The input of the reserve commitment: `MAX_ASSETS` balances and the blinding.
-pub type ReserveMessage = [AssignedCell<Fp, Fp>; MAX_ASSETS + 1];
-
 /// What the circuit may ask of the coverage chip.
 pub trait CoverageInstructions {
-    /// Assigns the private reserve inputs: the balances, and the message `C_R` commits to —
-    /// the same balance cells, zeros (constants) for undeclared assets, then the blinding.
-    fn assign_reserves(
+    /// `Σ terms`, for liabilities proven in parts (shards). Each term is below 2^200 and there
+    /// are at most 2^MAX_SHARD_DEPTH of them, so the sum is below 2^210: it cannot wrap.
+    fn sum(
         &self,
         layouter: &mut impl Layouter<Fp>,
-        balances: Vec<Value<Fp>>,
-        blinding: Value<Fp>,
-    ) -> Result<(Vec<AssignedCell<Fp, Fp>>, ReserveMessage), Error>;
+        terms: &[AssignedCell<Fp, Fp>],
+    ) -> Result<AssignedCell<Fp, Fp>, Error>;
 
     /// Proves `V_s ≥ ratio · liability` for scenario `s`; returns the cells the range
     /// checker must hold below 2^64 (the four limbs and the shifted top limb).
@@ -73,6 +68,7 @@ pub struct CoverageConfig {
     instance: Column<Instance>,
     q_value: Selector,
     q_cover: Selector,
+    q_sum: Selector,
 }
 
 /// The coverage chip.
@@ -104,6 +100,14 @@ impl CoverageChip {
         }
         let q_value = meta.selector();
         let q_cover = meta.selector();
+        let q_sum = meta.selector();
+        meta.create_gate("liability sum", |meta| {
+            let q = meta.query_selector(q_sum);
+            let acc = meta.query_advice(cols[0], Rotation::cur());
+            let term = meta.query_advice(cols[1], Rotation::cur());
+            let next = meta.query_advice(cols[0], Rotation::next());
+            Constraints::with_selector(q, Some(next - acc - term))
+        });
         meta.create_gate("reserve value", |meta| {
             let q = meta.query_selector(q_value);
             let [b, scale, price, haircut, v] = cols.map(|c| meta.query_advice(c, Rotation::cur()));
@@ -139,6 +143,7 @@ impl CoverageChip {
             instance,
             q_value,
             q_cover,
+            q_sum,
         }
     }
 
@@ -179,32 +184,23 @@ fn limbs(f: Fp) -> [Fp; 4] {
 }
 
 impl CoverageInstructions for CoverageChip {
-    fn assign_reserves(
+    fn sum(
         &self,
         layouter: &mut impl Layouter<Fp>,
-        balances: Vec<Value<Fp>>,
-        blinding: Value<Fp>,
-    ) -> Result<(Vec<AssignedCell<Fp, Fp>>, ReserveMessage), Error> {
-        let col = self.config.cols[0];
+        terms: &[AssignedCell<Fp, Fp>],
+    ) -> Result<AssignedCell<Fp, Fp>, Error> {
+        let c = &self.config;
         layouter.assign_region(
-            || "reserves",
+            || "liability sum",
             |mut region| {
-                let cells = balances
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &b)| region.assign_advice(|| "balance", col, i, || b))
-                    .collect::<Result<Vec<_>, _>>()?;
-                let mut message = cells.clone();
-                for row in balances.len()..MAX_ASSETS {
-                    message.push(region.assign_advice_from_constant(
-                        || "undeclared asset",
-                        col,
-                        row,
-                        Fp::ZERO,
-                    )?);
+                let mut acc = region.assign_advice_from_constant(|| "0", c.cols[0], 0, Fp::ZERO)?;
+                for (row, t) in terms.iter().enumerate() {
+                    c.q_sum.enable(&mut region, row)?;
+                    t.copy_advice(|| "term", &mut region, c.cols[1], row)?;
+                    let next = acc.value().copied() + t.value();
+                    acc = region.assign_advice(|| "sum", c.cols[0], row + 1, || next)?;
                 }
-                message.push(region.assign_advice(|| "blinding", col, MAX_ASSETS, || blinding)?);
-                Ok((cells, message.try_into().expect("MAX_ASSETS + 1 cells")))
+                Ok(acc)
             },
         )
     }

@@ -9,9 +9,10 @@ use halo2_gadgets::poseidon::{
     primitives::{ConstantLength, P128Pow5T3},
     Hash, Pow5Chip, Pow5Config,
 };
+use ff::Field;
 use halo2_proofs::{
-    circuit::{AssignedCell, Layouter},
-    plonk::{ConstraintSystem, Error},
+    circuit::{AssignedCell, Layouter, Value},
+    plonk::{Advice, Column, ConstraintSystem, Error, Instance},
 };
 
 use crate::statement::Fp;
@@ -25,6 +26,9 @@ const RATE: usize = 2;
 #[derive(Clone, Debug)]
 pub struct HashPoolConfig {
     chips: Vec<Pow5Config<Fp, WIDTH, RATE>>,
+    /// Private message words and public values copied in (equality-enabled).
+    input: Column<Advice>,
+    instance: Column<Instance>,
 }
 
 /// What the circuit may ask of the hash pool.
@@ -35,6 +39,30 @@ pub trait HashInstructions {
         layouter: &mut impl Layouter<Fp>,
         lane: usize,
         message: [AssignedCell<Fp, Fp>; L],
+    ) -> Result<AssignedCell<Fp, Fp>, Error>;
+
+    /// Assigns private words (e.g. balances) to be hashed and used elsewhere.
+    fn assign(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        words: &[Value<Fp>],
+    ) -> Result<Vec<AssignedCell<Fp, Fp>>, Error>;
+
+    /// Copies public inputs at `offsets` of the instance into cells.
+    fn public(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        offsets: &[usize],
+    ) -> Result<Vec<AssignedCell<Fp, Fp>>, Error>;
+
+    /// A hiding commitment `Poseidon(words ‖ 0… ‖ blinding)` to at most `N − 1` words; the
+    /// zero padding is constant, so the commitment binds the number of words too.
+    fn commit<const N: usize>(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        lane: usize,
+        words: &[AssignedCell<Fp, Fp>],
+        blinding: Value<Fp>,
     ) -> Result<AssignedCell<Fp, Fp>, Error>;
 
     /// The root of the complete binary tree over `leaves` (a power of two of them), hashing
@@ -67,8 +95,15 @@ pub struct HashPool {
 }
 
 impl HashPool {
-    /// Allocates `chips` Poseidon chips, each with its own advice and fixed columns.
-    pub fn configure(meta: &mut ConstraintSystem<Fp>, chips: usize) -> HashPoolConfig {
+    /// Allocates `chips` Poseidon chips, each with its own advice and fixed columns, and one
+    /// advice column for message words (the circuit must enable a constants column).
+    pub fn configure(
+        meta: &mut ConstraintSystem<Fp>,
+        chips: usize,
+        instance: Column<Instance>,
+    ) -> HashPoolConfig {
+        let input = meta.advice_column();
+        meta.enable_equality(input);
         let chips = (0..chips)
             .map(|_| {
                 let state = [(); WIDTH].map(|_| meta.advice_column());
@@ -78,7 +113,11 @@ impl HashPool {
                 Pow5Chip::configure::<P128Pow5T3>(meta, state, partial_sbox, rc_a, rc_b)
             })
             .collect();
-        HashPoolConfig { chips }
+        HashPoolConfig {
+            chips,
+            input,
+            instance,
+        }
     }
 
     /// Builds the pool from its configuration.
@@ -88,6 +127,71 @@ impl HashPool {
 }
 
 impl HashInstructions for HashPool {
+    fn assign(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        words: &[Value<Fp>],
+    ) -> Result<Vec<AssignedCell<Fp, Fp>>, Error> {
+        let input = self.config.input;
+        layouter.assign_region(
+            || "private words",
+            |mut region| {
+                words
+                    .iter()
+                    .enumerate()
+                    .map(|(row, &w)| region.assign_advice(|| "word", input, row, || w))
+                    .collect()
+            },
+        )
+    }
+
+    fn public(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        offsets: &[usize],
+    ) -> Result<Vec<AssignedCell<Fp, Fp>>, Error> {
+        let (input, instance) = (self.config.input, self.config.instance);
+        layouter.assign_region(
+            || "public words",
+            |mut region| {
+                offsets
+                    .iter()
+                    .enumerate()
+                    .map(|(row, &at)| {
+                        region.assign_advice_from_instance(|| "public", instance, at, input, row)
+                    })
+                    .collect()
+            },
+        )
+    }
+
+    fn commit<const N: usize>(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        lane: usize,
+        words: &[AssignedCell<Fp, Fp>],
+        blinding: Value<Fp>,
+    ) -> Result<AssignedCell<Fp, Fp>, Error> {
+        assert!(words.len() < N, "{} words do not fit a {N}-word commitment", words.len());
+        let input = self.config.input;
+        let message = layouter.assign_region(
+            || "commitment message",
+            |mut region| {
+                let mut message = Vec::with_capacity(N);
+                for (row, w) in words.iter().enumerate() {
+                    message.push(w.copy_advice(|| "word", &mut region, input, row)?);
+                }
+                for row in words.len()..N - 1 {
+                    message.push(region.assign_advice_from_constant(|| "pad", input, row, Fp::ZERO)?);
+                }
+                message.push(region.assign_advice(|| "blinding", input, N - 1, || blinding)?);
+                Ok(message)
+            },
+        )?;
+        let message: [AssignedCell<Fp, Fp>; N] = message.try_into().expect("N words");
+        self.hash(layouter, lane, message)
+    }
+
     fn hash<const L: usize>(
         &self,
         layouter: &mut impl Layouter<Fp>,
@@ -108,11 +212,7 @@ impl HashInstructions for HashPool {
 mod tests {
     use super::*;
     use crate::commit::{hash2, MerkleTree};
-    use halo2_proofs::{
-        circuit::{SimpleFloorPlanner, Value},
-        dev::MockProver,
-        plonk::{Advice, Circuit, Column, Instance},
-    };
+    use halo2_proofs::{circuit::SimpleFloorPlanner, dev::MockProver, plonk::Circuit};
 
     #[derive(Default)]
     struct TreeCircuit {
@@ -136,7 +236,7 @@ mod tests {
             meta.enable_equality(instance);
             let constants = meta.fixed_column();
             meta.enable_constant(constants);
-            (HashPool::configure(meta, 2), input, instance)
+            (HashPool::configure(meta, 2, instance), input, instance)
         }
 
         fn synthesize(
