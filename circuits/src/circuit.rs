@@ -196,7 +196,12 @@ impl<const LANES: usize> BookConfig<LANES> {
         let range = RangeCheckChip::construct(self.range.clone());
         range.load(layouter)?;
         let positions = PositionsChip::<LANES>::construct(self.positions.clone());
-        positions.load_bands(layouter, bands, &public.scale_factors(), &public.shocked_prices())?;
+        positions.load_bands(
+            layouter,
+            bands,
+            &public.scale_factors(),
+            &public.shocked_prices(),
+        )?;
         let assigned = positions.assign_slots(layouter, 1 << depth, slots)?;
         let pool = HashPool::construct(self.hash.clone());
         let leaves = assigned
@@ -314,5 +319,9 @@ macro_rules! with_lanes {
     };
 }
 
+pub mod shard;
+#[cfg(test)]
+mod shard_tests;
 #[cfg(test)]
 mod tests;
+pub mod top;

@@ -8,7 +8,7 @@ use ff::{Field, FromUniformBytes};
 use halo2_gadgets::poseidon::primitives::{ConstantLength, Hash, P128Pow5T3};
 use rayon::prelude::*;
 
-use crate::limits::MAX_ASSETS;
+use crate::limits::{MAX_ASSETS, MAX_SCENARIOS};
 use crate::snapshot::Position;
 use crate::statement::Fp;
 
@@ -74,15 +74,25 @@ pub fn padding_leaf() -> Fp {
     hash2(Fp::ZERO, Fp::ZERO)
 }
 
+/// `Poseidon(words ‖ 0… ‖ blinding)` over `N` elements: the hiding commitment the circuit's
+/// hash pool computes (`HashInstructions::commit`).
+pub fn hiding_commitment<const N: usize>(words: &[Fp], blinding: Fp) -> Fp {
+    assert!(words.len() < N, "{} words do not fit {N}", words.len());
+    let mut msg = [Fp::ZERO; N];
+    msg[..words.len()].copy_from_slice(words);
+    msg[N - 1] = blinding;
+    Hash::<_, P128Pow5T3, ConstantLength<N>, 3, 2>::init().hash(msg)
+}
+
 /// `C_R = Poseidon(b_0, …, b_7, blinding)`; balances of undeclared assets are zero.
 pub fn reserve_commitment(balances: &[u64], blinding: Fp) -> Fp {
-    assert!(balances.len() <= MAX_ASSETS, "at most {MAX_ASSETS} assets");
-    let mut msg = [Fp::ZERO; MAX_ASSETS + 1];
-    for (m, &b) in msg.iter_mut().zip(balances) {
-        *m = Fp::from(b);
-    }
-    msg[MAX_ASSETS] = blinding;
-    Hash::<_, P128Pow5T3, ConstantLength<{ MAX_ASSETS + 1 }>, 3, 2>::init().hash(msg)
+    let words: Vec<Fp> = balances.iter().map(|&b| Fp::from(b)).collect();
+    hiding_commitment::<{ MAX_ASSETS + 1 }>(&words, blinding)
+}
+
+/// A shard's commitment to its per-lane liability sums (`MAX_SCENARIOS` lanes, unused ones 0).
+pub fn sums_commitment(sums: &[Fp; MAX_SCENARIOS], blinding: Fp) -> Fp {
+    hiding_commitment::<{ MAX_SCENARIOS + 1 }>(sums, blinding)
 }
 
 /// A complete binary Poseidon Merkle tree of fixed depth; slots past the leaves hold

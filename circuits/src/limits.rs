@@ -22,13 +22,14 @@ pub const MAX_HAIRCUT_BPS: u64 = 10_000;
 pub const MIN_SHOCK_BPS: i64 = -9_999;
 /// Largest price shock: +1,000 %.
 pub const MAX_SHOCK_BPS: i64 = 100_000;
-/// Depth of the largest liabilities tree one proof holds: `2^12 = 4,096` slots, proven at
+/// Depth of the largest liabilities tree one circuit holds: `2^12 = 4,096` slots, proven at
 /// k = 15 in about 7 GB. (At depth 14, k = 17, proving needs more than the 24 GiB of the
-/// reference machine; bigger books are for shards.)
+/// reference machine.) Larger books are split into shards of [`SHARD_DEPTH`].
 pub const MAX_DEPTH: u32 = 12;
-/// Most positions one single-circuit proof holds.
-pub const MAX_POSITIONS: usize = 1 << MAX_DEPTH;
 /// Depth of the tree of shards above the shard subtrees: at most `2^10 = 1,024` shards.
 pub const MAX_SHARD_DEPTH: u32 = 10;
 /// Depth of one shard's subtree: `2^10 = 1,024` slots, proven at k = 13 in about 2 GB.
+/// Books of at most this many positions get a single proof; larger ones are sharded.
 pub const SHARD_DEPTH: u32 = 10;
+/// Most positions of one book: 1,024 shards of 1,024.
+pub const MAX_POSITIONS: usize = 1 << (SHARD_DEPTH + MAX_SHARD_DEPTH);

@@ -6,8 +6,8 @@
 
 use halo2_proofs::{
     plonk::{
-        create_proof, keygen_pk, keygen_vk, verify_proof, Circuit, Error, SingleVerifier,
-        VerifyingKey,
+        create_proof, keygen_pk, keygen_vk, verify_proof, BatchVerifier, Circuit, Error,
+        SingleVerifier, VerifyingKey,
     },
     poly::commitment::Params,
     transcript::{Blake2bRead, Blake2bWrite, Challenge255},
@@ -15,10 +15,14 @@ use halo2_proofs::{
 use pasta_curves::vesta;
 use rand_core::Rng;
 
-use crate::circuit::{Shape, SolvencyCircuit};
-use crate::statement::{Public, Statement};
+use crate::circuit::{
+    shard::ShardCircuit,
+    top::{TopCircuit, TopShape},
+    Shape, SolvencyCircuit,
+};
+use crate::statement::{Fp, Public, Statement};
 use crate::with_lanes;
-use crate::witness::Prepared;
+use crate::witness::{Prepared, PreparedSet};
 
 /// The curve proofs commit over (its scalar field is the circuit's field).
 pub type Curve = vesta::Affine;
@@ -35,6 +39,28 @@ pub fn verifying_key(
     ))
 }
 
+/// Proves one circuit with its instance; returns the proof and its verifying key.
+fn prove_circuit<C: Circuit<Fp>>(
+    params: &Params<Curve>,
+    circuit: C,
+    instance: &[Fp],
+    rng: impl Rng,
+) -> Result<(Vec<u8>, VerifyingKey<Curve>), Error> {
+    let keygen_circuit = circuit.without_witnesses();
+    let vk = keygen_vk(params, &keygen_circuit)?;
+    let pk = keygen_pk(params, vk, &keygen_circuit)?;
+    let mut transcript = Blake2bWrite::<_, _, Challenge255<_>>::init(vec![]);
+    create_proof(
+        params,
+        &pk,
+        &[circuit],
+        &[&[instance]],
+        rng,
+        &mut transcript,
+    )?;
+    Ok((transcript.finalize(), pk.get_vk().clone()))
+}
+
 /// Proves `prepared` (statement, shape and witness); returns the proof bytes and the
 /// verifying key they verify under.
 pub fn prove(
@@ -44,23 +70,130 @@ pub fn prove(
 ) -> Result<(Vec<u8>, VerifyingKey<Curve>), Error> {
     let public = &prepared.statement.public;
     let shape = prepared.shape;
-    let instance = prepared.statement.instance();
+    with_lanes!(shape, |LANES| prove_circuit(
+        params,
+        SolvencyCircuit::<LANES>::new(public, shape, Some(prepared.witness.clone())),
+        &prepared.statement.instance(),
+        rng
+    ))
+}
+
+/// The verifying key shared by every shard of `public`'s book.
+pub fn shard_verifying_key(
+    params: &Params<Curve>,
+    public: &Public,
+    shape: Shape,
+) -> Result<VerifyingKey<Curve>, Error> {
+    with_lanes!(shape, |LANES| keygen_vk(
+        params,
+        &ShardCircuit::<LANES>::new(public, shape, None)
+    ))
+}
+
+/// The verifying key of the top circuit.
+pub fn top_verifying_key(
+    params: &Params<Curve>,
+    public: &Public,
+    shape: TopShape,
+) -> Result<VerifyingKey<Curve>, Error> {
+    keygen_vk(params, &TopCircuit::new(public, shape, None))
+}
+
+/// Proves shard `index` of `set`. Key generation runs once per call; a batch engine proving
+/// many shards in one process calls [`prove_shards`].
+pub fn prove_shard(
+    params: &Params<Curve>,
+    set: &PreparedSet,
+    index: usize,
+    rng: impl Rng,
+) -> Result<Vec<u8>, Error> {
+    Ok(prove_shards(params, set, &[index], rng)?.remove(0))
+}
+
+/// Proves the shards `indices` of `set` with one proving key.
+pub fn prove_shards(
+    params: &Params<Curve>,
+    set: &PreparedSet,
+    indices: &[usize],
+    mut rng: impl Rng,
+) -> Result<Vec<Vec<u8>>, Error> {
+    let public = &set.statement.public;
+    let shape = set.shard_shape;
     with_lanes!(shape, |LANES| {
-        let circuit = SolvencyCircuit::<LANES>::new(public, shape, Some(prepared.witness.clone()));
-        let keygen_circuit = circuit.without_witnesses();
+        let keygen_circuit = ShardCircuit::<LANES>::new(public, shape, None);
         let vk = keygen_vk(params, &keygen_circuit)?;
         let pk = keygen_pk(params, vk, &keygen_circuit)?;
-        let mut transcript = Blake2bWrite::<_, _, Challenge255<_>>::init(vec![]);
-        create_proof(
-            params,
-            &pk,
-            &[circuit],
-            &[&[&instance]],
-            rng,
-            &mut transcript,
-        )?;
-        Ok((transcript.finalize(), pk.get_vk().clone()))
+        indices
+            .iter()
+            .map(|&i| {
+                let (root, sums) = set.links[i];
+                let instance = set.statement.shard_instance(root, sums);
+                let circuit =
+                    ShardCircuit::<LANES>::new(public, shape, Some(set.shards[i].clone()));
+                let mut transcript = Blake2bWrite::<_, _, Challenge255<_>>::init(vec![]);
+                create_proof(
+                    params,
+                    &pk,
+                    &[circuit],
+                    &[&[&instance]],
+                    &mut rng,
+                    &mut transcript,
+                )?;
+                Ok(transcript.finalize())
+            })
+            .collect()
     })
+}
+
+/// Proves the top circuit of `set`.
+pub fn prove_top(
+    params: &Params<Curve>,
+    set: &PreparedSet,
+    rng: impl Rng,
+) -> Result<(Vec<u8>, VerifyingKey<Curve>), Error> {
+    prove_circuit(
+        params,
+        TopCircuit::new(&set.statement.public, set.top_shape, Some(set.top.clone())),
+        &set.statement.top_instance(&set.links),
+        rng,
+    )
+}
+
+/// Checks a proof set: every shard proof in one batch (`BatchVerifier`) against its public
+/// sub-root and sums commitment, and the top proof over all of them.
+#[allow(clippy::too_many_arguments)]
+pub fn verify_set(
+    shard_params: &Params<Curve>,
+    shard_vk: &VerifyingKey<Curve>,
+    top_params: &Params<Curve>,
+    top_vk: &VerifyingKey<Curve>,
+    statement: &Statement,
+    links: &[(Fp, Fp)],
+    shard_proofs: &[Vec<u8>],
+    top_proof: &[u8],
+) -> Result<(), Error> {
+    if links.len() != shard_proofs.len() {
+        return Err(Error::InvalidInstances);
+    }
+    let mut batch = BatchVerifier::new();
+    for (&(root, sums), proof) in links.iter().zip(shard_proofs) {
+        batch.add_proof(
+            vec![vec![statement.shard_instance(root, sums)]],
+            proof.clone(),
+        );
+    }
+    if !batch.finalize(shard_params, shard_vk) {
+        return Err(Error::ConstraintSystemFailure);
+    }
+    let instance = statement.top_instance(links);
+    let mut transcript = Blake2bRead::<_, _, Challenge255<_>>::init(top_proof);
+    verify_proof(
+        top_params,
+        top_vk,
+        SingleVerifier::new(top_params),
+        &[&[&instance]],
+        &mut transcript,
+    )
 }
 
 /// Checks `proof` against `statement` under `vk`.

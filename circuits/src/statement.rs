@@ -312,6 +312,28 @@ pub mod instance {
     pub const fn len(assets: usize, scenarios: usize) -> usize {
         scale(assets, scenarios)
     }
+
+    /// The top proof of a sharded book: after the single-proof layout, shard `i`'s sub-root.
+    pub const fn shard_root(i: usize, assets: usize, scenarios: usize) -> usize {
+        len(assets, scenarios) + 2 * i
+    }
+
+    /// The top proof of a sharded book: shard `i`'s commitment to its lane sums.
+    pub const fn shard_sums(i: usize, assets: usize, scenarios: usize) -> usize {
+        shard_root(i, assets, scenarios) + 1
+    }
+
+    /// Offsets of a shard proof's instance.
+    pub mod shard {
+        /// Digest of the whole statement the shard belongs to.
+        pub const STATEMENT_DIGEST: usize = 0;
+        /// Root of the shard's subtree.
+        pub const SUB_ROOT: usize = 1;
+        /// Blinded commitment to the shard's per-lane liability sums.
+        pub const SUMS: usize = 2;
+        /// Length of a shard's instance column.
+        pub const LEN: usize = 3;
+    }
 }
 
 impl Statement {
@@ -341,6 +363,27 @@ impl Statement {
             for (s, &price) in prices[i].iter().enumerate() {
                 v[instance::shocked_price(i, s, n_s)] = Fp::from(price);
             }
+        }
+        v
+    }
+}
+
+impl Statement {
+    /// The instance of shard proof with this sub-root and sums commitment.
+    pub fn shard_instance(&self, sub_root: Fp, sums: Fp) -> Vec<Fp> {
+        let mut v = vec![Fp::zero(); instance::shard::LEN];
+        v[instance::shard::STATEMENT_DIGEST] = self.digest();
+        v[instance::shard::SUB_ROOT] = sub_root;
+        v[instance::shard::SUMS] = sums;
+        v
+    }
+
+    /// The instance of the top proof over shards `(sub_root, sums commitment)`.
+    pub fn top_instance(&self, shards: &[(Fp, Fp)]) -> Vec<Fp> {
+        let mut v = self.instance();
+        for &(root, sums) in shards {
+            v.push(root);
+            v.push(sums);
         }
         v
     }

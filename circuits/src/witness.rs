@@ -11,9 +11,12 @@ use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
 use rayon::prelude::*;
 
 use crate::bands::{band_of, bands, Band};
-use crate::circuit::Shape;
-use crate::commit::{account_commitment, leaf, pack, padding_leaf, reserve_commitment, MerkleTree};
+use crate::circuit::{top::TopShape, Shape};
+use crate::commit::{
+    account_commitment, leaf, pack, padding_leaf, reserve_commitment, sums_commitment, MerkleTree,
+};
 use crate::gadgets::positions::Slot;
+use crate::limits::MAX_SCENARIOS;
 use crate::snapshot::{Book, Position};
 use crate::statement::{Fp, Kind, Statement};
 
@@ -61,6 +64,11 @@ impl Secrets {
     /// The blinding of the reserve commitment.
     pub fn blinding(&self) -> Fp {
         Fp::from_uniform_bytes(&self.derive("reserve-blinding", b""))
+    }
+
+    /// The blinding of shard `index`'s sums commitment.
+    pub fn shard_blinding(&self, index: usize) -> Fp {
+        Fp::from_uniform_bytes(&self.derive("shard-blinding", &(index as u64).to_le_bytes()))
     }
 
     /// The salt of `account`'s leaf commitments.
@@ -115,19 +123,23 @@ fn slot(
     }
 }
 
-/// Derives the statement, shape, witness and tree of `book` under `secrets`.
-///
-/// Positions go to secret pseudo-random slots of the tree (padding fills the rest), so a
-/// leaf's index tells its holder nothing about the book's order.
-pub fn prepare(book: &Book, secrets: &Secrets, previous: Option<[u8; 32]>) -> Prepared {
+/// A book spread over the `2^depth` slots of its tree.
+struct Layout {
+    slots: Vec<Slot>,
+    tree: MerkleTree,
+    slot_of: Vec<usize>,
+}
+
+/// Places the positions at secret pseudo-random slots (padding fills the rest), so a leaf's
+/// index tells its holder nothing about the book's order, and builds the tree.
+fn layout(book: &Book, secrets: &Secrets, depth: u32, lanes: usize) -> Layout {
     let public = &book.public;
-    let shape = Shape::for_book(public, book.positions.len());
-    let lanes = shape.lanes().expect("validated scenario count");
     let bands = bands(public);
     let scale = public.scale_factors();
     let prices = public.shocked_prices();
+    let slots_n = 1usize << depth;
 
-    let mut order: Vec<usize> = (0..shape.slots()).collect();
+    let mut order: Vec<usize> = (0..slots_n).collect();
     order.shuffle(&mut StdRng::from_seed(secrets.seed_for("slot-order")));
     let slot_of = order[..book.positions.len()].to_vec();
 
@@ -147,30 +159,172 @@ pub fn prepare(book: &Book, secrets: &Secrets, previous: Option<[u8; 32]>) -> Pr
             )
         })
         .collect();
-    let mut slots = vec![slot(None, &bands, &scale, &prices, lanes); shape.slots()];
-    let mut leaves = vec![padding_leaf(); shape.slots()];
+    let mut slots = vec![slot(None, &bands, &scale, &prices, lanes); slots_n];
+    let mut leaves = vec![padding_leaf(); slots_n];
     for ((row, leaf), &at) in rows.into_iter().zip(&slot_of) {
         slots[at] = row;
         leaves[at] = leaf;
     }
-    let tree = MerkleTree::new(shape.depth, &leaves);
+    Layout {
+        slots,
+        tree: MerkleTree::new(depth, &leaves),
+        slot_of,
+    }
+}
 
-    let blinding = secrets.blinding();
-    let statement = Statement {
-        public: public.clone(),
-        reserve_commitment: reserve_commitment(&book.reserves, blinding),
+/// The statement a book proves under `secrets`, given its tree.
+fn statement(
+    book: &Book,
+    secrets: &Secrets,
+    tree: &MerkleTree,
+    previous: Option<[u8; 32]>,
+) -> Statement {
+    Statement {
+        public: book.public.clone(),
+        reserve_commitment: reserve_commitment(&book.reserves, secrets.blinding()),
         liabilities_root: tree.root(),
         previous,
-    };
+    }
+}
+
+fn balances(book: &Book) -> Vec<Fp> {
+    book.reserves.iter().map(|&b| Fp::from(b)).collect()
+}
+
+/// Derives the statement, shape, witness and tree of `book` under `secrets`, for a book that
+/// fits one circuit (at most `2^MAX_DEPTH` positions).
+pub fn prepare(book: &Book, secrets: &Secrets, previous: Option<[u8; 32]>) -> Prepared {
+    let shape = Shape::for_book(&book.public, book.positions.len());
+    let lanes = shape.lanes().expect("validated scenario count");
+    let Layout {
+        slots,
+        tree,
+        slot_of,
+    } = layout(book, secrets, shape.depth, lanes);
     let witness = Witness {
-        balances: book.reserves.iter().map(|&b| Fp::from(b)).collect(),
-        blinding,
+        balances: balances(book),
+        blinding: secrets.blinding(),
         slots,
     };
     Prepared {
-        statement,
+        statement: statement(book, secrets, &tree, previous),
         shape,
         witness,
+        tree,
+        slot_of,
+    }
+}
+
+/// One shard's private inputs: its slots and the blinding of its sums commitment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShardWitness {
+    /// The shard's slots.
+    pub slots: Vec<Slot>,
+    /// Blinding of the commitment to its lane sums.
+    pub blinding: Fp,
+}
+
+impl ShardWitness {
+    /// Per-lane liability sums, as the positions chip computes them; unused lanes are 0.
+    pub fn sums(&self) -> [Fp; MAX_SCENARIOS] {
+        let mut sums = [Fp::ZERO; MAX_SCENARIOS];
+        for slot in &self.slots {
+            for (sum, term) in sums.iter_mut().zip(slot.liabilities()) {
+                *sum += term;
+            }
+        }
+        sums
+    }
+}
+
+/// The top proof's private inputs: the reserves and every shard's opened sums.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TopWitness {
+    /// Reserve balance of each asset.
+    pub balances: Vec<Fp>,
+    /// The blinding of `C_R`.
+    pub blinding: Fp,
+    /// Each shard's lane sums and their blinding.
+    pub shards: Vec<([Fp; MAX_SCENARIOS], Fp)>,
+}
+
+/// Everything the prover derives from a book too large for one circuit.
+#[derive(Clone, Debug)]
+pub struct PreparedSet {
+    /// The statement the proof set proves.
+    pub statement: Statement,
+    /// The shape of every shard circuit.
+    pub shard_shape: Shape,
+    /// The shape of the top circuit.
+    pub top_shape: TopShape,
+    /// Each shard's witness.
+    pub shards: Vec<ShardWitness>,
+    /// Each shard's public inputs: sub-root and sums commitment.
+    pub links: Vec<(Fp, Fp)>,
+    /// The top circuit's witness.
+    pub top: TopWitness,
+    /// The whole book's tree (shard subtrees under the tree of shards).
+    pub tree: MerkleTree,
+    /// The tree slot of each position, in book order.
+    pub slot_of: Vec<usize>,
+}
+
+/// Splits `book` into shards of `2^shard_depth` slots (the prover uses
+/// [`crate::limits::SHARD_DEPTH`]) and derives every witness. The book's tree is one tree:
+/// shard `i` is the subtree of slots `[i·2^d, (i+1)·2^d)`, so inclusion paths run from a leaf
+/// through its shard to `R_L` unchanged.
+pub fn prepare_set(
+    book: &Book,
+    secrets: &Secrets,
+    previous: Option<[u8; 32]>,
+    shard_depth: u32,
+) -> PreparedSet {
+    let public = &book.public;
+    let shard_shape = Shape {
+        assets: public.assets.len(),
+        scenarios: public.policy.scenarios.len(),
+        depth: shard_depth,
+    };
+    let depth = Shape::for_book(public, book.positions.len())
+        .depth
+        .max(shard_depth);
+    let top_shape = TopShape {
+        assets: shard_shape.assets,
+        scenarios: shard_shape.scenarios,
+        depth: depth - shard_depth,
+    };
+    let lanes = shard_shape.lanes().expect("validated scenario count");
+    let Layout {
+        slots,
+        tree,
+        slot_of,
+    } = layout(book, secrets, depth, lanes);
+    let shards: Vec<ShardWitness> = slots
+        .chunks(1 << shard_depth)
+        .enumerate()
+        .map(|(i, slots)| ShardWitness {
+            slots: slots.to_vec(),
+            blinding: secrets.shard_blinding(i),
+        })
+        .collect();
+    let opened: Vec<([Fp; MAX_SCENARIOS], Fp)> =
+        shards.par_iter().map(|s| (s.sums(), s.blinding)).collect();
+    let links = opened
+        .iter()
+        .zip(&tree.levels()[shard_depth as usize])
+        .map(|((sums, blinding), &root)| (root, sums_commitment(sums, *blinding)))
+        .collect();
+    PreparedSet {
+        statement: statement(book, secrets, &tree, previous),
+        shard_shape,
+        top_shape,
+        shards,
+        links,
+        top: TopWitness {
+            balances: balances(book),
+            blinding: secrets.blinding(),
+            shards: opened,
+        },
         tree,
         slot_of,
     }

@@ -5,11 +5,11 @@
 //! `41 · 2·slots`. Every hash is `Poseidon<P128Pow5T3, ConstantLength<L>>`, the same function
 //! [`crate::commit`] computes natively.
 
+use ff::Field;
 use halo2_gadgets::poseidon::{
     primitives::{ConstantLength, P128Pow5T3},
     Hash, Pow5Chip, Pow5Config,
 };
-use ff::Field;
 use halo2_proofs::{
     circuit::{AssignedCell, Layouter, Value},
     plonk::{Advice, Column, ConstraintSystem, Error, Instance},
@@ -172,7 +172,11 @@ impl HashInstructions for HashPool {
         words: &[AssignedCell<Fp, Fp>],
         blinding: Value<Fp>,
     ) -> Result<AssignedCell<Fp, Fp>, Error> {
-        assert!(words.len() < N, "{} words do not fit a {N}-word commitment", words.len());
+        assert!(
+            words.len() < N,
+            "{} words do not fit a {N}-word commitment",
+            words.len()
+        );
         let input = self.config.input;
         let message = layouter.assign_region(
             || "commitment message",
@@ -182,7 +186,12 @@ impl HashInstructions for HashPool {
                     message.push(w.copy_advice(|| "word", &mut region, input, row)?);
                 }
                 for row in words.len()..N - 1 {
-                    message.push(region.assign_advice_from_constant(|| "pad", input, row, Fp::ZERO)?);
+                    message.push(region.assign_advice_from_constant(
+                        || "pad",
+                        input,
+                        row,
+                        Fp::ZERO,
+                    )?);
                 }
                 message.push(region.assign_advice(|| "blinding", input, N - 1, || blinding)?);
                 Ok(message)

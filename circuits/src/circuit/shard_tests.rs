@@ -1,0 +1,172 @@
+//! Sharded books: shard and top circuits, honest and cheating.
+
+use ff::{Field, PrimeField};
+use halo2_proofs::{
+    dev::{MockProver, VerifyFailure},
+    poly::commitment::Params,
+};
+
+use super::{shard::ShardCircuit, top::TopCircuit};
+use crate::commit::MerkleTree;
+use crate::model::evaluate;
+use crate::proof::{prove_shards, prove_top, shard_verifying_key, top_verifying_key, verify_set};
+use crate::snapshot::Book;
+use crate::statement::Fp;
+use crate::witness::{prepare_set, PreparedSet, Secrets, TopWitness};
+
+/// The demo book with `n` positions of various strikes, split into shards of 4 slots.
+fn book(n: usize, size: &str) -> Book {
+    let mut v: serde_json::Value =
+        serde_json::from_slice(include_bytes!("../../../fixtures/demo/snapshot.json")).unwrap();
+    v["positions"] = (0..n)
+        .map(|i| {
+            serde_json::json!({"account": format!("acct{}", i % 3), "underlying": "ETH",
+                "kind": if i % 2 == 0 { "call" } else { "put" },
+                "strike": format!("{}", 2000 + 250 * i), "size": size, "expiry": 1767000000u64})
+        })
+        .collect();
+    Book::from_json(v.to_string().as_bytes()).unwrap()
+}
+
+fn set(b: &Book) -> PreparedSet {
+    prepare_set(b, &Secrets::from_seed([9; 32]), None, 2)
+}
+
+fn mock_shard(set: &PreparedSet, i: usize) -> Result<(), Vec<VerifyFailure>> {
+    let shape = set.shard_shape;
+    let (root, sums) = set.links[i];
+    crate::with_lanes!(shape, |L| {
+        let c = ShardCircuit::<L>::new(&set.statement.public, shape, Some(set.shards[i].clone()));
+        MockProver::run(
+            shape.k(),
+            &c,
+            vec![set.statement.shard_instance(root, sums)],
+        )
+        .unwrap()
+        .verify()
+    })
+}
+
+fn mock_top(
+    set: &PreparedSet,
+    top: &TopWitness,
+    links: &[(Fp, Fp)],
+) -> Result<(), Vec<VerifyFailure>> {
+    let c = TopCircuit::new(&set.statement.public, set.top_shape, Some(top.clone()));
+    MockProver::run(
+        set.top_shape.k(),
+        &c,
+        vec![set.statement.top_instance(links)],
+    )
+    .unwrap()
+    .verify()
+}
+
+#[test]
+fn honest_shards_and_top_are_satisfied_and_the_tree_is_one_tree() {
+    let b = book(10, "2");
+    let s = set(&b);
+    assert_eq!(s.shards.len(), 4);
+    for i in 0..4 {
+        assert_eq!(mock_shard(&s, i), Ok(()), "shard {i}");
+    }
+    assert_eq!(mock_top(&s, &s.top, &s.links), Ok(()));
+    // R_L over the sub-roots is the root of the book's whole tree.
+    let roots: Vec<Fp> = s.links.iter().map(|l| l.0).collect();
+    assert_eq!(
+        MerkleTree::new(2, &roots).root(),
+        s.statement.liabilities_root
+    );
+    // Shard sums, times the ratio, add up to the model's liabilities in every scenario.
+    let ev = evaluate(&b);
+    let ratio = Fp::from(b.public.policy.collateral_ratio_bps);
+    for (sc, outcome) in ev.scenarios.iter().enumerate() {
+        let total: Fp = s.top.shards.iter().map(|(sums, _)| sums[sc]).sum();
+        let model = Fp::from_str_vartime(&outcome.liabilities.to_string()).unwrap();
+        assert_eq!(total * ratio, model, "scenario {sc}");
+    }
+}
+
+#[test]
+fn understated_shard_sums_do_not_open_the_commitment() {
+    let s = set(&book(10, "2"));
+    let mut top = s.top.clone();
+    let shard = top
+        .shards
+        .iter()
+        .position(|(sums, _)| sums[2] != Fp::ZERO)
+        .unwrap();
+    top.shards[shard].0[2] -= Fp::ONE;
+    let failures = mock_top(&s, &top, &s.links).unwrap_err();
+    assert!(
+        failures
+            .iter()
+            .any(|f| matches!(f, VerifyFailure::Permutation { .. })),
+        "{failures:#?}"
+    );
+}
+
+#[test]
+fn a_foreign_sub_root_breaks_the_liabilities_root() {
+    let s = set(&book(10, "2"));
+    let mut links = s.links.clone();
+    links[1].0 += Fp::ONE;
+    assert!(mock_top(&s, &s.top, &links).is_err());
+    // Swapping two shards' links reorders the tree: refused too.
+    let mut links = s.links.clone();
+    links.swap(0, 1);
+    let mut top = s.top.clone();
+    top.shards.swap(0, 1);
+    assert!(mock_top(&s, &top, &links).is_err());
+}
+
+#[test]
+fn insolvent_sharded_book_fails_the_top() {
+    let b = book(10, "3000");
+    assert!(!evaluate(&b).solvent());
+    let s = set(&b);
+    for i in 0..s.shards.len() {
+        assert_eq!(mock_shard(&s, i), Ok(()));
+    }
+    let failures = mock_top(&s, &s.top, &s.links).unwrap_err();
+    assert!(
+        failures.iter().all(|f| matches!(
+            f,
+            VerifyFailure::Lookup { .. } | VerifyFailure::ConstraintNotSatisfied { .. }
+        )),
+        "only the coverage range checks fail: {failures:#?}"
+    );
+}
+
+#[test]
+fn proof_set_round_trip_with_batch_verification() {
+    let s = set(&book(10, "2"));
+    let shard_params = Params::new(s.shard_shape.k());
+    let top_params = Params::new(s.top_shape.k());
+    let all: Vec<usize> = (0..s.shards.len()).collect();
+    let proofs = prove_shards(&shard_params, &s, &all, rand::rng()).unwrap();
+    let (top, _) = prove_top(&top_params, &s, rand::rng()).unwrap();
+    let public = &s.statement.public;
+    let shard_vk = shard_verifying_key(&shard_params, public, s.shard_shape).unwrap();
+    let top_vk = top_verifying_key(&top_params, public, s.top_shape).unwrap();
+    let check = |links: &[(Fp, Fp)], proofs: &[Vec<u8>], top: &[u8]| {
+        verify_set(
+            &shard_params,
+            &shard_vk,
+            &top_params,
+            &top_vk,
+            &s.statement,
+            links,
+            proofs,
+            top,
+        )
+    };
+    assert!(check(&s.links, &proofs, &top).is_ok());
+    let mut links = s.links.clone();
+    links.swap(2, 3);
+    assert!(check(&links, &proofs, &top).is_err());
+    let mut bad = proofs.clone();
+    bad[1][100] ^= 1;
+    assert!(check(&s.links, &bad, &top).is_err());
+    assert!(check(&s.links, &proofs[..3], &top).is_err());
+}

@@ -1,0 +1,199 @@
+//! The top circuit of a sharded book: opens every shard's sums commitment, adds the sums,
+//! builds `R_L` over the shard sub-roots, commits to the reserves and proves `V_s ≥ L_s`.
+//!
+//! It has no band table: its verifying key depends on the shape only. Bounds: each shard's
+//! lane sum is below 2^200 (shard circuit), at most `2^MAX_SHARD_DEPTH = 2^10` of them add to
+//! less than 2^210, so `L_s < 2^230` and an insolvent difference still exceeds
+//! `p − 2^230 > 2^253`: the coverage limbs cannot exist (see [`crate::gadgets::coverage`]).
+
+use halo2_proofs::{
+    circuit::{Layouter, SimpleFloorPlanner, Value},
+    plonk::{Circuit, Column, ConstraintSystem, Error, Instance},
+};
+use serde::{Deserialize, Serialize};
+
+use super::{BLINDING_ROWS, HASH_CHIPS, ROWS_PER_HASH2, ROWS_RESERVE_HASH};
+use crate::gadgets::{
+    coverage::{CoverageChip, CoverageConfig, CoverageInstructions},
+    hash::{HashInstructions, HashPool, HashPoolConfig},
+    range::{RangeCheckChip, RangeCheckConfig, RangeCheckInstructions, BYTES},
+};
+use crate::limits::{MAX_ASSETS, MAX_SCENARIOS, MAX_SHARD_DEPTH};
+use crate::statement::{instance, Fp, Public};
+use crate::witness::TopWitness;
+
+/// Rows of one sums commitment (17 words: 9 absorb-and-permute blocks).
+const ROWS_SUMS_HASH: usize = 1 + 9 * 40;
+
+/// The top circuit's layout: assets, scenarios and `2^depth` shards.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopShape {
+    /// Declared assets.
+    pub assets: usize,
+    /// Policy scenarios.
+    pub scenarios: usize,
+    /// The book has `2^depth` shards.
+    pub depth: u32,
+}
+
+impl TopShape {
+    /// Number of shards.
+    pub fn shards(&self) -> usize {
+        1 << self.depth
+    }
+
+    /// Whether this shape is supported for `public`.
+    pub fn fits(&self, public: &Public) -> bool {
+        self.assets == public.assets.len()
+            && self.scenarios == public.policy.scenarios.len()
+            && self.depth <= MAX_SHARD_DEPTH
+    }
+
+    /// Rows the layout needs; the tallest column group wins.
+    pub fn rows(&self) -> usize {
+        let n = self.shards();
+        let per_chip = (n + 1).div_ceil(HASH_CHIPS) * ROWS_SUMS_HASH
+            + n.div_ceil(HASH_CHIPS) * ROWS_PER_HASH2
+            + ROWS_RESERVE_HASH;
+        let words = 2 * n * (MAX_SCENARIOS + 1) + 2 * (MAX_ASSETS + 1) + n + 1;
+        let coverage = self.scenarios * (self.assets + 2) + self.scenarios * (n + 1);
+        let constants = 3 * (2 * n + 1) + n * MAX_SCENARIOS + MAX_ASSETS + 16;
+        let range = self.assets + 5 * self.scenarios;
+        [per_chip, words, coverage, constants, range, 256]
+            .into_iter()
+            .max()
+            .expect("non-empty")
+            + BLINDING_ROWS
+    }
+
+    /// `log2` of the circuit's rows.
+    pub fn k(&self) -> u32 {
+        self.rows().next_power_of_two().trailing_zeros()
+    }
+}
+
+/// The top circuit.
+#[derive(Clone, Debug)]
+pub struct TopCircuit {
+    shape: TopShape,
+    public: Public,
+    witness: Option<TopWitness>,
+}
+
+impl TopCircuit {
+    /// A top circuit for `public`; `witness` is `None` for key generation.
+    pub fn new(public: &Public, shape: TopShape, witness: Option<TopWitness>) -> Self {
+        assert!(shape.fits(public), "top shape {shape:?}");
+        if let Some(w) = &witness {
+            assert_eq!(w.shards.len(), shape.shards(), "one opening per shard");
+        }
+        TopCircuit {
+            shape,
+            public: public.clone(),
+            witness,
+        }
+    }
+}
+
+/// Columns and chips of the top circuit.
+#[derive(Clone, Debug)]
+pub struct TopConfig {
+    instance: Column<Instance>,
+    hash: HashPoolConfig,
+    range: RangeCheckConfig,
+    coverage: CoverageConfig,
+}
+
+impl Circuit<Fp> for TopCircuit {
+    type Config = TopConfig;
+    type FloorPlanner = SimpleFloorPlanner;
+
+    fn without_witnesses(&self) -> Self {
+        TopCircuit {
+            witness: None,
+            ..self.clone()
+        }
+    }
+
+    fn configure(meta: &mut ConstraintSystem<Fp>) -> Self::Config {
+        let instance = meta.instance_column();
+        meta.enable_equality(instance);
+        let constants = meta.fixed_column();
+        meta.enable_constant(constants);
+        let hash = HashPool::configure(meta, HASH_CHIPS, instance);
+        let value = meta.advice_column();
+        let bytes = [(); BYTES].map(|_| meta.advice_column());
+        let range = RangeCheckChip::configure(meta, value, bytes);
+        let cols = [(); 5].map(|_| meta.advice_column());
+        let coverage = CoverageChip::configure(meta, cols, instance);
+        TopConfig {
+            instance,
+            hash,
+            range,
+            coverage,
+        }
+    }
+
+    fn synthesize(
+        &self,
+        config: Self::Config,
+        mut layouter: impl Layouter<Fp>,
+    ) -> Result<(), Error> {
+        let (a, s_n) = (self.shape.assets, self.shape.scenarios);
+        let w = self.witness.as_ref();
+        let known =
+            |f: &dyn Fn(&TopWitness) -> Fp| w.map_or(Value::unknown(), |w| Value::known(f(w)));
+        let range = RangeCheckChip::construct(config.range);
+        range.load(&mut layouter)?;
+        let pool = HashPool::construct(config.hash);
+        let coverage = CoverageChip::construct(config.coverage);
+
+        // Reserves.
+        let balances: Vec<Value<Fp>> = (0..a).map(|i| known(&|w| w.balances[i])).collect();
+        let balances = pool.assign(&mut layouter, &balances)?;
+        let c_r =
+            pool.commit::<{ MAX_ASSETS + 1 }>(&mut layouter, 0, &balances, known(&|w| w.blinding))?;
+        layouter.constrain_instance(c_r.cell(), config.instance, instance::RESERVE_COMMITMENT)?;
+
+        // Every shard's sums, opened against its public commitment.
+        let mut sums = Vec::with_capacity(self.shape.shards());
+        for i in 0..self.shape.shards() {
+            let words: Vec<Value<Fp>> = (0..MAX_SCENARIOS)
+                .map(|l| known(&|w| w.shards[i].0[l]))
+                .collect();
+            let words = pool.assign(&mut layouter, &words)?;
+            let c = pool.commit::<{ MAX_SCENARIOS + 1 }>(
+                &mut layouter,
+                i + 1,
+                &words,
+                known(&|w| w.shards[i].1),
+            )?;
+            layouter.constrain_instance(
+                c.cell(),
+                config.instance,
+                instance::shard_sums(i, a, s_n),
+            )?;
+            sums.push(words);
+        }
+
+        // R_L over the shard sub-roots.
+        let offsets: Vec<usize> = (0..self.shape.shards())
+            .map(|i| instance::shard_root(i, a, s_n))
+            .collect();
+        let roots = pool.public(&mut layouter, &offsets)?;
+        let root = pool.merkle_root(&mut layouter, roots)?;
+        layouter.constrain_instance(root.cell(), config.instance, instance::LIABILITIES_ROOT)?;
+
+        // Coverage of every scenario by the reserves.
+        let mut ranged = balances.clone();
+        for s in 0..s_n {
+            let terms: Vec<_> = sums.iter().map(|words| words[s].clone()).collect();
+            let total = coverage.sum(&mut layouter, &terms)?;
+            ranged.extend(coverage.cover(&mut layouter, s, &self.public, &balances, &total)?);
+        }
+        range.check_u64(&mut layouter, &ranged)?;
+        pool.public(&mut layouter, &[instance::STATEMENT_DIGEST])?;
+        Ok(())
+    }
+}
