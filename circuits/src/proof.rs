@@ -107,23 +107,27 @@ pub fn prove_shard(
     index: usize,
     rng: impl Rng,
 ) -> Result<Vec<u8>, Error> {
-    Ok(prove_shards(params, set, &[index], rng)?.remove(0))
+    Ok(prove_shards(params, set, &[index], rng, |_| ())?
+        .0
+        .remove(0))
 }
 
-/// Proves the shards `indices` of `set` with one proving key.
+/// Proves the shards `indices` of `set` with one proving key, calling `done` after each;
+/// returns the proofs and the shards' verifying key.
 pub fn prove_shards(
     params: &Params<Curve>,
     set: &PreparedSet,
     indices: &[usize],
     mut rng: impl Rng,
-) -> Result<Vec<Vec<u8>>, Error> {
+    mut done: impl FnMut(usize),
+) -> Result<(Vec<Vec<u8>>, VerifyingKey<Curve>), Error> {
     let public = &set.statement.public;
     let shape = set.shard_shape;
     with_lanes!(shape, |LANES| {
         let keygen_circuit = ShardCircuit::<LANES>::new(public, shape, None);
         let vk = keygen_vk(params, &keygen_circuit)?;
         let pk = keygen_pk(params, vk, &keygen_circuit)?;
-        indices
+        let proofs = indices
             .iter()
             .map(|&i| {
                 let (root, sums) = set.links[i];
@@ -139,9 +143,11 @@ pub fn prove_shards(
                     &mut rng,
                     &mut transcript,
                 )?;
+                done(i);
                 Ok(transcript.finalize())
             })
-            .collect()
+            .collect::<Result<Vec<_>, Error>>()?;
+        Ok((proofs, pk.get_vk().clone()))
     })
 }
 

@@ -18,14 +18,18 @@ use std::{
 
 use halo2_proofs::poly::commitment::Params;
 use solvency_circuits::{
+    limits::SHARD_DEPTH,
     model::{evaluate, Evaluation},
     proof::{self, Curve},
     snapshot::{Book, Position, SnapshotError},
     statement::format_decimal,
-    witness::{prepare, Secrets},
+    witness::{prepare, prepare_set, Secrets},
 };
 use solvency_verifier::{
-    file::{CircuitParams, ProofFile, PROOF_FORMAT},
+    file::{
+        CircuitParams, Proof, ProofFile, ProofSetFile, ShardSection, TopSection, PROOF_FORMAT,
+        PROOF_SET_FORMAT,
+    },
     inclusion::{file_name, InclusionFile},
     opening::{Balance, ReserveOpening, OPENING_FORMAT},
     vk_digest,
@@ -77,7 +81,7 @@ pub struct Timings {
 #[derive(Clone, Debug)]
 pub struct Proved {
     /// The public proof file.
-    pub file: ProofFile,
+    pub file: Proof,
     /// The secret reserve opening.
     pub opening: ReserveOpening,
     /// One inclusion file per account, for its holder.
@@ -114,7 +118,7 @@ pub fn read_previous(path: &Path, book: &Book) -> Result<[u8; 32], ProveError> {
     let bad = |why: String| ProveError::Input(format!("--previous {}: {why}", path.display()));
     let bytes = fs::read(path).map_err(|e| bad(e.to_string()))?;
     let prev = solvency_verifier::parse(&bytes).map_err(|e| bad(e.to_string()))?;
-    let p = &prev.statement.public;
+    let p = &prev.statement().public;
     if p.protocol != book.public.protocol {
         return Err(bad(format!(
             "protocol {:?} is not {:?}",
@@ -137,7 +141,7 @@ pub fn prove_book(
     book: &Book,
     seed: [u8; 32],
     previous: Option<[u8; 32]>,
-    params: impl FnOnce(u32) -> Params<Curve>,
+    mut params: impl FnMut(u32) -> Params<Curve>,
     mut step: impl FnMut(&str),
 ) -> Result<Proved, ProveError> {
     let evaluation = evaluate(book);
@@ -145,37 +149,119 @@ pub fn prove_book(
         return Err(ProveError::Insolvent(evaluation));
     }
     let secrets = Secrets::from_seed(seed);
-    let prepared = prepare(book, &secrets, previous);
-    let k = prepared.shape.k();
     let mut timings = Timings::default();
+    let proving = |e: halo2_proofs::plonk::Error| ProveError::Proving(e.to_string());
+    let self_check = |e: halo2_proofs::plonk::Error| {
+        ProveError::Proving(format!("the fresh proof does not verify: {e}"))
+    };
+    let (file, tree, slot_of, proof_len) = if book.positions.len() <= 1 << SHARD_DEPTH {
+        let prepared = prepare(book, &secrets, previous);
+        let k = prepared.shape.k();
+        step(&format!("loading IPA parameters (k = {k})"));
+        let t = Instant::now();
+        let params = params(k);
+        timings.params = t.elapsed();
 
-    step(&format!("loading IPA parameters (k = {k})"));
-    let t = Instant::now();
-    let params = params(k);
-    timings.params = t.elapsed();
+        step(&format!(
+            "proving {} positions in {} slots (k = {k})",
+            book.positions.len(),
+            prepared.shape.slots()
+        ));
+        let t = Instant::now();
+        let (proof, vk) = proof::prove(&params, &prepared, rand::rng()).map_err(proving)?;
+        timings.prove = t.elapsed();
 
-    step(&format!(
-        "proving {} positions in {} slots (k = {k})",
-        book.positions.len(),
-        prepared.shape.slots()
-    ));
-    let t = Instant::now();
-    let (proof, vk) = proof::prove(&params, &prepared, rand::rng())
-        .map_err(|e| ProveError::Proving(e.to_string()))?;
-    timings.prove = t.elapsed();
+        step("checking the proof");
+        let t = Instant::now();
+        proof::verify(&params, &vk, &prepared.statement, &proof).map_err(self_check)?;
+        timings.self_check = t.elapsed();
+        let file = ProofFile {
+            format: PROOF_FORMAT.into(),
+            circuit: CircuitParams {
+                shape: prepared.shape,
+                k,
+                vk_digest: vk_digest(&vk),
+            },
+            statement: prepared.statement,
+            proof: hex::encode(&proof),
+        };
+        (
+            Proof::Single(file),
+            prepared.tree,
+            prepared.slot_of,
+            proof.len(),
+        )
+    } else {
+        let set = prepare_set(book, &secrets, previous, SHARD_DEPTH);
+        let n = set.shards.len();
+        let (shard_k, top_k) = (set.shard_shape.k(), set.top_shape.k());
+        step(&format!("loading IPA parameters (k = {shard_k}, {top_k})"));
+        let t = Instant::now();
+        let shard_params = params(shard_k);
+        let top_params = params(top_k);
+        timings.params = t.elapsed();
 
-    step("checking the proof");
-    let t = Instant::now();
-    proof::verify(&params, &vk, &prepared.statement, &proof)
-        .map_err(|e| ProveError::Proving(format!("the fresh proof does not verify: {e}")))?;
-    timings.self_check = t.elapsed();
+        let t = Instant::now();
+        step(&format!(
+            "proving {n} shards of {} slots (k = {shard_k})",
+            1 << SHARD_DEPTH
+        ));
+        let all: Vec<usize> = (0..n).collect();
+        let (shard_proofs, shard_vk) =
+            proof::prove_shards(&shard_params, &set, &all, rand::rng(), |i| {
+                step(&format!("proved shard {} of {n} (k = {shard_k})", i + 1))
+            })
+            .map_err(proving)?;
+        step(&format!("proving the top over {n} shards (k = {top_k})"));
+        let (top_proof, top_vk) =
+            proof::prove_top(&top_params, &set, rand::rng()).map_err(proving)?;
+        timings.prove = t.elapsed();
 
-    let public = &prepared.statement.public;
+        step("checking the proofs");
+        let t = Instant::now();
+        proof::verify_set(
+            &shard_params,
+            &shard_vk,
+            &top_params,
+            &top_vk,
+            &set.statement,
+            &set.links,
+            &shard_proofs,
+            &top_proof,
+        )
+        .map_err(self_check)?;
+        timings.self_check = t.elapsed();
+        let len = shard_proofs.iter().map(Vec::len).sum::<usize>() + top_proof.len();
+        let file = ProofSetFile {
+            format: PROOF_SET_FORMAT.into(),
+            shards: ShardSection {
+                circuit: CircuitParams {
+                    shape: set.shard_shape,
+                    k: shard_k,
+                    vk_digest: vk_digest(&shard_vk),
+                },
+                sub_roots: set.links.iter().map(|l| l.0).collect(),
+                sums: set.links.iter().map(|l| l.1).collect(),
+                proofs: shard_proofs.iter().map(hex::encode).collect(),
+            },
+            top: TopSection {
+                shape: set.top_shape,
+                k: top_k,
+                vk_digest: vk_digest(&top_vk),
+                proof: hex::encode(&top_proof),
+            },
+            statement: set.statement,
+        };
+        (Proof::Set(file), set.tree, set.slot_of, len)
+    };
+
+    let statement = file.statement();
+    let public = &statement.public;
     let opening = ReserveOpening {
         format: OPENING_FORMAT.into(),
         protocol: public.protocol.clone(),
         epoch: public.epoch,
-        reserve_commitment: prepared.statement.reserve_commitment,
+        reserve_commitment: statement.reserve_commitment,
         balances: public
             .assets
             .iter()
@@ -185,42 +271,32 @@ pub fn prove_book(
                 amount: format_decimal(b, a.decimals),
             })
             .collect(),
-        blinding: prepared.witness.blinding,
+        blinding: secrets.blinding(),
         seed: hex::encode(seed),
     };
     let mut accounts: BTreeMap<&str, Vec<(usize, &Position)>> = BTreeMap::new();
-    for (p, &slot) in book.positions.iter().zip(&prepared.slot_of) {
+    for (p, &slot) in book.positions.iter().zip(&slot_of) {
         accounts.entry(&p.account).or_default().push((slot, p));
     }
     let inclusions = accounts
         .into_iter()
         .map(|(account, positions)| {
             InclusionFile::new(
-                &prepared.statement,
+                statement,
                 account,
                 secrets.salt(account),
                 &positions,
-                |slot| prepared.tree.path(slot),
+                |slot| tree.path(slot),
             )
         })
         .collect();
-    let file = ProofFile {
-        format: PROOF_FORMAT.into(),
-        circuit: CircuitParams {
-            shape: prepared.shape,
-            k,
-            vk_digest: vk_digest(&vk),
-        },
-        statement: prepared.statement,
-        proof: hex::encode(&proof),
-    };
     Ok(Proved {
         file,
         opening,
         inclusions,
         evaluation,
         positions: book.positions.len(),
-        proof_len: proof.len(),
+        proof_len,
         timings,
     })
 }

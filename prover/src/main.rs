@@ -14,7 +14,7 @@ use solvency_prover::{
 };
 use solvency_verifier::{
     expected::{Expected, Verdict},
-    params,
+    params, Proof,
 };
 
 #[derive(Parser)]
@@ -73,7 +73,7 @@ enum Command {
 }
 
 fn summary(p: &Proved, out: &[PathBuf]) {
-    let st = &p.file.statement.public;
+    let st = &p.file.statement().public;
     let ev = &p.evaluation;
     let tightest = ev
         .scenarios
@@ -92,11 +92,20 @@ fn summary(p: &Proved, out: &[PathBuf]) {
         tightest.name,
         ev.usd(&tightest.margin())
     );
-    println!(
-        "  circuit    k = {}, {} tree slots",
-        p.file.circuit.k,
-        p.file.circuit.shape.slots()
-    );
+    match &p.file {
+        Proof::Single(f) => println!(
+            "  circuit    k = {}, {} tree slots",
+            f.circuit.k,
+            f.circuit.shape.slots()
+        ),
+        Proof::Set(f) => println!(
+            "  circuits   {} shards of {} slots (k = {}) and a top proof (k = {})",
+            f.top.shape.shards(),
+            f.shards.circuit.shape.slots(),
+            f.shards.circuit.k,
+            f.top.k
+        ),
+    }
     let t = &p.timings;
     println!(
         "  time       params {:.2} s, prove {:.2} s, self-check {:.3} s",
@@ -239,10 +248,10 @@ fn prove(
                     "{}",
                     json!({
                         "proved": true,
-                        "protocol": proved.file.statement.public.protocol,
-                        "epoch": proved.file.statement.public.epoch,
+                        "protocol": proved.file.statement().public.protocol,
+                        "epoch": proved.file.statement().public.epoch,
                         "positions": proved.positions,
-                        "k": proved.file.circuit.k,
+                        "k": solvency_verifier::ks(&proved.file),
                         "proof_bytes": proved.proof_len,
                         "params_s": proved.timings.params.as_secs_f64(),
                         "prove_s": proved.timings.prove.as_secs_f64(),

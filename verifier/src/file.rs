@@ -5,11 +5,16 @@
 //! the key digest by comparison with the rebuilt key; the proof bytes by verification. The
 //! file holds nothing else — unknown fields are refused.
 
-use serde::{Deserialize, Serialize};
-use solvency_circuits::{circuit::Shape, statement::Statement};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use solvency_circuits::{
+    circuit::{top::TopShape, Shape},
+    statement::{Fp, Statement},
+};
 
-/// The format tag of proof files.
+/// The format tag of single-proof files.
 pub const PROOF_FORMAT: &str = "solvency-proof/1";
+/// The format tag of proof-set files (a sharded book).
+pub const PROOF_SET_FORMAT: &str = "solvency-proof-set/1";
 
 /// What a verifier needs to rebuild the verifying key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -37,26 +42,158 @@ pub struct ProofFile {
     pub proof: String,
 }
 
-impl ProofFile {
-    /// The bytes written to disk: pretty JSON in field order.
-    pub fn to_bytes(&self) -> Vec<u8> {
-        serde_json::to_vec_pretty(self).expect("proof file serializes")
+/// The shards of a proof set: one circuit shape, one key, a proof per shard with the two
+/// public values that link it to the top proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShardSection {
+    /// Every shard's circuit.
+    pub circuit: CircuitParams,
+    /// Each shard's subtree root, hex.
+    #[serde(with = "field_list")]
+    pub sub_roots: Vec<Fp>,
+    /// Each shard's commitment to its lane sums, hex.
+    #[serde(with = "field_list")]
+    pub sums: Vec<Fp>,
+    /// Each shard's proof bytes, hex.
+    pub proofs: Vec<String>,
+}
+
+/// The top proof of a proof set.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopSection {
+    /// The top circuit's layout.
+    pub shape: TopShape,
+    /// `log2` of its rows; must equal `shape.k()`.
+    pub k: u32,
+    /// BLAKE2b-256 of its pinned verifying key, hex.
+    pub vk_digest: String,
+    /// The proof bytes, hex.
+    pub proof: String,
+}
+
+/// A proof set: a sharded book's shard proofs and top proof, checked as a whole.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProofSetFile {
+    /// Always [`PROOF_SET_FORMAT`].
+    pub format: String,
+    /// What is proven.
+    pub statement: Statement,
+    /// The shard proofs.
+    pub shards: ShardSection,
+    /// The top proof.
+    pub top: TopSection,
+}
+
+/// Either kind of proof file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Proof {
+    /// One circuit for the whole book.
+    Single(ProofFile),
+    /// Shards and a top proof.
+    Set(ProofSetFile),
+}
+
+impl Proof {
+    /// What is proven.
+    pub fn statement(&self) -> &Statement {
+        match self {
+            Proof::Single(f) => &f.statement,
+            Proof::Set(f) => &f.statement,
+        }
     }
 
-    /// The digest a next epoch's statement names as `previous`.
+    /// The bytes written to disk: pretty JSON in field order.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        match self {
+            Proof::Single(f) => serde_json::to_vec_pretty(f),
+            Proof::Set(f) => serde_json::to_vec_pretty(f),
+        }
+        .expect("proof file serializes")
+    }
+
+    /// The digest a next epoch's statement names as `previous`: BLAKE2b-256 of the compact
+    /// canonical JSON.
     pub fn digest(&self) -> [u8; 32] {
-        let compact = serde_json::to_vec(self).expect("proof file serializes");
+        let compact = match self {
+            Proof::Single(f) => serde_json::to_vec(f),
+            Proof::Set(f) => serde_json::to_vec(f),
+        }
+        .expect("proof file serializes");
         let h = blake2b_simd::Params::new()
             .hash_length(32)
             .personal(b"solvency-proof/1")
             .hash(&compact);
         h.as_bytes().try_into().expect("32 bytes")
     }
+
+    /// Parses either kind, by its `format` tag, accepting only the canonical spelling (one
+    /// spelling per statement: no omitted defaults, no `3150.250` for `3150.25`).
+    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+        #[derive(Deserialize)]
+        struct Tag {
+            format: String,
+        }
+        let tag: Tag = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        match tag.format.as_str() {
+            PROOF_FORMAT => {
+                canonical(bytes, PROOF_FORMAT, |f: &ProofFile| &f.format).map(Proof::Single)
+            }
+            PROOF_SET_FORMAT => {
+                canonical(bytes, PROOF_SET_FORMAT, |f: &ProofSetFile| &f.format).map(Proof::Set)
+            }
+            other => Err(format!(
+                "format: expected {PROOF_FORMAT:?} or {PROOF_SET_FORMAT:?}, found {other:?}"
+            )),
+        }
+    }
+}
+
+/// [`parse_tagged`], refusing any spelling the writer would not produce.
+fn canonical<T: DeserializeOwned + Serialize>(
+    bytes: &[u8],
+    expected: &str,
+    format: impl Fn(&T) -> &str,
+) -> Result<T, String> {
+    let doc: T = parse_tagged(bytes, expected, format)?;
+    let raw: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    if serde_json::to_value(&doc).ok() != Some(raw) {
+        return Err(
+            "not in canonical form: a value is spelled differently from how the prover writes it"
+                .into(),
+        );
+    }
+    Ok(doc)
+}
+
+/// Field elements as a list of hex strings.
+pub(crate) mod field_list {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use solvency_circuits::{
+        encoding::field_hex,
+        statement::{field_bytes, Fp},
+    };
+
+    pub fn serialize<S: Serializer>(v: &[Fp], s: S) -> Result<S::Ok, S::Error> {
+        v.iter()
+            .map(|f| hex::encode(field_bytes(f)))
+            .collect::<Vec<_>>()
+            .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Fp>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|t| field_hex::parse(t).map_err(serde::de::Error::custom))
+            .collect()
+    }
 }
 
 /// Parses a JSON document of a versioned format: the document, or why it is not one (bad
 /// JSON, wrong shape, or another `format` tag than `expected`).
-pub(crate) fn parse_tagged<T: serde::de::DeserializeOwned>(
+pub(crate) fn parse_tagged<T: DeserializeOwned>(
     bytes: &[u8],
     expected: &str,
     format: impl Fn(&T) -> &str,

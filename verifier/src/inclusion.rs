@@ -36,7 +36,7 @@ pub struct IncludedPosition {
     /// The leaf's slot in the tree.
     pub index: u64,
     /// Sibling hashes from the leaf up to the root, hex.
-    #[serde(with = "field_list")]
+    #[serde(with = "crate::file::field_list")]
     pub path: Vec<Fp>,
 }
 
@@ -60,25 +60,6 @@ pub struct InclusionFile {
     pub salt: Fp,
     /// Every position of the account.
     pub positions: Vec<IncludedPosition>,
-}
-
-mod field_list {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-    use solvency_circuits::{encoding::field_hex, statement::Fp};
-
-    pub fn serialize<S: Serializer>(v: &[Fp], s: S) -> Result<S::Ok, S::Error> {
-        v.iter()
-            .map(|f| hex::encode(solvency_circuits::statement::field_bytes(f)))
-            .collect::<Vec<_>>()
-            .serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Fp>, D::Error> {
-        Vec::<String>::deserialize(d)?
-            .iter()
-            .map(|t| field_hex::parse(t).map_err(serde::de::Error::custom))
-            .collect()
-    }
 }
 
 /// Why an inclusion file does not show the account's positions in the proof.

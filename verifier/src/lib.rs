@@ -23,11 +23,11 @@ use halo2_proofs::poly::commitment::Params;
 use solvency_circuits::{
     circuit::Shape,
     proof::{self, Curve},
-    statement::Statement,
+    statement::{Fp, Statement},
 };
 use thiserror::Error;
 
-pub use file::{CircuitParams, ProofFile, PROOF_FORMAT};
+pub use file::{CircuitParams, Proof, ProofFile, ProofSetFile, PROOF_FORMAT, PROOF_SET_FORMAT};
 pub use inclusion::{InclusionError, InclusionFile};
 use solvency_circuits::snapshot::Position;
 
@@ -60,44 +60,80 @@ impl VerifyError {
 pub struct Verified {
     /// The proven statement.
     pub statement: Statement,
-    /// The circuit it was proven with.
-    pub shape: Shape,
-    /// `log2` of the circuit's rows.
-    pub k: u32,
-    /// Size of the proof bytes.
+    /// Depth of the liabilities tree (`2^depth` slots), across shards for a proof set.
+    pub depth: u32,
+    /// Number of shard proofs (0 for a single proof).
+    pub shards: usize,
+    /// The `k` of every circuit checked.
+    pub ks: Vec<u32>,
+    /// Total size of the proof bytes.
     pub proof_len: usize,
     /// Digest of the proof file, for the next epoch's `previous`.
     pub digest: [u8; 32],
 }
 
-/// Parses a proof file, checking its format tag, that it is spelled canonically (one spelling
-/// per statement: no omitted defaults, no `3150.250` for `3150.25`) and that its shape can be
-/// rebuilt.
-pub fn parse(bytes: &[u8]) -> Result<ProofFile, VerifyError> {
-    let file: ProofFile = file::parse_tagged(bytes, PROOF_FORMAT, |f: &ProofFile| &f.format)
-        .map_err(VerifyError::Malformed)?;
-    let raw: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| VerifyError::Malformed(e.to_string()))?;
-    if serde_json::to_value(&file).ok() != Some(raw) {
-        return Err(VerifyError::Malformed(
-            "not in canonical form: a value is spelled differently from how the prover writes it"
-                .into(),
-        ));
+/// Supplies IPA parameters for a `k`.
+pub type ParamsFor<'a> = dyn FnMut(u32) -> Result<Params<Curve>, VerifyError> + 'a;
+
+/// Parses a proof file of either kind and checks that its circuits can be rebuilt for its
+/// statement (shapes fit, each `k` is its shape's).
+pub fn parse(bytes: &[u8]) -> Result<Proof, VerifyError> {
+    let proof = Proof::parse(bytes).map_err(VerifyError::Malformed)?;
+    let public = &proof.statement().public;
+    let check_k = |what: &str, k: u32, needed: u32| {
+        if k == needed {
+            Ok(())
+        } else {
+            Err(VerifyError::Invalid(format!(
+                "{what}: k = {k} but the shape needs k = {needed}"
+            )))
+        }
+    };
+    let check_shape = |what: &str, shape: Shape| {
+        if shape.fits(public) {
+            Ok(())
+        } else {
+            Err(VerifyError::Invalid(format!(
+                "{what}: shape {shape:?} does not match the statement"
+            )))
+        }
+    };
+    match &proof {
+        Proof::Single(f) => {
+            check_shape("circuit", f.circuit.shape)?;
+            check_k("circuit", f.circuit.k, f.circuit.shape.k())?;
+        }
+        Proof::Set(f) => {
+            check_shape("shards", f.shards.circuit.shape)?;
+            check_k("shards", f.shards.circuit.k, f.shards.circuit.shape.k())?;
+            let top = f.top.shape;
+            if !top.fits(public) {
+                return Err(VerifyError::Invalid(format!(
+                    "top: shape {top:?} does not match the statement"
+                )));
+            }
+            check_k("top", f.top.k, top.k())?;
+            let n = top.shards();
+            let s = &f.shards;
+            if s.sub_roots.len() != n || s.sums.len() != n || s.proofs.len() != n {
+                return Err(VerifyError::Invalid(format!(
+                    "{} sub-roots, {} sums and {} proofs for {n} shards",
+                    s.sub_roots.len(),
+                    s.sums.len(),
+                    s.proofs.len()
+                )));
+            }
+        }
     }
-    let shape = file.circuit.shape;
-    if !shape.fits(&file.statement.public) {
-        return Err(VerifyError::Invalid(format!(
-            "circuit shape {shape:?} does not match the statement"
-        )));
+    Ok(proof)
+}
+
+/// The `k` of every circuit a parsed proof needs parameters for.
+pub fn ks(proof: &Proof) -> Vec<u32> {
+    match proof {
+        Proof::Single(f) => vec![f.circuit.k],
+        Proof::Set(f) => vec![f.shards.circuit.k, f.top.k],
     }
-    if file.circuit.k != shape.k() {
-        return Err(VerifyError::Invalid(format!(
-            "k = {} but the shape needs k = {}",
-            file.circuit.k,
-            shape.k()
-        )));
-    }
-    Ok(file)
 }
 
 /// BLAKE2b-256 of the verifying key's pinned form, hex: what a proof file records.
@@ -112,48 +148,133 @@ pub fn vk_digest(vk: &halo2_proofs::plonk::VerifyingKey<Curve>) -> String {
     )
 }
 
-/// Verifies a proof file with the given IPA parameters (whose `k` must be the file's).
-pub fn verify_with_params(params: &Params<Curve>, bytes: &[u8]) -> Result<Verified, VerifyError> {
-    let file = parse(bytes)?;
-    let proof =
-        hex::decode(&file.proof).map_err(|e| VerifyError::Malformed(format!("proof: {e}")))?;
-    if params.k() != file.circuit.k {
+fn proof_bytes(what: &str, text: &str) -> Result<Vec<u8>, VerifyError> {
+    hex::decode(text).map_err(|e| VerifyError::Malformed(format!("{what}: {e}")))
+}
+
+fn check_vk(
+    what: &str,
+    vk: Result<halo2_proofs::plonk::VerifyingKey<Curve>, halo2_proofs::plonk::Error>,
+    digest: &str,
+) -> Result<halo2_proofs::plonk::VerifyingKey<Curve>, VerifyError> {
+    let vk = vk.map_err(|e| {
+        VerifyError::Invalid(format!("{what}: cannot rebuild the verifying key: {e}"))
+    })?;
+    if vk_digest(&vk) != digest {
         return Err(VerifyError::Invalid(format!(
-            "parameters for k = {} given for a proof of k = {}",
-            params.k(),
-            file.circuit.k
+            "{what}: the verifying key digest does not match the circuit of this statement"
         )));
     }
-    let shape = file.circuit.shape;
-    let vk = proof::verifying_key(params, &file.statement.public, shape)
-        .map_err(|e| VerifyError::Invalid(format!("cannot rebuild the verifying key: {e}")))?;
-    if vk_digest(&vk) != file.circuit.vk_digest {
-        return Err(VerifyError::Invalid(
-            "the verifying key digest does not match the circuit of this statement".into(),
-        ));
-    }
-    proof::verify(params, &vk, &file.statement, &proof)
-        .map_err(|e| VerifyError::Invalid(format!("the proof does not verify: {e}")))?;
+    Ok(vk)
+}
+
+/// Verifies a proof file of either kind; `params` supplies IPA parameters for each `k`.
+///
+/// A single proof is checked against the verifying key rebuilt from its statement and shape.
+/// A proof set is checked as a whole: all shard proofs in one batch under the one shard key,
+/// each against its public sub-root and sums commitment, and the top proof, whose instance
+/// holds the same sub-roots and commitments — so the top opens exactly the sums the shards
+/// proved, and `R_L` is the root over exactly the shards' subtrees.
+pub fn verify_with(params: &mut ParamsFor<'_>, bytes: &[u8]) -> Result<Verified, VerifyError> {
+    let proof = parse(bytes)?;
+    let statement = proof.statement().clone();
+    let public = &statement.public;
+    let (depth, shards, proof_len) = match &proof {
+        Proof::Single(f) => {
+            let bytes = proof_bytes("proof", &f.proof)?;
+            let params = params(f.circuit.k)?;
+            let vk = check_vk(
+                "circuit",
+                proof::verifying_key(&params, public, f.circuit.shape),
+                &f.circuit.vk_digest,
+            )?;
+            proof::verify(&params, &vk, &statement, &bytes)
+                .map_err(|e| VerifyError::Invalid(format!("the proof does not verify: {e}")))?;
+            (f.circuit.shape.depth, 0, bytes.len())
+        }
+        Proof::Set(f) => {
+            let shard_proofs = f
+                .shards
+                .proofs
+                .iter()
+                .enumerate()
+                .map(|(i, p)| proof_bytes(&format!("shard {i} proof"), p))
+                .collect::<Result<Vec<_>, _>>()?;
+            let top_proof = proof_bytes("top proof", &f.top.proof)?;
+            let shard_params = params(f.shards.circuit.k)?;
+            let top_params = params(f.top.k)?;
+            let shard_vk = check_vk(
+                "shards",
+                proof::shard_verifying_key(&shard_params, public, f.shards.circuit.shape),
+                &f.shards.circuit.vk_digest,
+            )?;
+            let top_vk = check_vk(
+                "top",
+                proof::top_verifying_key(&top_params, public, f.top.shape),
+                &f.top.vk_digest,
+            )?;
+            let links: Vec<(Fp, Fp)> = f
+                .shards
+                .sub_roots
+                .iter()
+                .copied()
+                .zip(f.shards.sums.iter().copied())
+                .collect();
+            proof::verify_set(
+                &shard_params,
+                &shard_vk,
+                &top_params,
+                &top_vk,
+                &statement,
+                &links,
+                &shard_proofs,
+                &top_proof,
+            )
+            .map_err(|e| VerifyError::Invalid(format!("the proof set does not verify: {e}")))?;
+            let len = shard_proofs.iter().map(Vec::len).sum::<usize>() + top_proof.len();
+            (
+                f.shards.circuit.shape.depth + f.top.shape.depth,
+                links.len(),
+                len,
+            )
+        }
+    };
     Ok(Verified {
-        digest: file.digest(),
-        statement: file.statement,
-        shape,
-        k: file.circuit.k,
-        proof_len: proof.len(),
+        digest: proof.digest(),
+        ks: ks(&proof),
+        statement,
+        depth,
+        shards,
+        proof_len,
     })
 }
 
-/// Verifies a proof file, computing the IPA parameters it needs (slow for large `k`; see
-/// [`verify_with_params`]).
+/// Verifies a single-proof file with the given IPA parameters (whose `k` must be the file's).
+pub fn verify_with_params(params: &Params<Curve>, bytes: &[u8]) -> Result<Verified, VerifyError> {
+    verify_with(
+        &mut |k| {
+            if k == params.k() {
+                Ok(params.clone())
+            } else {
+                Err(VerifyError::Invalid(format!(
+                    "parameters for k = {} given for a circuit of k = {k}",
+                    params.k()
+                )))
+            }
+        },
+        bytes,
+    )
+}
+
+/// Verifies a proof file of either kind, computing the IPA parameters it needs.
 pub fn verify(bytes: &[u8]) -> Result<Verified, VerifyError> {
-    let k = parse(bytes)?.circuit.k;
-    verify_with_params(&Params::new(k), bytes)
+    verify_with(&mut |k| Ok(Params::new(k)), bytes)
 }
 
 impl Verified {
     /// Checks an inclusion file against this verified proof; returns the positions as counted.
     pub fn check_inclusion(&self, inclusion: &[u8]) -> Result<Vec<Position>, InclusionError> {
-        InclusionFile::parse(inclusion)?.check(&self.statement, self.shape.depth)
+        InclusionFile::parse(inclusion)?.check(&self.statement, self.depth)
     }
 }
 

@@ -3,6 +3,7 @@
 //! Exit codes: 0 valid, 1 invalid, 2 bad input or usage.
 
 use std::{
+    collections::HashMap,
     path::{Path, PathBuf},
     process::ExitCode,
     time::{Duration, Instant, UNIX_EPOCH},
@@ -13,11 +14,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use solvency_circuits::{
     snapshot::Position,
-    statement::{field_bytes, format_decimal, Kind, Public, Statement},
+    statement::{field_bytes, format_decimal, Kind, Public},
 };
 use solvency_verifier::{
     opening::{OpeningError, ReserveOpening},
-    params, replay, verify_with_params, InclusionFile, VerifyError,
+    params, replay, verify_with, InclusionFile, Verified, VerifyError,
 };
 
 #[derive(Parser)]
@@ -129,14 +130,8 @@ fn hex32(f: &solvency_circuits::statement::Fp) -> String {
     hex::encode(field_bytes(f))
 }
 
-fn report(
-    st: &Statement,
-    k: u32,
-    slots: usize,
-    proof_len: usize,
-    elapsed: Duration,
-    digest: &[u8; 32],
-) {
+fn report(v: &Verified, elapsed: Duration) {
+    let st = &v.statement;
     let p = &st.public;
     println!("VALID: the reserves cover every scenario of the policy.");
     println!("  protocol     {}", p.protocol);
@@ -173,9 +168,14 @@ fn report(
         println!("    {:<14} {shocks}", s.name);
     }
     println!("  reserves     C_R = {}", hex32(&st.reserve_commitment));
+    let shards = match v.shards {
+        0 => String::new(),
+        n => format!(", in {n} shard proofs"),
+    };
     println!(
-        "  liabilities  R_L = {} ({slots} tree slots)",
-        hex32(&st.liabilities_root)
+        "  liabilities  R_L = {} ({} tree slots{shards})",
+        hex32(&st.liabilities_root),
+        1u64 << v.depth
     );
     println!(
         "  previous     {}",
@@ -183,9 +183,11 @@ fn report(
             .map_or("none (first proof of a chain)".into(), hex::encode)
     );
     println!(
-        "  proof        {proof_len} bytes, k = {k}, checked in {} ms; digest {}",
+        "  proof        {} bytes, k = {:?}, checked in {} ms; digest {}",
+        v.proof_len,
+        v.ks,
         elapsed.as_millis(),
-        hex::encode(digest)
+        hex::encode(v.digest)
     );
 }
 
@@ -228,16 +230,13 @@ fn verify(
         Ok(b) => b,
         Err(e) => return fail(VerifyError::Malformed(e.to_string())),
     };
-    let k = match solvency_verifier::parse(&bytes) {
-        Ok(file) => file.circuit.k,
+    let dir = params_dir.unwrap_or_else(params::default_dir);
+    let loaded = match load_params(&bytes, &dir) {
+        Ok(p) => p,
         Err(e) => return fail(e),
     };
-    let dir = params_dir.unwrap_or_else(params::default_dir);
-    let bar = spinner(format!("loading IPA parameters for k = {k}"));
-    let params = params::load(&dir, k);
-    bar.finish_and_clear();
     let start = Instant::now();
-    match verify_with_params(&params, &bytes) {
+    match verify_with(&mut |k| Ok(loaded[&k].clone()), &bytes) {
         Ok(v) => {
             let elapsed = start.elapsed();
             // Each inclusion file, checked against the verified statement.
@@ -247,7 +246,7 @@ fn verify(
                     .map_err(|e| VerifyError::Malformed(e.to_string()))
                     .and_then(|b| {
                         let file = InclusionFile::parse(&b)?;
-                        let positions = file.check(&v.statement, v.shape.depth)?;
+                        let positions = file.check(&v.statement, v.depth)?;
                         Ok((file.account, positions))
                     });
                 match result {
@@ -263,8 +262,9 @@ fn verify(
                         "valid": true,
                         "statement": v.statement,
                         "scenarios_covered": p.policy.scenarios.iter().map(|s| &s.name).collect::<Vec<_>>(),
-                        "k": v.k,
-                        "slots": v.shape.slots(),
+                        "k": v.ks,
+                        "slots": 1u64 << v.depth,
+                        "shards": v.shards,
                         "proof_bytes": v.proof_len,
                         "digest": hex::encode(v.digest),
                         "verify_ms": elapsed.as_secs_f64() * 1e3,
@@ -275,14 +275,7 @@ fn verify(
                     })
                 );
             } else {
-                report(
-                    &v.statement,
-                    v.k,
-                    v.shape.slots(),
-                    v.proof_len,
-                    elapsed,
-                    &v.digest,
-                );
+                report(&v, elapsed);
                 for (account, positions) in &checked {
                     println!(
                         "INCLUDED: all {} position(s) of account {account:?} are counted, unchanged:",
@@ -299,11 +292,26 @@ fn verify(
     }
 }
 
+/// The IPA parameters of every circuit of a proof file, from the cache in `dir`.
+fn load_params(
+    bytes: &[u8],
+    dir: &Path,
+) -> Result<
+    HashMap<u32, halo2_proofs::poly::commitment::Params<solvency_circuits::proof::Curve>>,
+    VerifyError,
+> {
+    let ks = solvency_verifier::ks(&solvency_verifier::parse(bytes)?);
+    let bar = spinner(format!("loading IPA parameters for k = {ks:?}"));
+    let loaded = ks.iter().map(|&k| (k, params::load(dir, k))).collect();
+    bar.finish_and_clear();
+    Ok(loaded)
+}
+
 /// Reads and verifies a proof file; the error carries its exit code.
 fn verified(path: &Path, dir: &Path) -> Result<solvency_verifier::Verified, VerifyError> {
     let bytes = std::fs::read(path).map_err(|e| VerifyError::Malformed(e.to_string()))?;
-    let k = solvency_verifier::parse(&bytes)?.circuit.k;
-    verify_with_params(&params::load(dir, k), &bytes)
+    let loaded = load_params(&bytes, dir)?;
+    verify_with(&mut |k| Ok(loaded[&k].clone()), &bytes)
 }
 
 /// Prints an error (text or JSON) and returns its exit code.

@@ -22,7 +22,7 @@ use crate::{
     expected::{Expected, Verdict},
     inclusion::file_name,
     opening::ReserveOpening,
-    verify_with_params,
+    verify_with,
 };
 
 /// The outcome of one case.
@@ -110,9 +110,7 @@ pub fn replay_case(
 
     // The stored proof, for exactly this snapshot.
     let proof_bytes = read("proof.json").unwrap_or_default();
-    let verified = match crate::parse(&proof_bytes)
-        .and_then(|f| verify_with_params(&params(f.circuit.k), &proof_bytes))
-    {
+    let verified = match verify_with(&mut |k| Ok(params(k)), &proof_bytes) {
         Ok(v) => v,
         Err(e) => {
             r.problems.push(format!("proof.json: {e}"));
@@ -123,7 +121,11 @@ pub fn replay_case(
         r.problems
             .push("proof.json proves another statement than snapshot.json".into());
     } else {
-        r.checked.push(format!("proof (k = {})", verified.k));
+        let what = match verified.shards {
+            0 => "proof".to_owned(),
+            n => format!("proof set of {n} shards"),
+        };
+        r.checked.push(format!("{what} (k = {:?})", verified.ks));
     }
 
     // Every account's inclusion file, holding exactly its positions.

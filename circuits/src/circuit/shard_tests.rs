@@ -144,7 +144,7 @@ fn proof_set_round_trip_with_batch_verification() {
     let shard_params = Params::new(s.shard_shape.k());
     let top_params = Params::new(s.top_shape.k());
     let all: Vec<usize> = (0..s.shards.len()).collect();
-    let proofs = prove_shards(&shard_params, &s, &all, rand::rng()).unwrap();
+    let (proofs, _) = prove_shards(&shard_params, &s, &all, rand::rng(), |_| ()).unwrap();
     let (top, _) = prove_top(&top_params, &s, rand::rng()).unwrap();
     let public = &s.statement.public;
     let shard_vk = shard_verifying_key(&shard_params, public, s.shard_shape).unwrap();
