@@ -13,9 +13,10 @@ use std::{
 
 use halo2_proofs::poly::commitment::Params;
 use solvency_circuits::{
+    limits::SHARD_DEPTH,
     proof::{self, Curve},
     snapshot::Book,
-    witness::{prepare, Secrets},
+    witness::{prepare, prepare_set, Secrets},
 };
 
 use crate::{
@@ -180,22 +181,41 @@ pub fn replay_case(
 
     if reprove {
         let seed: [u8; 32] = seed.unwrap_or([0; 32]);
-        let prepared = prepare(
-            &book,
-            &Secrets::from_seed(seed),
-            verified.statement.previous,
-        );
-        let params = params(prepared.shape.k());
-        match proof::prove(&params, &prepared, rand::rng())
-            .and_then(|(proof, vk)| proof::verify(&params, &vk, &prepared.statement, &proof))
-        {
-            Ok(()) if seed != [0; 32] && prepared.statement != verified.statement => {
-                r.problems.push(
-                    "re-proven from the opening's seed, the statement differs from proof.json's"
-                        .into(),
-                )
-            }
-            Ok(()) => r.checked.push("re-proven and verified".into()),
+        let secrets = Secrets::from_seed(seed);
+        let previous = verified.statement.previous;
+        // The same split as the prover: one circuit, or shards and a top proof.
+        let reproved = if book.positions.len() <= 1 << SHARD_DEPTH {
+            let prepared = prepare(&book, &secrets, previous);
+            let params = params(prepared.shape.k());
+            proof::prove(&params, &prepared, rand::rng())
+                .and_then(|(proof, vk)| proof::verify(&params, &vk, &prepared.statement, &proof))
+                .map(|()| prepared.statement)
+        } else {
+            let set = prepare_set(&book, &secrets, previous, SHARD_DEPTH);
+            let (shard_params, top_params) =
+                (params(set.shard_shape.k()), params(set.top_shape.k()));
+            let all: Vec<usize> = (0..set.shards.len()).collect();
+            proof::prove_shards(&shard_params, &set, &all, rand::rng(), |_| ())
+                .and_then(|(shards, shard_vk)| {
+                    let (top, top_vk) = proof::prove_top(&top_params, &set, rand::rng())?;
+                    proof::verify_set(
+                        &shard_params,
+                        &shard_vk,
+                        &top_params,
+                        &top_vk,
+                        &set.statement,
+                        &set.links,
+                        &shards,
+                        &top,
+                    )
+                })
+                .map(|()| set.statement)
+        };
+        match reproved {
+            Ok(statement) if seed != [0; 32] && statement != verified.statement => r.problems.push(
+                "re-proven from the opening's seed, the statement differs from proof.json's".into(),
+            ),
+            Ok(_) => r.checked.push("re-proven and verified".into()),
             Err(e) => r.problems.push(format!("re-proving failed: {e}")),
         }
     }

@@ -168,7 +168,7 @@ fn the_whole_fixture_corpus_replays() {
 
 #[test]
 fn replay_reproves_and_reports_each_disagreement() {
-    let tmp = corpus(&["demo", "zero-positions", "one-unit-short"]);
+    let tmp = corpus(&["demo", "zero-positions", "one-unit-short", "sharded-book"]);
     let params = tempfile::tempdir().unwrap();
     let o = verifier(
         &["replay", "--reprove", tmp.path().to_str().unwrap()],
@@ -176,7 +176,8 @@ fn replay_reproves_and_reports_each_disagreement() {
     );
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{out}");
-    assert_eq!(out.matches("re-proven and verified").count(), 2, "{out}");
+    assert_eq!(out.matches("re-proven and verified").count(), 3, "{out}");
+    assert!(out.contains("proof set of 2 shards"), "{out}");
 
     // A margin off by one raw unit, and an insolvent case claimed solvent.
     let demo = tmp.path().join("demo/expected.json");
@@ -204,7 +205,7 @@ fn replay_reproves_and_reports_each_disagreement() {
     );
     assert!(out.contains("ok   zero-positions"), "{out}");
     assert!(out.contains("alice.json"), "{out}");
-    assert!(out.contains("1 agree, 2 disagree"), "{out}");
+    assert!(out.contains("2 agree, 2 disagree"), "{out}");
 }
 
 #[test]

@@ -1,0 +1,56 @@
+//! A book over 1,024 positions becomes a proof set: shards plus a top proof, verified as a
+//! whole, with inclusion paths across both levels.
+
+use halo2_proofs::poly::commitment::Params;
+use serde_json::Value;
+use solvency_circuits::snapshot::Book;
+use solvency_prover::prove_book;
+use solvency_verifier::{verify_with, Proof, VerifyError};
+
+#[test]
+fn a_large_book_is_proven_as_a_set_and_checked_as_a_whole() {
+    let snapshot = include_bytes!("../../fixtures/sharded-book/snapshot.json");
+    let book = Book::from_json(snapshot).unwrap();
+    assert!(book.positions.len() > 1024);
+    let mut cache = std::collections::HashMap::new();
+    let proved = prove_book(
+        &book,
+        [5; 32],
+        None,
+        |k| cache.entry(k).or_insert_with(|| Params::new(k)).clone(),
+        |_| (),
+    )
+    .unwrap();
+    let Proof::Set(set) = &proved.file else {
+        panic!("expected a proof set")
+    };
+    assert_eq!(set.shards.proofs.len(), 2);
+    let bytes = proved.file.to_bytes();
+    let mut params = |k| Ok(cache.get(&k).cloned().unwrap_or_else(|| Params::new(k)));
+    let verified = verify_with(&mut params, &bytes).unwrap();
+    assert_eq!((verified.shards, verified.depth), (2, 11));
+
+    // Every account's positions are in the set's tree, across shard and top levels.
+    for inclusion in proved.inclusions.iter().take(20) {
+        let positions = verified
+            .check_inclusion(&serde_json::to_vec(inclusion).unwrap())
+            .unwrap();
+        assert_eq!(positions.len(), inclusion.positions.len());
+    }
+
+    // Swapping the shards' links, or dropping a shard, is refused.
+    let doc: Value = serde_json::from_slice(&bytes).unwrap();
+    let mut swapped = doc.clone();
+    swapped["shards"]["sums"].as_array_mut().unwrap().swap(0, 1);
+    let mut dropped = doc.clone();
+    for key in ["sub_roots", "sums", "proofs"] {
+        dropped["shards"][key].as_array_mut().unwrap().pop();
+    }
+    for bad in [swapped, dropped] {
+        let bytes = serde_json::to_vec_pretty(&bad).unwrap();
+        assert!(matches!(
+            verify_with(&mut params, &bytes),
+            Err(VerifyError::Invalid(_))
+        ));
+    }
+}
