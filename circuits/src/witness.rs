@@ -269,6 +269,12 @@ pub struct PreparedSet {
     pub slot_of: Vec<usize>,
 }
 
+/// Depth of the tree of shards for `positions` positions in shards of `2^shard_depth` slots.
+pub fn shard_tree_depth(positions: usize, shard_depth: u32) -> u32 {
+    let depth = positions.max(1).next_power_of_two().trailing_zeros();
+    depth.saturating_sub(shard_depth)
+}
+
 /// Splits `book` into shards of `2^shard_depth` slots (the prover uses
 /// [`crate::limits::SHARD_DEPTH`]) and derives every witness. The book's tree is one tree:
 /// shard `i` is the subtree of slots `[i·2^d, (i+1)·2^d)`, so inclusion paths run from a leaf

@@ -16,14 +16,16 @@ use std::{
     time::{Duration, Instant},
 };
 
-use halo2_proofs::poly::commitment::Params;
+use halo2_proofs::{plonk::VerifyingKey, poly::commitment::Params};
+use serde::{Deserialize, Serialize};
 use solvency_circuits::{
+    commit::MerkleTree,
     limits::SHARD_DEPTH,
     model::{evaluate, Evaluation},
     proof::{self, Curve},
     snapshot::{Book, Position, SnapshotError},
-    statement::format_decimal,
-    witness::{prepare, prepare_set, Secrets},
+    statement::{format_decimal, Fp},
+    witness::{prepare, prepare_set, PreparedSet, Secrets},
 };
 use solvency_verifier::{
     file::{
@@ -144,63 +146,17 @@ pub fn prove_book(
     mut params: impl FnMut(u32) -> Params<Curve>,
     mut step: impl FnMut(&str),
 ) -> Result<Proved, ProveError> {
-    let evaluation = evaluate(book);
-    if !evaluation.solvent() {
-        return Err(ProveError::Insolvent(evaluation));
-    }
+    let evaluation = solvent(book)?;
     let secrets = Secrets::from_seed(seed);
     let mut timings = Timings::default();
-    let proving = |e: halo2_proofs::plonk::Error| ProveError::Proving(e.to_string());
-    let self_check = |e: halo2_proofs::plonk::Error| {
-        ProveError::Proving(format!("the fresh proof does not verify: {e}"))
-    };
-    let (file, tree, slot_of, proof_len) = if book.positions.len() <= 1 << SHARD_DEPTH {
-        let prepared = prepare(book, &secrets, previous);
-        let k = prepared.shape.k();
-        step(&format!("loading IPA parameters (k = {k})"));
-        let t = Instant::now();
-        let params = params(k);
-        timings.params = t.elapsed();
-
-        step(&format!(
-            "proving {} positions in {} slots (k = {k})",
-            book.positions.len(),
-            prepared.shape.slots()
-        ));
-        let t = Instant::now();
-        let (proof, vk) = proof::prove(&params, &prepared, rand::rng()).map_err(proving)?;
-        timings.prove = t.elapsed();
-
-        step("checking the proof");
-        let t = Instant::now();
-        proof::verify(&params, &vk, &prepared.statement, &proof).map_err(self_check)?;
-        timings.self_check = t.elapsed();
-        let file = ProofFile {
-            format: PROOF_FORMAT.into(),
-            circuit: CircuitParams {
-                shape: prepared.shape,
-                k,
-                vk_digest: vk_digest(&vk),
-            },
-            statement: prepared.statement,
-            proof: hex::encode(&proof),
-        };
-        (
-            Proof::Single(file),
-            prepared.tree,
-            prepared.slot_of,
-            proof.len(),
-        )
-    } else {
+    if book.positions.len() > 1 << SHARD_DEPTH {
         let set = prepare_set(book, &secrets, previous, SHARD_DEPTH);
         let n = set.shards.len();
-        let (shard_k, top_k) = (set.shard_shape.k(), set.top_shape.k());
-        step(&format!("loading IPA parameters (k = {shard_k}, {top_k})"));
+        let shard_k = set.shard_shape.k();
+        step(&format!("loading IPA parameters (k = {shard_k})"));
         let t = Instant::now();
         let shard_params = params(shard_k);
-        let top_params = params(top_k);
         timings.params = t.elapsed();
-
         let t = Instant::now();
         step(&format!(
             "proving {n} shards of {} slots (k = {shard_k})",
@@ -212,49 +168,156 @@ pub fn prove_book(
                 step(&format!("proved shard {} of {n} (k = {shard_k})", i + 1))
             })
             .map_err(proving)?;
-        step(&format!("proving the top over {n} shards (k = {top_k})"));
-        let (top_proof, top_vk) =
-            proof::prove_top(&top_params, &set, rand::rng()).map_err(proving)?;
         timings.prove = t.elapsed();
+        let (file, len) = prove_top(
+            &set,
+            shard_proofs,
+            (&shard_params, &shard_vk),
+            &mut params,
+            &mut step,
+            &mut timings,
+        )?;
+        return Ok(finish(
+            book,
+            &secrets,
+            seed,
+            file,
+            &set.tree,
+            &set.slot_of,
+            evaluation,
+            len,
+            timings,
+        ));
+    }
 
-        step("checking the proofs");
-        let t = Instant::now();
-        proof::verify_set(
-            &shard_params,
-            &shard_vk,
-            &top_params,
-            &top_vk,
-            &set.statement,
-            &set.links,
-            &shard_proofs,
-            &top_proof,
-        )
-        .map_err(self_check)?;
-        timings.self_check = t.elapsed();
-        let len = shard_proofs.iter().map(Vec::len).sum::<usize>() + top_proof.len();
-        let file = ProofSetFile {
-            format: PROOF_SET_FORMAT.into(),
-            shards: ShardSection {
-                circuit: CircuitParams {
-                    shape: set.shard_shape,
-                    k: shard_k,
-                    vk_digest: vk_digest(&shard_vk),
-                },
-                sub_roots: set.links.iter().map(|l| l.0).collect(),
-                sums: set.links.iter().map(|l| l.1).collect(),
-                proofs: shard_proofs.iter().map(hex::encode).collect(),
+    let prepared = prepare(book, &secrets, previous);
+    let k = prepared.shape.k();
+    step(&format!("loading IPA parameters (k = {k})"));
+    let t = Instant::now();
+    let params = params(k);
+    timings.params = t.elapsed();
+    step(&format!(
+        "proving {} positions in {} slots (k = {k})",
+        book.positions.len(),
+        prepared.shape.slots()
+    ));
+    let t = Instant::now();
+    let (proof, vk) = proof::prove(&params, &prepared, rand::rng()).map_err(proving)?;
+    timings.prove = t.elapsed();
+    step("checking the proof");
+    let t = Instant::now();
+    proof::verify(&params, &vk, &prepared.statement, &proof).map_err(self_check)?;
+    timings.self_check = t.elapsed();
+    let file = Proof::Single(ProofFile {
+        format: PROOF_FORMAT.into(),
+        circuit: CircuitParams {
+            shape: prepared.shape,
+            k,
+            vk_digest: vk_digest(&vk),
+        },
+        statement: prepared.statement,
+        proof: hex::encode(&proof),
+    });
+    Ok(finish(
+        book,
+        &secrets,
+        seed,
+        file,
+        &prepared.tree,
+        &prepared.slot_of,
+        evaluation,
+        proof.len(),
+        timings,
+    ))
+}
+
+/// The model's verdict, or the refusal to prove an insolvent book.
+fn solvent(book: &Book) -> Result<Evaluation, ProveError> {
+    let evaluation = evaluate(book);
+    if evaluation.solvent() {
+        Ok(evaluation)
+    } else {
+        Err(ProveError::Insolvent(evaluation))
+    }
+}
+
+fn proving(e: halo2_proofs::plonk::Error) -> ProveError {
+    ProveError::Proving(e.to_string())
+}
+
+fn self_check(e: halo2_proofs::plonk::Error) -> ProveError {
+    ProveError::Proving(format!("the fresh proof does not verify: {e}"))
+}
+
+/// Proves the top circuit over proven shards, checks the whole set, and assembles the file.
+fn prove_top(
+    set: &PreparedSet,
+    shard_proofs: Vec<Vec<u8>>,
+    (shard_params, shard_vk): (&Params<Curve>, &VerifyingKey<Curve>),
+    params: &mut impl FnMut(u32) -> Params<Curve>,
+    step: &mut impl FnMut(&str),
+    timings: &mut Timings,
+) -> Result<(Proof, usize), ProveError> {
+    let n = set.shards.len();
+    let top_k = set.top_shape.k();
+    let t = Instant::now();
+    let top_params = params(top_k);
+    timings.params += t.elapsed();
+    step(&format!("proving the top over {n} shards (k = {top_k})"));
+    let t = Instant::now();
+    let (top_proof, top_vk) = proof::prove_top(&top_params, set, rand::rng()).map_err(proving)?;
+    timings.prove += t.elapsed();
+    step("checking the proofs");
+    let t = Instant::now();
+    proof::verify_set(
+        shard_params,
+        shard_vk,
+        &top_params,
+        &top_vk,
+        &set.statement,
+        &set.links,
+        &shard_proofs,
+        &top_proof,
+    )
+    .map_err(self_check)?;
+    timings.self_check = t.elapsed();
+    let len = shard_proofs.iter().map(Vec::len).sum::<usize>() + top_proof.len();
+    let file = ProofSetFile {
+        format: PROOF_SET_FORMAT.into(),
+        statement: set.statement.clone(),
+        shards: ShardSection {
+            circuit: CircuitParams {
+                shape: set.shard_shape,
+                k: set.shard_shape.k(),
+                vk_digest: vk_digest(shard_vk),
             },
-            top: TopSection {
-                shape: set.top_shape,
-                k: top_k,
-                vk_digest: vk_digest(&top_vk),
-                proof: hex::encode(&top_proof),
-            },
-            statement: set.statement,
-        };
-        (Proof::Set(file), set.tree, set.slot_of, len)
+            sub_roots: set.links.iter().map(|l| l.0).collect(),
+            sums: set.links.iter().map(|l| l.1).collect(),
+            proofs: shard_proofs.iter().map(hex::encode).collect(),
+        },
+        top: TopSection {
+            shape: set.top_shape,
+            k: top_k,
+            vk_digest: vk_digest(&top_vk),
+            proof: hex::encode(&top_proof),
+        },
     };
+    Ok((Proof::Set(file), len))
+}
 
+/// The reserve opening and every account's inclusion file around a proven `file`.
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    book: &Book,
+    secrets: &Secrets,
+    seed: [u8; 32],
+    file: Proof,
+    tree: &MerkleTree,
+    slot_of: &[usize],
+    evaluation: Evaluation,
+    proof_len: usize,
+    timings: Timings,
+) -> Proved {
     let statement = file.statement();
     let public = &statement.public;
     let opening = ReserveOpening {
@@ -275,7 +338,7 @@ pub fn prove_book(
         seed: hex::encode(seed),
     };
     let mut accounts: BTreeMap<&str, Vec<(usize, &Position)>> = BTreeMap::new();
-    for (p, &slot) in book.positions.iter().zip(&slot_of) {
+    for (p, &slot) in book.positions.iter().zip(slot_of) {
         accounts.entry(&p.account).or_default().push((slot, p));
     }
     let inclusions = accounts
@@ -290,7 +353,7 @@ pub fn prove_book(
             )
         })
         .collect();
-    Ok(Proved {
+    Proved {
         file,
         opening,
         inclusions,
@@ -298,7 +361,126 @@ pub fn prove_book(
         positions: book.positions.len(),
         proof_len,
         timings,
+    }
+}
+
+/// The format tag of one shard's proof, as a batch engine's worker writes it.
+pub const SHARD_FORMAT: &str = "solvency-shard/1";
+
+/// One shard's proof and the public values linking it to the top proof.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShardProofFile {
+    /// Always [`SHARD_FORMAT`].
+    pub format: String,
+    /// Protocol of the book.
+    pub protocol: String,
+    /// Epoch of the book.
+    pub epoch: u64,
+    /// The shard's index.
+    pub index: usize,
+    /// The shard's subtree root.
+    #[serde(with = "solvency_circuits::encoding::field_hex")]
+    pub sub_root: Fp,
+    /// The shard's commitment to its lane sums.
+    #[serde(with = "solvency_circuits::encoding::field_hex")]
+    pub sums: Fp,
+    /// The proof bytes, hex.
+    pub proof: String,
+}
+
+/// Proves shard `index` of `book` alone (a batch engine's task). Every machine derives the
+/// same statement, blindings and salts from the snapshot and the seed.
+pub fn prove_shard(
+    book: &Book,
+    seed: [u8; 32],
+    previous: Option<[u8; 32]>,
+    index: usize,
+    params: impl FnOnce(u32) -> Params<Curve>,
+) -> Result<ShardProofFile, ProveError> {
+    let set = prepare_set(book, &Secrets::from_seed(seed), previous, SHARD_DEPTH);
+    if index >= set.shards.len() {
+        return Err(ProveError::Input(format!(
+            "--index {index}: the book has {} shards (0..{})",
+            set.shards.len(),
+            set.shards.len()
+        )));
+    }
+    let params = params(set.shard_shape.k());
+    let proof = proof::prove_shard(&params, &set, index, rand::rng()).map_err(proving)?;
+    let (sub_root, sums) = set.links[index];
+    Ok(ShardProofFile {
+        format: SHARD_FORMAT.into(),
+        protocol: book.public.protocol.clone(),
+        epoch: book.public.epoch,
+        index,
+        sub_root,
+        sums,
+        proof: hex::encode(proof),
     })
+}
+
+/// Proves the top over shard proofs made elsewhere (`shard_files[i]` for shard `i`), checks
+/// the whole set, and returns the files to write — as [`prove_book`] would have.
+pub fn aggregate(
+    book: &Book,
+    seed: [u8; 32],
+    previous: Option<[u8; 32]>,
+    shard_files: &[ShardProofFile],
+    mut params: impl FnMut(u32) -> Params<Curve>,
+    mut step: impl FnMut(&str),
+) -> Result<Proved, ProveError> {
+    let evaluation = solvent(book)?;
+    let secrets = Secrets::from_seed(seed);
+    let set = prepare_set(book, &secrets, previous, SHARD_DEPTH);
+    if shard_files.len() != set.shards.len() {
+        return Err(ProveError::Input(format!(
+            "{} shard proofs for a book of {} shards",
+            shard_files.len(),
+            set.shards.len()
+        )));
+    }
+    let mut proofs = Vec::with_capacity(shard_files.len());
+    for (i, f) in shard_files.iter().enumerate() {
+        let bad = |why: &str| ProveError::Input(format!("shard {i}: {why}"));
+        if f.format != SHARD_FORMAT || f.index != i {
+            return Err(bad("not this shard's proof file"));
+        }
+        if (f.sub_root, f.sums) != set.links[i]
+            || f.protocol != book.public.protocol
+            || f.epoch != book.public.epoch
+        {
+            return Err(bad("proven for another book, seed or epoch"));
+        }
+        proofs.push(hex::decode(&f.proof).map_err(|e| bad(&e.to_string()))?);
+    }
+    let mut timings = Timings::default();
+    let shard_k = set.shard_shape.k();
+    let t = Instant::now();
+    let shard_params = params(shard_k);
+    timings.params = t.elapsed();
+    step("rebuilding the shards' verifying key");
+    let shard_vk = proof::shard_verifying_key(&shard_params, &book.public, set.shard_shape)
+        .map_err(proving)?;
+    let (file, len) = prove_top(
+        &set,
+        proofs,
+        (&shard_params, &shard_vk),
+        &mut params,
+        &mut step,
+        &mut timings,
+    )?;
+    Ok(finish(
+        book,
+        &secrets,
+        seed,
+        file,
+        &set.tree,
+        &set.slot_of,
+        evaluation,
+        len,
+        timings,
+    ))
 }
 
 /// Writes `DIR/proof.json`, `DIR/reserve-opening.json` and `DIR/inclusion/<account>.json`.

@@ -2,7 +2,11 @@
 //!
 //! Exit codes: 0 proved, 1 insolvent (nothing written), 2 bad input or usage.
 
-use std::{path::PathBuf, process::ExitCode, time::Duration};
+use std::{
+    path::{Path, PathBuf},
+    process::ExitCode,
+    time::Duration,
+};
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -10,7 +14,7 @@ use rand::RngExt;
 use serde_json::json;
 use solvency_prover::{
     parse_seed, prove_book, read_book, read_previous, shortfalls, write_atomically, write_outputs,
-    ProveError, Proved, DEMO_SNAPSHOT,
+    ProveError, Proved, ShardProofFile, DEMO_SNAPSHOT,
 };
 use solvency_verifier::{
     expected::{Expected, Verdict},
@@ -60,6 +64,58 @@ enum Command {
         /// Print the expectation as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Print how many shards `shard`/`aggregate` split the snapshot into.
+    Plan {
+        /// The snapshot.
+        #[arg(long)]
+        snapshot: PathBuf,
+    },
+    /// Prove one shard of a large book (a batch engine's task): writes DIR/shard-INDEX.json.
+    /// Every machine must use the same snapshot, seed and previous proof.
+    Shard {
+        /// The snapshot.
+        #[arg(long)]
+        snapshot: PathBuf,
+        /// The epoch's secret seed, 64 hex digits (shared by all machines of the job).
+        #[arg(long)]
+        seed: String,
+        /// Which shard (0-based).
+        #[arg(long)]
+        index: usize,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// The previous epoch's proof file.
+        #[arg(long)]
+        previous: Option<PathBuf>,
+        /// Where IPA parameters are cached.
+        #[arg(long)]
+        params_dir: Option<PathBuf>,
+    },
+    /// Prove the top over shard proofs (DIR/shard-*.json) and write the proof set like `prove`.
+    Aggregate {
+        /// The snapshot.
+        #[arg(long)]
+        snapshot: PathBuf,
+        /// The epoch's secret seed, as given to every shard.
+        #[arg(long)]
+        seed: String,
+        /// The folder holding shard-0.json, shard-1.json, …
+        #[arg(long)]
+        shards: PathBuf,
+        /// Output directory.
+        #[arg(long)]
+        out: PathBuf,
+        /// The previous epoch's proof file.
+        #[arg(long)]
+        previous: Option<PathBuf>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Where IPA parameters are cached.
+        #[arg(long)]
+        params_dir: Option<PathBuf>,
     },
     /// Write a self-contained HTML report: reserves against required liabilities per scenario.
     Report {
@@ -158,6 +214,34 @@ fn main() -> ExitCode {
         } => prove(snapshot, out, seed, previous, json, params_dir),
         Command::Evaluate { snapshot, json } => evaluate(snapshot, json),
         Command::Report { snapshot, out } => report(snapshot, out),
+        Command::Plan { snapshot } => match read_book(Some(&snapshot)) {
+            Ok(book) => {
+                let depth = solvency_circuits::witness::shard_tree_depth(
+                    book.positions.len(),
+                    solvency_circuits::limits::SHARD_DEPTH,
+                );
+                println!("{}", 1u64 << depth);
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e, false),
+        },
+        Command::Shard {
+            snapshot,
+            seed,
+            index,
+            out,
+            previous,
+            params_dir,
+        } => shard(snapshot, seed, index, out, previous, params_dir),
+        Command::Aggregate {
+            snapshot,
+            seed,
+            shards,
+            out,
+            previous,
+            json,
+            params_dir,
+        } => aggregate(snapshot, seed, shards, out, previous, json, params_dir),
     }
 }
 
@@ -205,43 +289,54 @@ fn report(snapshot: Option<PathBuf>, out: PathBuf) -> ExitCode {
     }
 }
 
-fn prove(
-    snapshot: Option<PathBuf>,
-    out: PathBuf,
-    seed: Option<String>,
-    previous: Option<PathBuf>,
-    json: bool,
-    params_dir: Option<PathBuf>,
-) -> ExitCode {
-    let run = || -> Result<(Proved, Vec<PathBuf>), ProveError> {
-        let book = read_book(snapshot.as_deref())?;
+/// Inputs every proving command shares.
+struct Job {
+    book: solvency_circuits::snapshot::Book,
+    seed: [u8; 32],
+    previous: Option<[u8; 32]>,
+    params_dir: PathBuf,
+}
+
+impl Job {
+    /// Reads the snapshot, the seed (random when `None`) and the previous proof.
+    fn read(
+        snapshot: Option<&Path>,
+        seed: Option<&str>,
+        previous: Option<&Path>,
+        params_dir: Option<PathBuf>,
+    ) -> Result<Self, ProveError> {
+        let book = read_book(snapshot)?;
         let seed = match seed {
-            Some(s) => parse_seed(&s)?,
+            Some(s) => parse_seed(s)?,
             None => rand::rng().random(),
         };
-        let previous = previous
-            .as_deref()
-            .map(|p| read_previous(p, &book))
-            .transpose()?;
-        let dir = params_dir.unwrap_or_else(params::default_dir);
-        let bar = ProgressBar::new_spinner();
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("valid template"),
-        );
-        bar.enable_steady_tick(Duration::from_millis(120));
-        let proved = prove_book(
-            &book,
+        let previous = previous.map(|p| read_previous(p, &book)).transpose()?;
+        Ok(Job {
+            book,
             seed,
             previous,
-            |k| params::load(&dir, k),
-            |step| bar.set_message(step.to_owned()),
-        );
-        bar.finish_and_clear();
-        let proved = proved?;
-        let files = write_outputs(&out, &proved)?;
-        Ok((proved, files))
-    };
-    match run() {
+            params_dir: params_dir.unwrap_or_else(params::default_dir),
+        })
+    }
+}
+
+/// A spinner on stderr showing each step of a long job.
+fn spinner() -> ProgressBar {
+    let bar = ProgressBar::new_spinner();
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("valid template"),
+    );
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
+/// Writes a proven epoch's files and reports it.
+fn emit(proved: Result<Proved, ProveError>, out: &Path, json: bool) -> ExitCode {
+    let written = proved.and_then(|p| {
+        let files = write_outputs(out, &p)?;
+        Ok((p, files))
+    });
+    match written {
         Ok((proved, files)) => {
             if json {
                 println!(
@@ -266,4 +361,119 @@ fn prove(
         }
         Err(e) => fail(&e, json),
     }
+}
+
+fn prove(
+    snapshot: Option<PathBuf>,
+    out: PathBuf,
+    seed: Option<String>,
+    previous: Option<PathBuf>,
+    json: bool,
+    params_dir: Option<PathBuf>,
+) -> ExitCode {
+    let proved = Job::read(
+        snapshot.as_deref(),
+        seed.as_deref(),
+        previous.as_deref(),
+        params_dir,
+    )
+    .and_then(|job| {
+        let bar = spinner();
+        let proved = prove_book(
+            &job.book,
+            job.seed,
+            job.previous,
+            |k| params::load(&job.params_dir, k),
+            |step| bar.set_message(step.to_owned()),
+        );
+        bar.finish_and_clear();
+        proved
+    });
+    emit(proved, &out, json)
+}
+
+/// Proves one shard into `DIR/shard-<index>.json`.
+fn shard(
+    snapshot: PathBuf,
+    seed: String,
+    index: usize,
+    out: PathBuf,
+    previous: Option<PathBuf>,
+    params_dir: Option<PathBuf>,
+) -> ExitCode {
+    let run = || -> Result<PathBuf, ProveError> {
+        let job = Job::read(
+            Some(&snapshot),
+            Some(&seed),
+            previous.as_deref(),
+            params_dir,
+        )?;
+        let bar = spinner();
+        bar.set_message(format!("proving shard {index}"));
+        let file = solvency_prover::prove_shard(&job.book, job.seed, job.previous, index, |k| {
+            params::load(&job.params_dir, k)
+        });
+        bar.finish_and_clear();
+        let file = file?;
+        std::fs::create_dir_all(&out)
+            .map_err(|e| ProveError::Input(format!("{}: {e}", out.display())))?;
+        let path = out.join(format!("shard-{index}.json"));
+        write_atomically(
+            &path,
+            &serde_json::to_vec_pretty(&file).expect("serializes"),
+        )?;
+        Ok(path)
+    };
+    match run() {
+        Ok(path) => {
+            println!("PROVED shard {index}: {}", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(&e, false),
+    }
+}
+
+/// Proves the top over `DIR/shard-*.json` and writes the proof set like `prove`.
+fn aggregate(
+    snapshot: PathBuf,
+    seed: String,
+    shards: PathBuf,
+    out: PathBuf,
+    previous: Option<PathBuf>,
+    json: bool,
+    params_dir: Option<PathBuf>,
+) -> ExitCode {
+    let proved = Job::read(
+        Some(&snapshot),
+        Some(&seed),
+        previous.as_deref(),
+        params_dir,
+    )
+    .and_then(|job| {
+        let mut files = Vec::new();
+        for i in 0.. {
+            let path = shards.join(format!("shard-{i}.json"));
+            if !path.exists() {
+                break;
+            }
+            let bytes = std::fs::read(&path)
+                .map_err(|e| ProveError::Input(format!("{}: {e}", path.display())))?;
+            files.push(
+                serde_json::from_slice::<ShardProofFile>(&bytes)
+                    .map_err(|e| ProveError::Input(format!("{}: {e}", path.display())))?,
+            );
+        }
+        let bar = spinner();
+        let proved = solvency_prover::aggregate(
+            &job.book,
+            job.seed,
+            job.previous,
+            &files,
+            |k| params::load(&job.params_dir, k),
+            |step| bar.set_message(step.to_owned()),
+        );
+        bar.finish_and_clear();
+        proved
+    });
+    emit(proved, &out, json)
 }

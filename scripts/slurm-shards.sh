@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Proves a sharded book through a real batch engine: starts a single-node Slurm cluster on this
+# machine (Debian's slurm-wlm and munge), submits one array task per shard, aggregates the
+# shard proofs into a proof set and verifies it.
+#
+#   scripts/slurm-shards.sh [POSITIONS]        (default 3000: 4 shards of 1,024 slots)
+#
+# Needs root (it installs packages and starts daemons). Everything it starts is stopped at exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+positions=${1:-3000}
+work=$(mktemp -d /tmp/solvency-slurm.XXXXXX)
+state=$work/slurm
+mkdir -p "$state/ctld" "$state/slurmd"
+
+if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
+  apt-get install -y --no-install-recommends slurm-wlm munge >/dev/null
+fi
+cargo build --release -q -p solvency-prover -p solvency-verifier -p solvency-benches --bin synthetic-snapshot
+bin=$PWD/target/release
+
+# munge: a key and a daemon for Slurm's authentication.
+mkdir -p /etc/munge /run/munge /var/lib/munge /var/log/munge
+[[ -s /etc/munge/munge.key ]] || dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 status=none
+chmod 400 /etc/munge/munge.key
+munged --force --socket=/run/munge/munge.socket.2
+
+host=$(hostname -s)
+export SLURM_CONF=$state/slurm.conf
+cat > "$SLURM_CONF" <<CONF
+ClusterName=solvency
+SlurmctldHost=$host
+AuthType=auth/munge
+SlurmUser=root
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core_Memory
+SchedulerType=sched/backfill
+ReturnToService=2
+MpiDefault=none
+JobAcctGatherType=jobacct_gather/none
+AccountingStorageType=accounting_storage/none
+StateSaveLocation=$state/ctld
+SlurmdSpoolDir=$state/slurmd
+SlurmctldPidFile=$state/slurmctld.pid
+SlurmdPidFile=$state/slurmd.pid
+SlurmctldLogFile=$state/slurmctld.log
+SlurmdLogFile=$state/slurmd.log
+NodeName=$host CPUs=$(nproc) RealMemory=$(( $(free -m | awk '/Mem/ {print $2}') - 1024 )) State=UNKNOWN
+PartitionName=main Nodes=$host Default=YES MaxTime=INFINITE State=UP
+CONF
+stop() {
+  scancel --quiet --user=root 2>/dev/null || true
+  [[ -f $state/slurmd.pid ]] && kill "$(cat "$state/slurmd.pid")" 2>/dev/null || true
+  [[ -f $state/slurmctld.pid ]] && kill "$(cat "$state/slurmctld.pid")" 2>/dev/null || true
+  pkill -x munged 2>/dev/null || true
+}
+trap stop EXIT
+slurmctld -f "$SLURM_CONF"
+slurmd -f "$SLURM_CONF"
+for _ in $(seq 30); do
+  sinfo -h -o %T 2>/dev/null | grep -qE "idle|mixed" && break
+  sleep 1
+done
+sinfo
+
+# The job: a snapshot, one seed for every machine, one task per shard.
+"$bin/synthetic-snapshot" "$positions" > "$work/snapshot.json"
+seed=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+shards=$("$bin/solvency-prover" plan --snapshot "$work/snapshot.json")
+echo "$positions positions -> $shards shards"
+start=$(date +%s)
+sbatch --wait --array=0-$((shards - 1)) --cpus-per-task="$(nproc)" --mem=3G \
+  --output="$work/shard-%a.log" --job-name=solvency-shard \
+  --wrap "$bin/solvency-prover shard --snapshot $work/snapshot.json --seed $seed --index \$SLURM_ARRAY_TASK_ID --out $work/shards --params-dir $work/params"
+shards_done=$(date +%s)
+"$bin/solvency-prover" aggregate --snapshot "$work/snapshot.json" --seed "$seed" \
+  --shards "$work/shards" --out "$work/out" --params-dir "$work/params"
+done_at=$(date +%s)
+"$bin/solvency-verifier" verify "$work/out/proof.json" --params-dir "$work/params"
+echo "shards through Slurm: $((shards_done - start)) s; aggregate: $((done_at - shards_done)) s; files in $work"
