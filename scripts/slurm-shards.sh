@@ -16,7 +16,7 @@ mkdir -p "$state/ctld" "$state/slurmd"
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
   apt-get install -y --no-install-recommends slurm-wlm munge >/dev/null
 fi
-cargo build --release -q -p solvency-prover -p solvency-verifier -p solvency-benches --bin synthetic-snapshot
+cargo build --release -q -p solvency-prover -p solvency-verifier -p solvency-benches --bins
 bin=$PWD/target/release
 
 # munge: a key and a daemon for Slurm's authentication.

@@ -160,3 +160,96 @@ fn each_bad_snapshot_class_exits_2_and_writes_nothing() {
         assert_eq!(o.status.code(), Some(2), "{args:?}");
     }
 }
+
+#[test]
+fn shards_proven_separately_aggregate_into_a_verified_proof_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    let snapshot = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/sharded-book/snapshot.json"
+    );
+    let o = prover(&["plan", "--snapshot", snapshot], tmp.path());
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "2");
+    let seed = "11".repeat(32);
+    let shards = tmp.path().join("shards");
+    for i in ["0", "1"] {
+        let o = prover(
+            &[
+                "shard",
+                "--snapshot",
+                snapshot,
+                "--seed",
+                &seed,
+                "--index",
+                i,
+                "--out",
+                shards.to_str().unwrap(),
+            ],
+            tmp.path(),
+        );
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    // An index past the book is bad input.
+    let o = prover(
+        &[
+            "shard",
+            "--snapshot",
+            snapshot,
+            "--seed",
+            &seed,
+            "--index",
+            "2",
+            "--out",
+            shards.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+
+    // Another seed derives other commitments: its aggregate refuses these shards.
+    let out = tmp.path().join("out");
+    let o = prover(
+        &[
+            "aggregate",
+            "--snapshot",
+            snapshot,
+            "--seed",
+            &"22".repeat(32),
+            "--shards",
+            shards.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("shard 0"));
+    assert!(files_in(&out).is_empty());
+
+    let o = prover(
+        &[
+            "aggregate",
+            "--snapshot",
+            snapshot,
+            "--seed",
+            &seed,
+            "--shards",
+            shards.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--json",
+        ],
+        tmp.path(),
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bytes = fs::read(out.join("proof.json")).unwrap();
+    let verified = solvency_verifier::verify(&bytes).unwrap();
+    assert_eq!(verified.shards, 2);
+    let alice = fs::read_dir(out.join("inclusion"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    assert!(verified.check_inclusion(&fs::read(alice).unwrap()).is_ok());
+}
