@@ -210,7 +210,7 @@ impl<const LANES: usize> BookConfig<LANES> {
             .enumerate()
             .map(|(i, s)| pool.hash(layouter, i, [s.account.clone(), s.packed.clone()]))
             .collect::<Result<Vec<_>, _>>()?;
-        let root = pool.merkle_root(layouter, leaves)?;
+        let root = pool.merkle_root(layouter, leaves, &[])?;
         let ranged = assigned
             .slots
             .iter()

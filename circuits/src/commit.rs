@@ -74,6 +74,17 @@ pub fn padding_leaf() -> Fp {
     hash2(Fp::ZERO, Fp::ZERO)
 }
 
+/// Root of a subtree of `2^height` empty slots, so that a tree may leave whole subtrees out
+/// (the top circuit's missing shards) and still have the root of the complete tree.
+pub fn empty_root(height: u32) -> Fp {
+    (0..height).fold(padding_leaf(), |node, _| hash2(node, node))
+}
+
+/// The roots of empty subtrees of heights `from, from + 1, …, from + count − 1`.
+pub fn empty_roots(from: u32, count: u32) -> Vec<Fp> {
+    (from..from + count).map(empty_root).collect()
+}
+
 /// `Poseidon(words ‖ 0… ‖ blinding)` over `N` elements: the hiding commitment the circuit's
 /// hash pool computes (`HashInstructions::commit`).
 pub fn hiding_commitment<const N: usize>(words: &[Fp], blinding: Fp) -> Fp {
@@ -186,6 +197,14 @@ mod tests {
             tree.root()
         );
         assert_ne!(root_from_path(leaves[1], 0, &tree.path(0)), tree.root());
+    }
+
+    #[test]
+    fn empty_roots_are_roots_of_padding() {
+        for height in 0..4 {
+            assert_eq!(MerkleTree::new(height, &[]).root(), empty_root(height));
+        }
+        assert_eq!(empty_roots(2, 2), vec![empty_root(2), empty_root(3)]);
     }
 
     #[test]

@@ -13,7 +13,9 @@ use halo2_proofs::{
     transcript::{Blake2bRead, Blake2bWrite, Challenge255},
 };
 use pasta_curves::vesta;
+use rand::{rngs::StdRng, SeedableRng};
 use rand_core::Rng;
+use rayon::prelude::*;
 
 use crate::circuit::{
     shard::ShardCircuit,
@@ -22,7 +24,7 @@ use crate::circuit::{
 };
 use crate::statement::{Fp, Public, Statement};
 use crate::with_lanes;
-use crate::witness::{Prepared, PreparedSet};
+use crate::witness::{Prepared, PreparedSet, PreparedShard, ShardWitness};
 
 /// The curve proofs commit over (its scalar field is the circuit's field).
 pub type Curve = vesta::Affine;
@@ -99,48 +101,67 @@ pub fn top_verifying_key(
     keygen_vk(params, &TopCircuit::new(public, shape, None))
 }
 
-/// Proves shard `index` of `set`. Key generation runs once per call; a batch engine proving
-/// many shards in one process calls [`prove_shards`].
+/// Proves one shard (a batch engine's task). Key generation runs once per call; a process
+/// proving many shards calls [`prove_shards`].
 pub fn prove_shard(
     params: &Params<Curve>,
-    set: &PreparedSet,
-    index: usize,
+    public: &Public,
+    shape: Shape,
+    shard: &PreparedShard,
     rng: impl Rng,
 ) -> Result<Vec<u8>, Error> {
-    Ok(prove_shards(params, set, &[index], rng, |_| ())?
+    let job = |_| {
+        let (root, sums) = shard.link;
+        (shard.witness.clone(), public.shard_instance(root, sums))
+    };
+    Ok(prove_shards(params, public, shape, &[0], job, rng, |_| ())?
         .0
         .remove(0))
 }
 
-/// Proves the shards `indices` of `set` with one proving key, calling `done` after each;
-/// returns the proofs and the shards' verifying key.
+/// Proves the shards `indices` with one proving key, calling `done` after each; `shard(i)`
+/// gives shard `i`'s witness and instance, built when its turn comes. Returns the proofs (in
+/// the order of `indices`) and the shards' verifying key.
+///
+/// Shards are proven concurrently on rayon's pool (two at a time on two cores): the serial
+/// stretches of `create_proof` (witness synthesis, lookup sorting) leave a core idle that
+/// another shard's proof fills. Measured on the 2-core reference machine, 4 shards of 1,024:
+/// 45.6 s instead of 50.7 s one after the other, for 2.9 GB of memory instead of 1.7 GB.
+/// Each proof gets its own generator, seeded from `rng`.
 pub fn prove_shards(
     params: &Params<Curve>,
-    set: &PreparedSet,
+    public: &Public,
+    shape: Shape,
     indices: &[usize],
+    shard: impl Fn(usize) -> (ShardWitness, Vec<Fp>) + Sync,
     mut rng: impl Rng,
-    mut done: impl FnMut(usize),
+    done: impl Fn(usize) + Sync,
 ) -> Result<(Vec<Vec<u8>>, VerifyingKey<Curve>), Error> {
-    let public = &set.statement.public;
-    let shape = set.shard_shape;
+    let seeds: Vec<[u8; 32]> = indices
+        .iter()
+        .map(|_| {
+            let mut seed = [0; 32];
+            rng.fill_bytes(&mut seed);
+            seed
+        })
+        .collect();
     with_lanes!(shape, |LANES| {
         let keygen_circuit = ShardCircuit::<LANES>::new(public, shape, None);
         let vk = keygen_vk(params, &keygen_circuit)?;
         let pk = keygen_pk(params, vk, &keygen_circuit)?;
         let proofs = indices
-            .iter()
-            .map(|&i| {
-                let (root, sums) = set.links[i];
-                let instance = set.statement.shard_instance(root, sums);
-                let circuit =
-                    ShardCircuit::<LANES>::new(public, shape, Some(set.shards[i].clone()));
+            .par_iter()
+            .zip(seeds)
+            .map(|(&i, seed)| {
+                let (witness, instance) = shard(i);
+                let circuit = ShardCircuit::<LANES>::new(public, shape, Some(witness));
                 let mut transcript = Blake2bWrite::<_, _, Challenge255<_>>::init(vec![]);
                 create_proof(
                     params,
                     &pk,
                     &[circuit],
                     &[&[&instance]],
-                    &mut rng,
+                    StdRng::from_seed(seed),
                     &mut transcript,
                 )?;
                 done(i);
@@ -151,6 +172,27 @@ pub fn prove_shards(
     })
 }
 
+/// Proves every shard of `set` with [`prove_shards`].
+pub fn prove_set_shards(
+    params: &Params<Curve>,
+    set: &PreparedSet,
+    rng: impl Rng,
+    done: impl Fn(usize) + Sync,
+) -> Result<(Vec<Vec<u8>>, VerifyingKey<Curve>), Error> {
+    let all: Vec<usize> = (0..set.links.len()).collect();
+    let job = |i| (set.shard(i), set.shard_instance(i));
+    let plan = &set.plan;
+    prove_shards(
+        params,
+        &set.statement.public,
+        plan.shard_shape,
+        &all,
+        job,
+        rng,
+        done,
+    )
+}
+
 /// Proves the top circuit of `set`.
 pub fn prove_top(
     params: &Params<Curve>,
@@ -159,7 +201,11 @@ pub fn prove_top(
 ) -> Result<(Vec<u8>, VerifyingKey<Curve>), Error> {
     prove_circuit(
         params,
-        TopCircuit::new(&set.statement.public, set.top_shape, Some(set.top.clone())),
+        TopCircuit::new(
+            &set.statement.public,
+            set.plan.top_shape,
+            Some(set.top.clone()),
+        ),
         &set.statement.top_instance(&set.links),
         rng,
     )
@@ -184,7 +230,7 @@ pub fn verify_set(
     let mut batch = BatchVerifier::new();
     for (&(root, sums), proof) in links.iter().zip(shard_proofs) {
         batch.add_proof(
-            vec![vec![statement.shard_instance(root, sums)]],
+            vec![vec![statement.public.shard_instance(root, sums)]],
             proof.clone(),
         );
     }

@@ -325,7 +325,8 @@ pub mod instance {
 
     /// Offsets of a shard proof's instance.
     pub mod shard {
-        /// Digest of the whole statement the shard belongs to.
+        /// Digest of the public data of the statement the shard belongs to
+        /// ([`super::super::Public::digest`]).
         pub const STATEMENT_DIGEST: usize = 0;
         /// Root of the shard's subtree.
         pub const SUB_ROOT: usize = 1;
@@ -336,15 +337,20 @@ pub mod instance {
     }
 }
 
+/// BLAKE2b-512 of `value`'s canonical JSON under `personal`, as a field element.
+fn json_digest(value: &impl Serialize, personal: &[u8; 16]) -> Fp {
+    let json = serde_json::to_vec(value).expect("statement data serializes");
+    let hash = blake2b_simd::Params::new()
+        .hash_length(64)
+        .personal(personal)
+        .hash(&json);
+    Fp::from_uniform_bytes(hash.as_array())
+}
+
 impl Statement {
     /// A field element binding every byte of the statement's canonical JSON.
     pub fn digest(&self) -> Fp {
-        let json = serde_json::to_vec(self).expect("statement serializes");
-        let hash = blake2b_simd::Params::new()
-            .hash_length(64)
-            .personal(b"solvency-stmt/1\0")
-            .hash(&json);
-        Fp::from_uniform_bytes(hash.as_array())
+        json_digest(self, b"solvency-stmt/1\0")
     }
 
     /// The instance column, derived natively from the statement (see [`instance`]).
@@ -368,8 +374,16 @@ impl Statement {
     }
 }
 
-impl Statement {
-    /// The instance of shard proof with this sub-root and sums commitment.
+impl Public {
+    /// A field element binding the public data (protocol, epoch, times, prices, policy) but
+    /// not `C_R`, `R_L` or the previous proof: what a shard proof is bound to. A shard is then
+    /// proven from its own positions, without the whole book's tree; the top proof binds the
+    /// whole statement and the shards' sub-roots and sums.
+    pub fn digest(&self) -> Fp {
+        json_digest(self, b"solvency-shrd/1\0")
+    }
+
+    /// The instance of a shard proof with this sub-root and sums commitment.
     pub fn shard_instance(&self, sub_root: Fp, sums: Fp) -> Vec<Fp> {
         let mut v = vec![Fp::zero(); instance::shard::LEN];
         v[instance::shard::STATEMENT_DIGEST] = self.digest();
@@ -377,7 +391,9 @@ impl Statement {
         v[instance::shard::SUMS] = sums;
         v
     }
+}
 
+impl Statement {
     /// The instance of the top proof over shards `(sub_root, sums commitment)`.
     pub fn top_instance(&self, shards: &[(Fp, Fp)]) -> Vec<Fp> {
         let mut v = self.instance();
@@ -595,11 +611,22 @@ mod tests {
             |s| s.public.policy.scenarios[0].name.push('x'),
             |s| s.previous = Some([1; 32]),
         ];
+        let shard_base = statement().public.digest();
         for (i, edit) in edits.iter().enumerate() {
             let mut st = statement();
             edit(&mut st);
             assert_ne!(st.digest(), base, "edit {i} left the digest unchanged");
+            // The shard digest binds the public data: every edit but the previous proof's.
+            if st.previous.is_none() {
+                assert_ne!(st.public.digest(), shard_base, "edit {i}");
+            }
         }
+        // It does not bind the commitments, which a shard prover does not know.
+        let mut st = statement();
+        st.liabilities_root += Fp::one();
+        st.reserve_commitment += Fp::one();
+        assert_eq!(st.public.digest(), shard_base);
+        assert_ne!(shard_base, base);
     }
 
     #[test]

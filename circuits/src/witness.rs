@@ -4,7 +4,7 @@
 //! that every machine proving part of a book agrees on them without talking, and the seed (kept
 //! by the protocol with its reserve opening) is the only secret to store.
 
-use std::collections::HashMap;
+use std::ops::Range;
 
 use ff::{Field, FromUniformBytes};
 use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
@@ -123,52 +123,64 @@ fn slot(
     }
 }
 
-/// A book spread over the `2^depth` slots of its tree.
-struct Layout {
-    slots: Vec<Slot>,
-    tree: MerkleTree,
+/// Where a book's positions sit: a secret pseudo-random slot for each, among the first
+/// `used` slots of the tree (padding fills the rest), so a leaf's index tells its holder
+/// nothing about the book's order. Placing is a shuffle of slot indices — cheap — so each
+/// machine proving one shard derives it and builds only its own shard's rows.
+#[derive(Clone, Debug)]
+struct Placement<'a> {
+    book: &'a Book,
+    secrets: Secrets,
+    bands: Vec<Band>,
+    scale: Vec<u64>,
+    prices: Vec<Vec<u64>>,
+    lanes: usize,
+    /// The slot of each position, in book order.
     slot_of: Vec<usize>,
+    /// The position in each used slot, `None` for padding.
+    position_at: Vec<Option<usize>>,
 }
 
-/// Places the positions at secret pseudo-random slots (padding fills the rest), so a leaf's
-/// index tells its holder nothing about the book's order, and builds the tree.
-fn layout(book: &Book, secrets: &Secrets, depth: u32, lanes: usize) -> Layout {
-    let public = &book.public;
-    let bands = bands(public);
-    let scale = public.scale_factors();
-    let prices = public.shocked_prices();
-    let slots_n = 1usize << depth;
-
-    let mut order: Vec<usize> = (0..slots_n).collect();
-    order.shuffle(&mut StdRng::from_seed(secrets.seed_for("slot-order")));
-    let slot_of = order[..book.positions.len()].to_vec();
-
-    let salts: HashMap<&str, Fp> = book
-        .positions
-        .iter()
-        .map(|p| (p.account.as_str(), secrets.salt(&p.account)))
-        .collect();
-    let rows: Vec<(Slot, Fp)> = book
-        .positions
-        .par_iter()
-        .map(|p| {
-            let account = account_commitment(&p.account, salts[p.account.as_str()]);
-            (
-                slot(Some((p, account)), &bands, &scale, &prices, lanes),
-                leaf(account, pack(p)),
-            )
-        })
-        .collect();
-    let mut slots = vec![slot(None, &bands, &scale, &prices, lanes); slots_n];
-    let mut leaves = vec![padding_leaf(); slots_n];
-    for ((row, leaf), &at) in rows.into_iter().zip(&slot_of) {
-        slots[at] = row;
-        leaves[at] = leaf;
+impl<'a> Placement<'a> {
+    fn new(book: &'a Book, secrets: &Secrets, used: usize, lanes: usize) -> Self {
+        assert!(book.positions.len() <= used, "the slots hold the book");
+        let mut order: Vec<usize> = (0..used).collect();
+        order.shuffle(&mut StdRng::from_seed(secrets.seed_for("slot-order")));
+        let slot_of = order[..book.positions.len()].to_vec();
+        let mut position_at = vec![None; used];
+        for (position, &at) in slot_of.iter().enumerate() {
+            position_at[at] = Some(position);
+        }
+        let public = &book.public;
+        Placement {
+            book,
+            secrets: secrets.clone(),
+            bands: bands(public),
+            scale: public.scale_factors(),
+            prices: public.shocked_prices(),
+            lanes,
+            slot_of,
+            position_at,
+        }
     }
-    Layout {
-        slots,
-        tree: MerkleTree::new(depth, &leaves),
-        slot_of,
+
+    /// The witness rows and the leaves of the used slots `range`.
+    fn rows(&self, range: Range<usize>) -> (Vec<Slot>, Vec<Fp>) {
+        self.position_at[range]
+            .par_iter()
+            .map(|&at| {
+                let position = at.map(|i| {
+                    let p = &self.book.positions[i];
+                    (
+                        p,
+                        account_commitment(&p.account, self.secrets.salt(&p.account)),
+                    )
+                });
+                let leaf = position.map_or_else(padding_leaf, |(p, a)| leaf(a, pack(p)));
+                let row = slot(position, &self.bands, &self.scale, &self.prices, self.lanes);
+                (row, leaf)
+            })
+            .unzip()
     }
 }
 
@@ -196,11 +208,9 @@ fn balances(book: &Book) -> Vec<Fp> {
 pub fn prepare(book: &Book, secrets: &Secrets, previous: Option<[u8; 32]>) -> Prepared {
     let shape = Shape::for_book(&book.public, book.positions.len());
     let lanes = shape.lanes().expect("validated scenario count");
-    let Layout {
-        slots,
-        tree,
-        slot_of,
-    } = layout(book, secrets, shape.depth, lanes);
+    let placement = Placement::new(book, secrets, shape.slots(), lanes);
+    let (slots, leaves) = placement.rows(0..shape.slots());
+    let tree = MerkleTree::new(shape.depth, &leaves);
     let witness = Witness {
         balances: balances(book),
         blinding: secrets.blinding(),
@@ -211,7 +221,7 @@ pub fn prepare(book: &Book, secrets: &Secrets, previous: Option<[u8; 32]>) -> Pr
         shape,
         witness,
         tree,
-        slot_of,
+        slot_of: placement.slot_of,
     }
 }
 
@@ -248,83 +258,139 @@ pub struct TopWitness {
     pub shards: Vec<([Fp; MAX_SCENARIOS], Fp)>,
 }
 
-/// Everything the prover derives from a book too large for one circuit.
+/// One shard of a sharded book, derived without the rest of the book's tree: what a batch
+/// engine's task proves.
 #[derive(Clone, Debug)]
-pub struct PreparedSet {
-    /// The statement the proof set proves.
-    pub statement: Statement,
+pub struct PreparedShard {
+    /// The shard's private inputs.
+    pub witness: ShardWitness,
+    /// Its public sub-root and sums commitment.
+    pub link: (Fp, Fp),
+}
+
+/// The layout of a sharded book: shard and top shapes and the placement of its positions.
+#[derive(Clone, Debug)]
+pub struct ShardPlan<'a> {
     /// The shape of every shard circuit.
     pub shard_shape: Shape,
     /// The shape of the top circuit.
     pub top_shape: TopShape,
-    /// Each shard's witness.
-    pub shards: Vec<ShardWitness>,
+    placement: Placement<'a>,
+}
+
+impl<'a> ShardPlan<'a> {
+    /// Splits `book` into [`shard_count`] shards of `2^shard_depth` slots (the prover uses
+    /// [`crate::limits::SHARD_DEPTH`]). The book's tree is one tree: shard `i` is the subtree
+    /// of slots `[i·2^d, (i+1)·2^d)`, and the subtrees past the last shard are empty, so
+    /// inclusion paths run from a leaf through its shard to `R_L` unchanged.
+    pub fn new(book: &'a Book, secrets: &Secrets, shard_depth: u32) -> Self {
+        let public = &book.public;
+        let shard_shape = Shape {
+            assets: public.assets.len(),
+            scenarios: public.policy.scenarios.len(),
+            depth: shard_depth,
+        };
+        let top_shape = TopShape {
+            assets: shard_shape.assets,
+            scenarios: shard_shape.scenarios,
+            shards: shard_count(book.positions.len(), shard_depth),
+            shard_depth,
+        };
+        let lanes = shard_shape.lanes().expect("validated scenario count");
+        ShardPlan {
+            shard_shape,
+            top_shape,
+            placement: Placement::new(book, secrets, top_shape.shards << shard_depth, lanes),
+        }
+    }
+
+    /// Shard `index` (below `top_shape.shards`): its witness, leaves and public link.
+    fn build(&self, index: usize) -> (PreparedShard, Vec<Fp>) {
+        let slots = self.shard_shape.slots();
+        let (rows, leaves) = self.placement.rows(index * slots..(index + 1) * slots);
+        let witness = ShardWitness {
+            slots: rows,
+            blinding: self.placement.secrets.shard_blinding(index),
+        };
+        let root = MerkleTree::new(self.shard_shape.depth, &leaves).root();
+        let link = (root, sums_commitment(&witness.sums(), witness.blinding));
+        (PreparedShard { witness, link }, leaves)
+    }
+
+    /// Shard `index` alone, or `None` past the last shard: a batch engine's task, which
+    /// hashes only this shard's positions.
+    pub fn shard(&self, index: usize) -> Option<PreparedShard> {
+        (index < self.top_shape.shards).then(|| self.build(index).0)
+    }
+}
+
+/// Everything the prover derives from a book too large for one circuit. Shard witnesses are
+/// rebuilt on demand ([`PreparedSet::shard`]), so memory holds one shard's rows per proof in
+/// flight, not the book's.
+#[derive(Clone, Debug)]
+pub struct PreparedSet<'a> {
+    /// The statement the proof set proves.
+    pub statement: Statement,
+    /// Shapes and placement.
+    pub plan: ShardPlan<'a>,
     /// Each shard's public inputs: sub-root and sums commitment.
     pub links: Vec<(Fp, Fp)>,
     /// The top circuit's witness.
     pub top: TopWitness,
     /// The whole book's tree (shard subtrees under the tree of shards).
     pub tree: MerkleTree,
+}
+
+impl PreparedSet<'_> {
     /// The tree slot of each position, in book order.
-    pub slot_of: Vec<usize>,
+    pub fn slot_of(&self) -> &[usize] {
+        &self.plan.placement.slot_of
+    }
+
+    /// Shard `index`'s witness, rebuilt from the book.
+    pub fn shard(&self, index: usize) -> ShardWitness {
+        self.plan.build(index).0.witness
+    }
+
+    /// The public inputs of shard `index`'s proof.
+    pub fn shard_instance(&self, index: usize) -> Vec<Fp> {
+        let (root, sums) = self.links[index];
+        self.statement.public.shard_instance(root, sums)
+    }
 }
 
-/// Depth of the tree of shards for `positions` positions in shards of `2^shard_depth` slots.
-pub fn shard_tree_depth(positions: usize, shard_depth: u32) -> u32 {
-    let depth = positions.max(1).next_power_of_two().trailing_zeros();
-    depth.saturating_sub(shard_depth)
+/// Number of shards of `2^shard_depth` slots a book of `positions` positions is split into:
+/// as few as hold it (at least one). The count is public, so it tells the book's size to
+/// within one shard.
+pub fn shard_count(positions: usize, shard_depth: u32) -> usize {
+    positions.div_ceil(1 << shard_depth).max(1)
 }
 
-/// Splits `book` into shards of `2^shard_depth` slots (the prover uses
-/// [`crate::limits::SHARD_DEPTH`]) and derives every witness. The book's tree is one tree:
-/// shard `i` is the subtree of slots `[i·2^d, (i+1)·2^d)`, so inclusion paths run from a leaf
-/// through its shard to `R_L` unchanged.
-pub fn prepare_set(
-    book: &Book,
+/// Derives every shard's link, the top witness and the whole tree of `book` split by
+/// [`ShardPlan::new`]. Shards are built in turn (each in parallel inside), so at most one
+/// shard's rows are in memory.
+pub fn prepare_set<'a>(
+    book: &'a Book,
     secrets: &Secrets,
     previous: Option<[u8; 32]>,
     shard_depth: u32,
-) -> PreparedSet {
-    let public = &book.public;
-    let shard_shape = Shape {
-        assets: public.assets.len(),
-        scenarios: public.policy.scenarios.len(),
-        depth: shard_depth,
-    };
-    let depth = Shape::for_book(public, book.positions.len())
-        .depth
-        .max(shard_depth);
-    let top_shape = TopShape {
-        assets: shard_shape.assets,
-        scenarios: shard_shape.scenarios,
-        depth: depth - shard_depth,
-    };
-    let lanes = shard_shape.lanes().expect("validated scenario count");
-    let Layout {
-        slots,
-        tree,
-        slot_of,
-    } = layout(book, secrets, depth, lanes);
-    let shards: Vec<ShardWitness> = slots
-        .chunks(1 << shard_depth)
-        .enumerate()
-        .map(|(i, slots)| ShardWitness {
-            slots: slots.to_vec(),
-            blinding: secrets.shard_blinding(i),
-        })
-        .collect();
-    let opened: Vec<([Fp; MAX_SCENARIOS], Fp)> =
-        shards.par_iter().map(|s| (s.sums(), s.blinding)).collect();
-    let links = opened
-        .iter()
-        .zip(&tree.levels()[shard_depth as usize])
-        .map(|((sums, blinding), &root)| (root, sums_commitment(sums, *blinding)))
-        .collect();
+) -> PreparedSet<'a> {
+    let plan = ShardPlan::new(book, secrets, shard_depth);
+    let shards = plan.top_shape.shards;
+    let mut leaves = Vec::with_capacity(shards << shard_depth);
+    let mut links = Vec::with_capacity(shards);
+    let mut opened = Vec::with_capacity(shards);
+    for i in 0..shards {
+        let (shard, shard_leaves) = plan.build(i);
+        leaves.extend(shard_leaves);
+        links.push(shard.link);
+        opened.push((shard.witness.sums(), shard.witness.blinding));
+    }
+    let depth = shard_depth + plan.top_shape.depth();
+    let tree = MerkleTree::new(depth, &leaves);
     PreparedSet {
         statement: statement(book, secrets, &tree, previous),
-        shard_shape,
-        top_shape,
-        shards,
+        plan,
         links,
         top: TopWitness {
             balances: balances(book),
@@ -332,6 +398,5 @@ pub fn prepare_set(
             shards: opened,
         },
         tree,
-        slot_of,
     }
 }

@@ -13,6 +13,10 @@ use std::{
     fs,
     io::Write,
     path::{Path, PathBuf},
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Mutex,
+    },
     time::{Duration, Instant},
 };
 
@@ -25,7 +29,7 @@ use solvency_circuits::{
     proof::{self, Curve},
     snapshot::{Book, Position, SnapshotError},
     statement::{format_decimal, Fp},
-    witness::{prepare, prepare_set, PreparedSet, Secrets},
+    witness::{prepare, prepare_set, PreparedSet, Secrets, ShardPlan},
 };
 use solvency_verifier::{
     file::{
@@ -144,15 +148,15 @@ pub fn prove_book(
     seed: [u8; 32],
     previous: Option<[u8; 32]>,
     mut params: impl FnMut(u32) -> Params<Curve>,
-    mut step: impl FnMut(&str),
+    mut step: impl FnMut(&str) + Send,
 ) -> Result<Proved, ProveError> {
     let evaluation = solvent(book)?;
     let secrets = Secrets::from_seed(seed);
     let mut timings = Timings::default();
     if book.positions.len() > 1 << SHARD_DEPTH {
         let set = prepare_set(book, &secrets, previous, SHARD_DEPTH);
-        let n = set.shards.len();
-        let shard_k = set.shard_shape.k();
+        let n = set.links.len();
+        let shard_k = set.plan.shard_shape.k();
         step(&format!("loading IPA parameters (k = {shard_k})"));
         let t = Instant::now();
         let shard_params = params(shard_k);
@@ -162,32 +166,29 @@ pub fn prove_book(
             "proving {n} shards of {} slots (k = {shard_k})",
             1 << SHARD_DEPTH
         ));
-        let all: Vec<usize> = (0..n).collect();
+        // Shards finish out of order on several threads: count them, and let one thread at a
+        // time report.
+        let proved = AtomicUsize::new(0);
+        let shared_step = Mutex::new(&mut step);
         let (shard_proofs, shard_vk) =
-            proof::prove_shards(&shard_params, &set, &all, rand::rng(), |i| {
-                step(&format!("proved shard {} of {n} (k = {shard_k})", i + 1))
+            proof::prove_set_shards(&shard_params, &set, rand::rng(), |_| {
+                let m = proved.fetch_add(1, Ordering::Relaxed) + 1;
+                let mut step = shared_step.lock().unwrap_or_else(|e| e.into_inner());
+                step(&format!("proved {m} of {n} shards (k = {shard_k})"))
             })
             .map_err(proving)?;
         timings.prove = t.elapsed();
-        let (file, len) = prove_top(
+        return finish_set(
+            book,
+            seed,
             &set,
             shard_proofs,
             (&shard_params, &shard_vk),
             &mut params,
             &mut step,
-            &mut timings,
-        )?;
-        return Ok(finish(
-            book,
-            &secrets,
-            seed,
-            file,
-            &set.tree,
-            &set.slot_of,
-            evaluation,
-            len,
             timings,
-        ));
+            evaluation,
+        );
     }
 
     let prepared = prepare(book, &secrets, previous);
@@ -249,17 +250,22 @@ fn self_check(e: halo2_proofs::plonk::Error) -> ProveError {
     ProveError::Proving(format!("the fresh proof does not verify: {e}"))
 }
 
-/// Proves the top circuit over proven shards, checks the whole set, and assembles the file.
-fn prove_top(
+/// Proves the top circuit over proven shards, checks the whole set, and assembles the files:
+/// the end of both [`prove_book`] and [`aggregate`].
+#[allow(clippy::too_many_arguments)]
+fn finish_set(
+    book: &Book,
+    seed: [u8; 32],
     set: &PreparedSet,
     shard_proofs: Vec<Vec<u8>>,
     (shard_params, shard_vk): (&Params<Curve>, &VerifyingKey<Curve>),
     params: &mut impl FnMut(u32) -> Params<Curve>,
     step: &mut impl FnMut(&str),
-    timings: &mut Timings,
-) -> Result<(Proof, usize), ProveError> {
-    let n = set.shards.len();
-    let top_k = set.top_shape.k();
+    mut timings: Timings,
+    evaluation: Evaluation,
+) -> Result<Proved, ProveError> {
+    let n = set.links.len();
+    let top_k = set.plan.top_shape.k();
     let t = Instant::now();
     let top_params = params(top_k);
     timings.params += t.elapsed();
@@ -287,8 +293,8 @@ fn prove_top(
         statement: set.statement.clone(),
         shards: ShardSection {
             circuit: CircuitParams {
-                shape: set.shard_shape,
-                k: set.shard_shape.k(),
+                shape: set.plan.shard_shape,
+                k: set.plan.shard_shape.k(),
                 vk_digest: vk_digest(shard_vk),
             },
             sub_roots: set.links.iter().map(|l| l.0).collect(),
@@ -296,13 +302,23 @@ fn prove_top(
             proofs: shard_proofs.iter().map(hex::encode).collect(),
         },
         top: TopSection {
-            shape: set.top_shape,
+            shape: set.plan.top_shape,
             k: top_k,
             vk_digest: vk_digest(&top_vk),
             proof: hex::encode(&top_proof),
         },
     };
-    Ok((Proof::Set(file), len))
+    Ok(finish(
+        book,
+        &Secrets::from_seed(seed),
+        seed,
+        Proof::Set(file),
+        &set.tree,
+        set.slot_of(),
+        evaluation,
+        len,
+        timings,
+    ))
 }
 
 /// The reserve opening and every account's inclusion file around a proven `file`.
@@ -390,25 +406,24 @@ pub struct ShardProofFile {
 }
 
 /// Proves shard `index` of `book` alone (a batch engine's task). Every machine derives the
-/// same statement, blindings and salts from the snapshot and the seed.
+/// same placement, blindings and salts from the snapshot and the seed, and hashes only its own
+/// shard's positions: a shard proof is bound to the public data, not to the whole tree.
 pub fn prove_shard(
     book: &Book,
     seed: [u8; 32],
-    previous: Option<[u8; 32]>,
     index: usize,
     params: impl FnOnce(u32) -> Params<Curve>,
 ) -> Result<ShardProofFile, ProveError> {
-    let set = prepare_set(book, &Secrets::from_seed(seed), previous, SHARD_DEPTH);
-    if index >= set.shards.len() {
-        return Err(ProveError::Input(format!(
-            "--index {index}: the book has {} shards (0..{})",
-            set.shards.len(),
-            set.shards.len()
-        )));
-    }
-    let params = params(set.shard_shape.k());
-    let proof = proof::prove_shard(&params, &set, index, rand::rng()).map_err(proving)?;
-    let (sub_root, sums) = set.links[index];
+    let plan = ShardPlan::new(book, &Secrets::from_seed(seed), SHARD_DEPTH);
+    let n = plan.top_shape.shards;
+    let shard = plan.shard(index).ok_or_else(|| {
+        ProveError::Input(format!("--index {index}: the book has {n} shards (0..{n})"))
+    })?;
+    let shape = plan.shard_shape;
+    let params = params(shape.k());
+    let proof =
+        proof::prove_shard(&params, &book.public, shape, &shard, rand::rng()).map_err(proving)?;
+    let (sub_root, sums) = shard.link;
     Ok(ShardProofFile {
         format: SHARD_FORMAT.into(),
         protocol: book.public.protocol.clone(),
@@ -433,11 +448,11 @@ pub fn aggregate(
     let evaluation = solvent(book)?;
     let secrets = Secrets::from_seed(seed);
     let set = prepare_set(book, &secrets, previous, SHARD_DEPTH);
-    if shard_files.len() != set.shards.len() {
+    if shard_files.len() != set.links.len() {
         return Err(ProveError::Input(format!(
             "{} shard proofs for a book of {} shards",
             shard_files.len(),
-            set.shards.len()
+            set.links.len()
         )));
     }
     let mut proofs = Vec::with_capacity(shard_files.len());
@@ -455,32 +470,24 @@ pub fn aggregate(
         proofs.push(hex::decode(&f.proof).map_err(|e| bad(&e.to_string()))?);
     }
     let mut timings = Timings::default();
-    let shard_k = set.shard_shape.k();
+    let shard_k = set.plan.shard_shape.k();
     let t = Instant::now();
     let shard_params = params(shard_k);
     timings.params = t.elapsed();
     step("rebuilding the shards' verifying key");
-    let shard_vk = proof::shard_verifying_key(&shard_params, &book.public, set.shard_shape)
+    let shard_vk = proof::shard_verifying_key(&shard_params, &book.public, set.plan.shard_shape)
         .map_err(proving)?;
-    let (file, len) = prove_top(
+    finish_set(
+        book,
+        seed,
         &set,
         proofs,
         (&shard_params, &shard_vk),
         &mut params,
         &mut step,
-        &mut timings,
-    )?;
-    Ok(finish(
-        book,
-        &secrets,
-        seed,
-        file,
-        &set.tree,
-        &set.slot_of,
-        evaluation,
-        len,
         timings,
-    ))
+        evaluation,
+    )
 }
 
 /// Writes `DIR/proof.json`, `DIR/reserve-opening.json` and `DIR/inclusion/<account>.json`.

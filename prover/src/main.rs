@@ -72,7 +72,7 @@ enum Command {
         snapshot: PathBuf,
     },
     /// Prove one shard of a large book (a batch engine's task): writes DIR/shard-INDEX.json.
-    /// Every machine must use the same snapshot, seed and previous proof.
+    /// Every machine must use the same snapshot and seed.
     Shard {
         /// The snapshot.
         #[arg(long)]
@@ -86,9 +86,6 @@ enum Command {
         /// Output directory.
         #[arg(long)]
         out: PathBuf,
-        /// The previous epoch's proof file.
-        #[arg(long)]
-        previous: Option<PathBuf>,
         /// Where IPA parameters are cached.
         #[arg(long)]
         params_dir: Option<PathBuf>,
@@ -156,7 +153,7 @@ fn summary(p: &Proved, out: &[PathBuf]) {
         ),
         Proof::Set(f) => println!(
             "  circuits   {} shards of {} slots (k = {}) and a top proof (k = {})",
-            f.top.shape.shards(),
+            f.top.shape.shards,
             f.shards.circuit.shape.slots(),
             f.shards.circuit.k,
             f.top.k
@@ -216,11 +213,11 @@ fn main() -> ExitCode {
         Command::Report { snapshot, out } => report(snapshot, out),
         Command::Plan { snapshot } => match read_book(Some(&snapshot)) {
             Ok(book) => {
-                let depth = solvency_circuits::witness::shard_tree_depth(
+                let shards = solvency_circuits::witness::shard_count(
                     book.positions.len(),
                     solvency_circuits::limits::SHARD_DEPTH,
                 );
-                println!("{}", 1u64 << depth);
+                println!("{shards}");
                 ExitCode::SUCCESS
             }
             Err(e) => fail(&e, false),
@@ -230,9 +227,8 @@ fn main() -> ExitCode {
             seed,
             index,
             out,
-            previous,
             params_dir,
-        } => shard(snapshot, seed, index, out, previous, params_dir),
+        } => shard(snapshot, seed, index, out, params_dir),
         Command::Aggregate {
             snapshot,
             seed,
@@ -398,19 +394,13 @@ fn shard(
     seed: String,
     index: usize,
     out: PathBuf,
-    previous: Option<PathBuf>,
     params_dir: Option<PathBuf>,
 ) -> ExitCode {
     let run = || -> Result<PathBuf, ProveError> {
-        let job = Job::read(
-            Some(&snapshot),
-            Some(&seed),
-            previous.as_deref(),
-            params_dir,
-        )?;
+        let job = Job::read(Some(&snapshot), Some(&seed), None, params_dir)?;
         let bar = spinner();
         bar.set_message(format!("proving shard {index}"));
-        let file = solvency_prover::prove_shard(&job.book, job.seed, job.previous, index, |k| {
+        let file = solvency_prover::prove_shard(&job.book, job.seed, index, |k| {
             params::load(&job.params_dir, k)
         });
         bar.finish_and_clear();

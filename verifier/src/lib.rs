@@ -113,7 +113,13 @@ pub fn parse(bytes: &[u8]) -> Result<Proof, VerifyError> {
                 )));
             }
             check_k("top", f.top.k, top.k())?;
-            let n = top.shards();
+            if top.shard_depth != f.shards.circuit.shape.depth {
+                return Err(VerifyError::Invalid(format!(
+                    "top: shards of depth {} but the shard circuit has depth {}",
+                    top.shard_depth, f.shards.circuit.shape.depth
+                )));
+            }
+            let n = top.shards;
             let s = &f.shards;
             if s.sub_roots.len() != n || s.sums.len() != n || s.proofs.len() != n {
                 return Err(VerifyError::Invalid(format!(
@@ -233,7 +239,7 @@ pub fn verify_with(params: &mut ParamsFor<'_>, bytes: &[u8]) -> Result<Verified,
             .map_err(|e| VerifyError::Invalid(format!("the proof set does not verify: {e}")))?;
             let len = shard_proofs.iter().map(Vec::len).sum::<usize>() + top_proof.len();
             (
-                f.shards.circuit.shape.depth + f.top.shape.depth,
+                f.shards.circuit.shape.depth + f.top.shape.depth(),
                 links.len(),
                 len,
             )

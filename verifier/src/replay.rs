@@ -192,10 +192,11 @@ pub fn replay_case(
                 .map(|()| prepared.statement)
         } else {
             let set = prepare_set(&book, &secrets, previous, SHARD_DEPTH);
-            let (shard_params, top_params) =
-                (params(set.shard_shape.k()), params(set.top_shape.k()));
-            let all: Vec<usize> = (0..set.shards.len()).collect();
-            proof::prove_shards(&shard_params, &set, &all, rand::rng(), |_| ())
+            let (shard_params, top_params) = (
+                params(set.plan.shard_shape.k()),
+                params(set.plan.top_shape.k()),
+            );
+            proof::prove_set_shards(&shard_params, &set, rand::rng(), |_| ())
                 .and_then(|(shards, shard_vk)| {
                     let (top, top_vk) = proof::prove_top(&top_params, &set, rand::rng())?;
                     proof::verify_set(

@@ -7,12 +7,14 @@ use halo2_proofs::{
 };
 
 use super::{shard::ShardCircuit, top::TopCircuit};
-use crate::commit::MerkleTree;
+use crate::commit::{empty_root, MerkleTree};
 use crate::model::evaluate;
-use crate::proof::{prove_shards, prove_top, shard_verifying_key, top_verifying_key, verify_set};
+use crate::proof::{
+    prove_set_shards, prove_top, shard_verifying_key, top_verifying_key, verify_set,
+};
 use crate::snapshot::Book;
 use crate::statement::Fp;
-use crate::witness::{prepare_set, PreparedSet, Secrets, TopWitness};
+use crate::witness::{prepare_set, PreparedSet, Secrets, ShardPlan, TopWitness};
 
 /// The demo book with `n` positions of various strikes, split into shards of 4 slots.
 fn book(n: usize, size: &str) -> Book {
@@ -28,22 +30,17 @@ fn book(n: usize, size: &str) -> Book {
     Book::from_json(v.to_string().as_bytes()).unwrap()
 }
 
-fn set(b: &Book) -> PreparedSet {
+fn set(b: &Book) -> PreparedSet<'_> {
     prepare_set(b, &Secrets::from_seed([9; 32]), None, 2)
 }
 
 fn mock_shard(set: &PreparedSet, i: usize) -> Result<(), Vec<VerifyFailure>> {
-    let shape = set.shard_shape;
-    let (root, sums) = set.links[i];
+    let shape = set.plan.shard_shape;
     crate::with_lanes!(shape, |L| {
-        let c = ShardCircuit::<L>::new(&set.statement.public, shape, Some(set.shards[i].clone()));
-        MockProver::run(
-            shape.k(),
-            &c,
-            vec![set.statement.shard_instance(root, sums)],
-        )
-        .unwrap()
-        .verify()
+        let c = ShardCircuit::<L>::new(&set.statement.public, shape, Some(set.shard(i)));
+        MockProver::run(shape.k(), &c, vec![set.shard_instance(i)])
+            .unwrap()
+            .verify()
     })
 }
 
@@ -52,9 +49,9 @@ fn mock_top(
     top: &TopWitness,
     links: &[(Fp, Fp)],
 ) -> Result<(), Vec<VerifyFailure>> {
-    let c = TopCircuit::new(&set.statement.public, set.top_shape, Some(top.clone()));
+    let c = TopCircuit::new(&set.statement.public, set.plan.top_shape, Some(top.clone()));
     MockProver::run(
-        set.top_shape.k(),
+        set.plan.top_shape.k(),
         &c,
         vec![set.statement.top_instance(links)],
     )
@@ -66,13 +63,16 @@ fn mock_top(
 fn honest_shards_and_top_are_satisfied_and_the_tree_is_one_tree() {
     let b = book(10, "2");
     let s = set(&b);
-    assert_eq!(s.shards.len(), 4);
-    for i in 0..4 {
+    // 10 positions in shards of 4 slots: 3 shards, and an empty fourth subtree.
+    assert_eq!(s.links.len(), 3);
+    for i in 0..3 {
         assert_eq!(mock_shard(&s, i), Ok(()), "shard {i}");
     }
     assert_eq!(mock_top(&s, &s.top, &s.links), Ok(()));
-    // R_L over the sub-roots is the root of the book's whole tree.
-    let roots: Vec<Fp> = s.links.iter().map(|l| l.0).collect();
+    // R_L over the sub-roots and the empty subtree is the root of the book's whole tree.
+    let mut roots: Vec<Fp> = s.links.iter().map(|l| l.0).collect();
+    assert_eq!(s.tree.levels()[2][..3], roots[..]);
+    roots.push(empty_root(2));
     assert_eq!(
         MerkleTree::new(2, &roots).root(),
         s.statement.liabilities_root
@@ -88,8 +88,23 @@ fn honest_shards_and_top_are_satisfied_and_the_tree_is_one_tree() {
 }
 
 #[test]
+fn one_shard_alone_matches_the_whole_set() {
+    // A batch engine's task builds its shard without the book's tree: same witness, same link.
+    let b = book(10, "2");
+    let s = set(&b);
+    let plan = ShardPlan::new(&b, &Secrets::from_seed([9; 32]), 2);
+    for i in 0..3 {
+        let alone = plan.shard(i).unwrap();
+        assert_eq!(alone.link, s.links[i], "shard {i}");
+        assert_eq!(alone.witness, s.shard(i), "shard {i}");
+    }
+    assert!(plan.shard(3).is_none());
+}
+
+#[test]
 fn understated_shard_sums_do_not_open_the_commitment() {
-    let s = set(&book(10, "2"));
+    let b = book(10, "2");
+    let s = set(&b);
     let mut top = s.top.clone();
     let shard = top
         .shards
@@ -108,7 +123,8 @@ fn understated_shard_sums_do_not_open_the_commitment() {
 
 #[test]
 fn a_foreign_sub_root_breaks_the_liabilities_root() {
-    let s = set(&book(10, "2"));
+    let b = book(10, "2");
+    let s = set(&b);
     let mut links = s.links.clone();
     links[1].0 += Fp::ONE;
     assert!(mock_top(&s, &s.top, &links).is_err());
@@ -121,11 +137,34 @@ fn a_foreign_sub_root_breaks_the_liabilities_root() {
 }
 
 #[test]
+fn a_position_in_the_empty_subtree_breaks_the_liabilities_root() {
+    // A prover hiding a position past the last shard (in the tree, in no shard's sums) must
+    // publish a root the top circuit does not compute: it uses the empty subtree's constant.
+    let b = book(10, "2");
+    let s = set(&b);
+    let mut leaves = s.tree.levels()[0].clone();
+    leaves[13] = s.tree.levels()[0][s.slot_of()[0]];
+    let mut cheat = s.clone();
+    cheat.statement.liabilities_root = MerkleTree::new(4, &leaves).root();
+    assert_ne!(
+        cheat.statement.liabilities_root,
+        s.statement.liabilities_root
+    );
+    let failures = mock_top(&cheat, &cheat.top, &cheat.links).unwrap_err();
+    assert!(
+        failures
+            .iter()
+            .all(|f| matches!(f, VerifyFailure::Permutation { .. })),
+        "only the root's copy to the instance fails: {failures:#?}"
+    );
+}
+
+#[test]
 fn insolvent_sharded_book_fails_the_top() {
     let b = book(10, "3000");
     assert!(!evaluate(&b).solvent());
     let s = set(&b);
-    for i in 0..s.shards.len() {
+    for i in 0..s.links.len() {
         assert_eq!(mock_shard(&s, i), Ok(()));
     }
     let failures = mock_top(&s, &s.top, &s.links).unwrap_err();
@@ -140,15 +179,15 @@ fn insolvent_sharded_book_fails_the_top() {
 
 #[test]
 fn proof_set_round_trip_with_batch_verification() {
-    let s = set(&book(10, "2"));
-    let shard_params = Params::new(s.shard_shape.k());
-    let top_params = Params::new(s.top_shape.k());
-    let all: Vec<usize> = (0..s.shards.len()).collect();
-    let (proofs, _) = prove_shards(&shard_params, &s, &all, rand::rng(), |_| ()).unwrap();
+    let b = book(10, "2");
+    let s = set(&b);
+    let shard_params = Params::new(s.plan.shard_shape.k());
+    let top_params = Params::new(s.plan.top_shape.k());
+    let (proofs, _) = prove_set_shards(&shard_params, &s, rand::rng(), |_| ()).unwrap();
     let (top, _) = prove_top(&top_params, &s, rand::rng()).unwrap();
     let public = &s.statement.public;
-    let shard_vk = shard_verifying_key(&shard_params, public, s.shard_shape).unwrap();
-    let top_vk = top_verifying_key(&top_params, public, s.top_shape).unwrap();
+    let shard_vk = shard_verifying_key(&shard_params, public, s.plan.shard_shape).unwrap();
+    let top_vk = top_verifying_key(&top_params, public, s.plan.top_shape).unwrap();
     let check = |links: &[(Fp, Fp)], proofs: &[Vec<u8>], top: &[u8]| {
         verify_set(
             &shard_params,
@@ -163,10 +202,10 @@ fn proof_set_round_trip_with_batch_verification() {
     };
     assert!(check(&s.links, &proofs, &top).is_ok());
     let mut links = s.links.clone();
-    links.swap(2, 3);
+    links.swap(1, 2);
     assert!(check(&links, &proofs, &top).is_err());
     let mut bad = proofs.clone();
     bad[1][100] ^= 1;
     assert!(check(&s.links, &bad, &top).is_err());
-    assert!(check(&s.links, &proofs[..3], &top).is_err());
+    assert!(check(&s.links, &proofs[..2], &top).is_err());
 }

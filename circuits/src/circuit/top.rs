@@ -13,19 +13,24 @@ use halo2_proofs::{
 use serde::{Deserialize, Serialize};
 
 use super::{BLINDING_ROWS, HASH_CHIPS, ROWS_PER_HASH2, ROWS_RESERVE_HASH};
+use crate::commit::empty_roots;
 use crate::gadgets::{
     coverage::{CoverageChip, CoverageConfig, CoverageInstructions},
     hash::{HashInstructions, HashPool, HashPoolConfig},
     range::{RangeCheckChip, RangeCheckConfig, RangeCheckInstructions, BYTES},
 };
-use crate::limits::{MAX_ASSETS, MAX_SCENARIOS, MAX_SHARD_DEPTH};
+use crate::limits::{MAX_ASSETS, MAX_DEPTH, MAX_SCENARIOS, MAX_SHARD_DEPTH};
 use crate::statement::{instance, Fp, Public};
 use crate::witness::TopWitness;
 
 /// Rows of one sums commitment (17 words: 9 absorb-and-permute blocks).
 const ROWS_SUMS_HASH: usize = 1 + 9 * 40;
 
-/// The top circuit's layout: assets, scenarios and `2^depth` shards.
+/// The top circuit's layout: assets, scenarios and the shards it opens.
+///
+/// The tree of shards has `2^depth()` leaves; the proven shards are the first `shards` of them
+/// and the rest are empty subtrees of height `shard_depth`, whose constant root the circuit
+/// uses in their place (no proof, no commitment: they hold no position and add nothing).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TopShape {
@@ -33,32 +38,37 @@ pub struct TopShape {
     pub assets: usize,
     /// Policy scenarios.
     pub scenarios: usize,
-    /// The book has `2^depth` shards.
-    pub depth: u32,
+    /// Proven shards.
+    pub shards: usize,
+    /// Depth of each shard's subtree.
+    pub shard_depth: u32,
 }
 
 impl TopShape {
-    /// Number of shards.
-    pub fn shards(&self) -> usize {
-        1 << self.depth
+    /// Depth of the tree of shards.
+    pub fn depth(&self) -> u32 {
+        self.shards.next_power_of_two().trailing_zeros()
     }
 
     /// Whether this shape is supported for `public`.
     pub fn fits(&self, public: &Public) -> bool {
         self.assets == public.assets.len()
             && self.scenarios == public.policy.scenarios.len()
-            && self.depth <= MAX_SHARD_DEPTH
+            && (1..=1 << MAX_SHARD_DEPTH).contains(&self.shards)
+            && self.shard_depth <= MAX_DEPTH
     }
 
     /// Rows the layout needs; the tallest column group wins.
     pub fn rows(&self) -> usize {
-        let n = self.shards();
+        let n = self.shards;
+        let depth = self.depth() as usize;
+        // The tree of shards hashes at most `n − 1` nodes plus one per level for padding.
         let per_chip = (n + 1).div_ceil(HASH_CHIPS) * ROWS_SUMS_HASH
-            + n.div_ceil(HASH_CHIPS) * ROWS_PER_HASH2
+            + (n + depth).div_ceil(HASH_CHIPS) * ROWS_PER_HASH2
             + ROWS_RESERVE_HASH;
         let words = 2 * n * (MAX_SCENARIOS + 1) + 2 * (MAX_ASSETS + 1) + n + 1;
         let coverage = self.scenarios * (self.assets + 2) + self.scenarios * (n + 1);
-        let constants = 3 * (2 * n + 1) + n * MAX_SCENARIOS + MAX_ASSETS + 16;
+        let constants = 3 * (2 * n + 1) + n * MAX_SCENARIOS + MAX_ASSETS + depth + 16;
         let range = self.assets + 5 * self.scenarios;
         [per_chip, words, coverage, constants, range, 256]
             .into_iter()
@@ -86,7 +96,7 @@ impl TopCircuit {
     pub fn new(public: &Public, shape: TopShape, witness: Option<TopWitness>) -> Self {
         assert!(shape.fits(public), "top shape {shape:?}");
         if let Some(w) = &witness {
-            assert_eq!(w.shards.len(), shape.shards(), "one opening per shard");
+            assert_eq!(w.shards.len(), shape.shards, "one opening per shard");
         }
         TopCircuit {
             shape,
@@ -157,8 +167,8 @@ impl Circuit<Fp> for TopCircuit {
         layouter.constrain_instance(c_r.cell(), config.instance, instance::RESERVE_COMMITMENT)?;
 
         // Every shard's sums, opened against its public commitment.
-        let mut sums = Vec::with_capacity(self.shape.shards());
-        for i in 0..self.shape.shards() {
+        let mut sums = Vec::with_capacity(self.shape.shards);
+        for i in 0..self.shape.shards {
             let words: Vec<Value<Fp>> = (0..MAX_SCENARIOS)
                 .map(|l| known(&|w| w.shards[i].0[l]))
                 .collect();
@@ -177,12 +187,13 @@ impl Circuit<Fp> for TopCircuit {
             sums.push(words);
         }
 
-        // R_L over the shard sub-roots.
-        let offsets: Vec<usize> = (0..self.shape.shards())
+        // R_L over the shard sub-roots, empty subtrees past the last shard.
+        let offsets: Vec<usize> = (0..self.shape.shards)
             .map(|i| instance::shard_root(i, a, s_n))
             .collect();
         let roots = pool.public(&mut layouter, &offsets)?;
-        let root = pool.merkle_root(&mut layouter, roots)?;
+        let empty = empty_roots(self.shape.shard_depth, self.shape.depth());
+        let root = pool.merkle_root(&mut layouter, roots, &empty)?;
         layouter.constrain_instance(root.cell(), config.instance, instance::LIABILITIES_ROOT)?;
 
         // Coverage of every scenario by the reserves.

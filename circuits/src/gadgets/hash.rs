@@ -65,17 +65,32 @@ pub trait HashInstructions {
         blinding: Value<Fp>,
     ) -> Result<AssignedCell<Fp, Fp>, Error>;
 
-    /// The root of the complete binary tree over `leaves` (a power of two of them), hashing
-    /// both children at every node.
+    /// Assigns the constant `value` (fixed in the verifying key) to be hashed.
+    fn constant(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        value: Fp,
+    ) -> Result<AssignedCell<Fp, Fp>, Error>;
+
+    /// The root of the complete binary tree whose first leaves are `leaves` and whose other
+    /// leaves are empty, hashing both children at every node. A level of odd length is
+    /// completed by `empty[h]`, the constant root of an empty subtree at that height `h`, so
+    /// `empty` needs one entry per level (none when `leaves` is a power of two).
     fn merkle_root(
         &self,
         layouter: &mut impl Layouter<Fp>,
         leaves: Vec<AssignedCell<Fp, Fp>>,
+        empty: &[Fp],
     ) -> Result<AssignedCell<Fp, Fp>, Error> {
-        assert!(leaves.len().is_power_of_two(), "a complete tree");
+        assert!(!leaves.is_empty(), "a tree has at least one leaf");
         let mut level = leaves;
         let mut lane = 0;
+        let mut height = 0;
         while level.len() > 1 {
+            if level.len() % 2 == 1 {
+                let missing = *empty.get(height).expect("an empty root for every level");
+                level.push(self.constant(layouter, missing)?);
+            }
             level = level
                 .chunks(2)
                 .map(|pair| {
@@ -83,6 +98,7 @@ pub trait HashInstructions {
                     self.hash(layouter, lane, [pair[0].clone(), pair[1].clone()])
                 })
                 .collect::<Result<_, _>>()?;
+            height += 1;
         }
         Ok(level.pop().expect("one root"))
     }
@@ -165,6 +181,18 @@ impl HashInstructions for HashPool {
         )
     }
 
+    fn constant(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        value: Fp,
+    ) -> Result<AssignedCell<Fp, Fp>, Error> {
+        let input = self.config.input;
+        layouter.assign_region(
+            || "constant word",
+            |mut region| region.assign_advice_from_constant(|| "constant", input, 0, value),
+        )
+    }
+
     fn commit<const N: usize>(
         &self,
         layouter: &mut impl Layouter<Fp>,
@@ -220,7 +248,7 @@ impl HashInstructions for HashPool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commit::{hash2, MerkleTree};
+    use crate::commit::{empty_roots, hash2, MerkleTree};
     use halo2_proofs::{circuit::SimpleFloorPlanner, dev::MockProver, plonk::Circuit};
 
     #[derive(Default)]
@@ -265,7 +293,8 @@ mod tests {
                         .collect::<Result<Vec<_>, _>>()
                 },
             )?;
-            let root = HashPool::construct(pool).merkle_root(&mut layouter, leaves)?;
+            let empty = empty_roots(0, 3);
+            let root = HashPool::construct(pool).merkle_root(&mut layouter, leaves, &empty)?;
             layouter.constrain_instance(root.cell(), instance, 0)
         }
     }
@@ -273,12 +302,18 @@ mod tests {
     #[test]
     fn in_circuit_root_equals_native_root() {
         let leaves: Vec<Fp> = (1..=8u64).map(|i| hash2(Fp::from(i), Fp::zero())).collect();
-        let root = MerkleTree::new(3, &leaves).root();
-        let circuit = TreeCircuit { leaves };
-        let prover = MockProver::run(9, &circuit, vec![vec![root]]).unwrap();
-        assert_eq!(prover.verify(), Ok(()));
-        // Any other root is refused at the instance copy.
-        let prover = MockProver::run(9, &circuit, vec![vec![root + Fp::one()]]).unwrap();
-        assert!(prover.verify().is_err());
+        // A full tree, and trees whose missing leaves are filled by empty-subtree constants.
+        for n in [8usize, 5, 3, 1] {
+            let depth = n.next_power_of_two().trailing_zeros();
+            let root = MerkleTree::new(depth, &leaves[..n]).root();
+            let circuit = TreeCircuit {
+                leaves: leaves[..n].to_vec(),
+            };
+            let prover = MockProver::run(9, &circuit, vec![vec![root]]).unwrap();
+            assert_eq!(prover.verify(), Ok(()), "{n} leaves");
+            // Any other root is refused at the instance copy.
+            let prover = MockProver::run(9, &circuit, vec![vec![root + Fp::one()]]).unwrap();
+            assert!(prover.verify().is_err(), "{n} leaves");
+        }
     }
 }
