@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # Proves a sharded book through a real batch engine: starts a single-node Slurm cluster on this
-# machine (Debian's slurm-wlm and munge), submits one array task per shard, aggregates the
-# shard proofs into a proof set and verifies it.
+# machine (Debian's slurm-wlm and munge), submits the shards as a job array (each task proves
+# PER_TASK consecutive shards with one key generation), aggregates the shard proofs into a proof
+# set and verifies it.
 #
-#   scripts/slurm-shards.sh [POSITIONS]        (default 3000: 4 shards of 1,024 slots)
+#   scripts/slurm-shards.sh [POSITIONS [PER_TASK]]   (default 3000 1: 3 shards of 1,024 slots)
 #
 # Needs root (it installs packages and starts daemons). Everything it starts is stopped at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 positions=${1:-3000}
+per_task=${2:-1}
 work=$(mktemp -d /tmp/solvency-slurm.XXXXXX)
 state=$work/slurm
 mkdir -p "$state/ctld" "$state/slurmd"
@@ -65,18 +67,20 @@ for _ in $(seq 30); do
 done
 sinfo
 
-# The job: a snapshot, one seed for every machine, one task per shard.
+# The job: a snapshot, one seed for every machine, PER_TASK shards per array task.
 "$bin/synthetic-snapshot" "$positions" > "$work/snapshot.json"
 seed=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 shards=$("$bin/solvency-prover" plan --snapshot "$work/snapshot.json")
-echo "$positions positions -> $shards shards"
+tasks=$(( (shards + per_task - 1) / per_task ))
+echo "$positions positions -> $shards shards in $tasks tasks"
 start=$(date +%s)
-sbatch --wait --array=0-$((shards - 1)) --cpus-per-task="$(nproc)" --mem=3G \
+sbatch --wait --array=0-$((tasks - 1)) --cpus-per-task="$(nproc)" --mem=4G \
   --output="$work/shard-%a.log" --job-name=solvency-shard \
-  --wrap "$bin/solvency-prover shard --snapshot $work/snapshot.json --seed $seed --index \$SLURM_ARRAY_TASK_ID --out $work/shards --params-dir $work/params"
+  --wrap "/usr/bin/time -v $bin/solvency-prover shard --snapshot $work/snapshot.json --seed $seed --index \$((SLURM_ARRAY_TASK_ID * $per_task)) --count $per_task --out $work/shards --params-dir $work/params"
 shards_done=$(date +%s)
 "$bin/solvency-prover" aggregate --snapshot "$work/snapshot.json" --seed "$seed" \
   --shards "$work/shards" --out "$work/out" --params-dir "$work/params"
 done_at=$(date +%s)
 "$bin/solvency-verifier" verify "$work/out/proof.json" --params-dir "$work/params"
 echo "shards through Slurm: $((shards_done - start)) s; aggregate: $((done_at - shards_done)) s; files in $work"
+grep -h "Maximum resident" "$work"/shard-*.log | sort -k6 -n | tail -1 | sed 's/^/largest shard task: /'

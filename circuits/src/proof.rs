@@ -24,7 +24,7 @@ use crate::circuit::{
 };
 use crate::statement::{Fp, Public, Statement};
 use crate::with_lanes;
-use crate::witness::{Prepared, PreparedSet, PreparedShard, ShardWitness};
+use crate::witness::{Prepared, PreparedSet, ShardWitness};
 
 /// The curve proofs commit over (its scalar field is the circuit's field).
 pub type Curve = vesta::Affine;
@@ -99,24 +99,6 @@ pub fn top_verifying_key(
     shape: TopShape,
 ) -> Result<VerifyingKey<Curve>, Error> {
     keygen_vk(params, &TopCircuit::new(public, shape, None))
-}
-
-/// Proves one shard (a batch engine's task). Key generation runs once per call; a process
-/// proving many shards calls [`prove_shards`].
-pub fn prove_shard(
-    params: &Params<Curve>,
-    public: &Public,
-    shape: Shape,
-    shard: &PreparedShard,
-    rng: impl Rng,
-) -> Result<Vec<u8>, Error> {
-    let job = |_| {
-        let (root, sums) = shard.link;
-        (shard.witness.clone(), public.shard_instance(root, sums))
-    };
-    Ok(prove_shards(params, public, shape, &[0], job, rng, |_| ())?
-        .0
-        .remove(0))
 }
 
 /// Proves the shards `indices` with one proving key, calling `done` after each; `shard(i)`

@@ -29,7 +29,7 @@ use solvency_circuits::{
     proof::{self, Curve},
     snapshot::{Book, Position, SnapshotError},
     statement::{format_decimal, Fp},
-    witness::{prepare, prepare_set, PreparedSet, Secrets, ShardPlan},
+    witness::{prepare, prepare_set, PreparedSet, PreparedShard, Secrets, ShardPlan},
 };
 use solvency_verifier::{
     file::{
@@ -405,34 +405,65 @@ pub struct ShardProofFile {
     pub proof: String,
 }
 
-/// Proves shard `index` of `book` alone (a batch engine's task). Every machine derives the
-/// same placement, blindings and salts from the snapshot and the seed, and hashes only its own
-/// shard's positions: a shard proof is bound to the public data, not to the whole tree.
-pub fn prove_shard(
+/// Proves shards `first..first + count` of `book` (a batch engine's task; the range stops at
+/// the last shard), with one key generation for all of them. Every machine derives the same
+/// placement, blindings and salts from the snapshot and the seed, and hashes only its own
+/// shards' positions: a shard proof is bound to the public data, not to the whole tree.
+pub fn prove_shards(
     book: &Book,
     seed: [u8; 32],
-    index: usize,
+    first: usize,
+    count: usize,
     params: impl FnOnce(u32) -> Params<Curve>,
-) -> Result<ShardProofFile, ProveError> {
+    done: impl Fn(usize) + Sync,
+) -> Result<Vec<ShardProofFile>, ProveError> {
     let plan = ShardPlan::new(book, &Secrets::from_seed(seed), SHARD_DEPTH);
     let n = plan.top_shape.shards;
-    let shard = plan.shard(index).ok_or_else(|| {
-        ProveError::Input(format!("--index {index}: the book has {n} shards (0..{n})"))
-    })?;
+    if first >= n || count == 0 {
+        return Err(ProveError::Input(format!(
+            "--index {first} --count {count}: the book has {n} shards (0..{n})"
+        )));
+    }
+    let indices: Vec<usize> = (first..n.min(first.saturating_add(count))).collect();
+    // A shard's rows take about 1 MB: a task's few shards are built up front.
+    let shards: Vec<PreparedShard> = indices
+        .iter()
+        .map(|&i| plan.shard(i).expect("index below the shard count"))
+        .collect();
     let shape = plan.shard_shape;
     let params = params(shape.k());
-    let proof =
-        proof::prove_shard(&params, &book.public, shape, &shard, rand::rng()).map_err(proving)?;
-    let (sub_root, sums) = shard.link;
-    Ok(ShardProofFile {
-        format: SHARD_FORMAT.into(),
-        protocol: book.public.protocol.clone(),
-        epoch: book.public.epoch,
-        index,
-        sub_root,
-        sums,
-        proof: hex::encode(proof),
-    })
+    let job = |i: usize| {
+        let shard = &shards[i - first];
+        let (root, sums) = shard.link;
+        (
+            shard.witness.clone(),
+            book.public.shard_instance(root, sums),
+        )
+    };
+    let (proofs, _) = proof::prove_shards(
+        &params,
+        &book.public,
+        shape,
+        &indices,
+        job,
+        rand::rng(),
+        done,
+    )
+    .map_err(proving)?;
+    Ok(indices
+        .into_iter()
+        .zip(shards)
+        .zip(proofs)
+        .map(|((index, shard), proof)| ShardProofFile {
+            format: SHARD_FORMAT.into(),
+            protocol: book.public.protocol.clone(),
+            epoch: book.public.epoch,
+            index,
+            sub_root: shard.link.0,
+            sums: shard.link.1,
+            proof: hex::encode(proof),
+        })
+        .collect())
 }
 
 /// Proves the top over shard proofs made elsewhere (`shard_files[i]` for shard `i`), checks

@@ -71,7 +71,8 @@ enum Command {
         #[arg(long)]
         snapshot: PathBuf,
     },
-    /// Prove one shard of a large book (a batch engine's task): writes DIR/shard-INDEX.json.
+    /// Prove shards of a large book (a batch engine's task): writes DIR/shard-I.json for
+    /// I = INDEX..INDEX+COUNT (stopping at the last shard), with one key generation for all.
     /// Every machine must use the same snapshot and seed.
     Shard {
         /// The snapshot.
@@ -80,9 +81,12 @@ enum Command {
         /// The epoch's secret seed, 64 hex digits (shared by all machines of the job).
         #[arg(long)]
         seed: String,
-        /// Which shard (0-based).
+        /// The first shard (0-based).
         #[arg(long)]
         index: usize,
+        /// How many shards from INDEX on.
+        #[arg(long, default_value_t = 1)]
+        count: usize,
         /// Output directory.
         #[arg(long)]
         out: PathBuf,
@@ -226,9 +230,10 @@ fn main() -> ExitCode {
             snapshot,
             seed,
             index,
+            count,
             out,
             params_dir,
-        } => shard(snapshot, seed, index, out, params_dir),
+        } => shard(snapshot, seed, index, count, out, params_dir),
         Command::Aggregate {
             snapshot,
             seed,
@@ -393,30 +398,39 @@ fn shard(
     snapshot: PathBuf,
     seed: String,
     index: usize,
+    count: usize,
     out: PathBuf,
     params_dir: Option<PathBuf>,
 ) -> ExitCode {
-    let run = || -> Result<PathBuf, ProveError> {
+    let run = || -> Result<Vec<PathBuf>, ProveError> {
         let job = Job::read(Some(&snapshot), Some(&seed), None, params_dir)?;
         let bar = spinner();
-        bar.set_message(format!("proving shard {index}"));
-        let file = solvency_prover::prove_shard(&job.book, job.seed, index, |k| {
-            params::load(&job.params_dir, k)
-        });
+        bar.set_message(format!("proving shards {index}.. ({count})"));
+        let files = solvency_prover::prove_shards(
+            &job.book,
+            job.seed,
+            index,
+            count,
+            |k| params::load(&job.params_dir, k),
+            |i| bar.set_message(format!("proved shard {i}")),
+        );
         bar.finish_and_clear();
-        let file = file?;
         std::fs::create_dir_all(&out)
             .map_err(|e| ProveError::Input(format!("{}: {e}", out.display())))?;
-        let path = out.join(format!("shard-{index}.json"));
-        write_atomically(
-            &path,
-            &serde_json::to_vec_pretty(&file).expect("serializes"),
-        )?;
-        Ok(path)
+        files?
+            .iter()
+            .map(|file| {
+                let path = out.join(format!("shard-{}.json", file.index));
+                let bytes = serde_json::to_vec_pretty(file).expect("serializes");
+                write_atomically(&path, &bytes).map(|()| path)
+            })
+            .collect()
     };
     match run() {
-        Ok(path) => {
-            println!("PROVED shard {index}: {}", path.display());
+        Ok(paths) => {
+            for path in paths {
+                println!("PROVED {}", path.display());
+            }
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e, false),

@@ -172,7 +172,8 @@ fn shards_proven_separately_aggregate_into_a_verified_proof_set() {
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "2");
     let seed = "11".repeat(32);
     let shards = tmp.path().join("shards");
-    for i in ["0", "1"] {
+    // Shard 0 alone; then from shard 1 on, a count past the last shard stops there.
+    for (i, count) in [("0", "1"), ("1", "5")] {
         let o = prover(
             &[
                 "shard",
@@ -182,6 +183,8 @@ fn shards_proven_separately_aggregate_into_a_verified_proof_set() {
                 &seed,
                 "--index",
                 i,
+                "--count",
+                count,
                 "--out",
                 shards.to_str().unwrap(),
             ],
@@ -189,6 +192,7 @@ fn shards_proven_separately_aggregate_into_a_verified_proof_set() {
         );
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
+    assert_eq!(files_in(&shards).len(), 2);
     // An index past the book is bad input.
     let o = prover(
         &[
