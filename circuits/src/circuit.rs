@@ -93,17 +93,24 @@ impl Shape {
         let constants = 3 * hashes + 16 + 2 * MAX_ASSETS;
         let coverage = MAX_ASSETS + 1 + self.scenarios * (self.assets + 2);
         let tables = (max_bands(self.assets, self.scenarios) + 1).max(256);
-        [positions, range, per_chip, constants, coverage, tables]
-            .into_iter()
-            .max()
-            .expect("non-empty")
-            + BLINDING_ROWS
+        tallest([positions, range, per_chip, constants, coverage, tables])
     }
 
     /// `log2` of the circuit's rows.
     pub fn k(&self) -> u32 {
-        self.rows().next_power_of_two().trailing_zeros()
+        k_for(self.rows())
     }
+}
+
+/// Rows of a layout whose column groups, laid side by side, need `groups` rows each: the
+/// tallest group, plus the rows halo2 reserves for blinding.
+fn tallest(groups: impl IntoIterator<Item = usize>) -> usize {
+    groups.into_iter().max().unwrap_or(0) + BLINDING_ROWS
+}
+
+/// The smallest `k` with `2^k ≥ rows`.
+fn k_for(rows: usize) -> u32 {
+    rows.next_power_of_two().trailing_zeros()
 }
 
 /// The solvency circuit for a policy of at most `LANES` scenarios.

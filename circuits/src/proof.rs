@@ -219,12 +219,23 @@ pub fn verify_set(
     if !batch.finalize(shard_params, shard_vk) {
         return Err(Error::ConstraintSystemFailure);
     }
+    verify_top(top_params, top_vk, statement, links, top_proof)
+}
+
+/// Checks the top proof of a set against the statement and the shards' public links.
+pub fn verify_top(
+    params: &Params<Curve>,
+    vk: &VerifyingKey<Curve>,
+    statement: &Statement,
+    links: &[(Fp, Fp)],
+    proof: &[u8],
+) -> Result<(), Error> {
     let instance = statement.top_instance(links);
-    let mut transcript = Blake2bRead::<_, _, Challenge255<_>>::init(top_proof);
+    let mut transcript = Blake2bRead::<_, _, Challenge255<_>>::init(proof);
     verify_proof(
-        top_params,
-        top_vk,
-        SingleVerifier::new(top_params),
+        params,
+        vk,
+        SingleVerifier::new(params),
         &[&[&instance]],
         &mut transcript,
     )

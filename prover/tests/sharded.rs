@@ -46,7 +46,18 @@ fn a_large_book_is_proven_as_a_set_and_checked_as_a_whole() {
     for key in ["sub_roots", "sums", "proofs"] {
         dropped["shards"][key].as_array_mut().unwrap().pop();
     }
-    for bad in [swapped, dropped] {
+    // A top shape claiming one shard fewer (links dropped to match) is another circuit.
+    let mut fewer = dropped.clone();
+    fewer["top"]["shape"]["shards"] = 1.into();
+    // Empty subtrees of another height would mean another tree: refused before any key.
+    let mut deeper = doc.clone();
+    deeper["top"]["shape"]["shard_depth"] = 9.into();
+    let bytes = serde_json::to_vec_pretty(&deeper).unwrap();
+    let Err(VerifyError::Invalid(why)) = verify_with(&mut params, &bytes) else {
+        panic!("a top over shards of another depth verified")
+    };
+    assert!(why.contains("depth 9"), "{why}");
+    for bad in [swapped, dropped, fewer] {
         let bytes = serde_json::to_vec_pretty(&bad).unwrap();
         assert!(matches!(
             verify_with(&mut params, &bytes),

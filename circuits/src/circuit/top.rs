@@ -12,7 +12,7 @@ use halo2_proofs::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{BLINDING_ROWS, HASH_CHIPS, ROWS_PER_HASH2, ROWS_RESERVE_HASH};
+use super::{k_for, tallest, HASH_CHIPS, ROWS_PER_HASH2, ROWS_RESERVE_HASH};
 use crate::commit::empty_roots;
 use crate::gadgets::{
     coverage::{CoverageChip, CoverageConfig, CoverageInstructions},
@@ -70,16 +70,12 @@ impl TopShape {
         let coverage = self.scenarios * (self.assets + 2) + self.scenarios * (n + 1);
         let constants = 3 * (2 * n + 1) + n * MAX_SCENARIOS + MAX_ASSETS + depth + 16;
         let range = self.assets + 5 * self.scenarios;
-        [per_chip, words, coverage, constants, range, 256]
-            .into_iter()
-            .max()
-            .expect("non-empty")
-            + BLINDING_ROWS
+        tallest([per_chip, words, coverage, constants, range, 256])
     }
 
     /// `log2` of the circuit's rows.
     pub fn k(&self) -> u32 {
-        self.rows().next_power_of_two().trailing_zeros()
+        k_for(self.rows())
     }
 }
 
