@@ -80,7 +80,7 @@ impl Shape {
 
     /// Scenario lanes of the positions chip.
     pub fn lanes(&self) -> Option<usize> {
-        LANE_WIDTHS.into_iter().find(|&w| w >= self.scenarios)
+        lane_width(self.scenarios)
     }
 
     /// Rows the layout needs, per region group laid side by side; the tallest wins.
@@ -100,6 +100,11 @@ impl Shape {
     pub fn k(&self) -> u32 {
         k_for(self.rows())
     }
+}
+
+/// The narrowest lane width holding `scenarios` scenarios.
+pub fn lane_width(scenarios: usize) -> Option<usize> {
+    LANE_WIDTHS.into_iter().find(|&w| w >= scenarios)
 }
 
 /// Rows of a layout whose column groups, laid side by side, need `groups` rows each: the

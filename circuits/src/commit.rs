@@ -8,7 +8,7 @@ use ff::{Field, FromUniformBytes};
 use halo2_gadgets::poseidon::primitives::{ConstantLength, Hash, P128Pow5T3};
 use rayon::prelude::*;
 
-use crate::limits::{MAX_ASSETS, MAX_SCENARIOS};
+use crate::limits::MAX_ASSETS;
 use crate::snapshot::Position;
 use crate::statement::Fp;
 
@@ -101,9 +101,16 @@ pub fn reserve_commitment(balances: &[u64], blinding: Fp) -> Fp {
     hiding_commitment::<{ MAX_ASSETS + 1 }>(&words, blinding)
 }
 
-/// A shard's commitment to its per-lane liability sums (`MAX_SCENARIOS` lanes, unused ones 0).
-pub fn sums_commitment(sums: &[Fp; MAX_SCENARIOS], blinding: Fp) -> Fp {
-    hiding_commitment::<{ MAX_SCENARIOS + 1 }>(sums, blinding)
+/// A shard's commitment to its per-lane liability sums: `Poseidon(sums ‖ blinding)` over its
+/// circuit's lane width (one of [`crate::circuit::LANE_WIDTHS`]), so the top circuit hashes
+/// `lanes + 1` words per shard, not `MAX_SCENARIOS + 1`.
+pub fn sums_commitment(sums: &[Fp], blinding: Fp) -> Fp {
+    match sums.len() {
+        4 => hiding_commitment::<5>(sums, blinding),
+        9 => hiding_commitment::<10>(sums, blinding),
+        16 => hiding_commitment::<17>(sums, blinding),
+        n => panic!("{n} is not a lane width"),
+    }
 }
 
 /// A complete binary Poseidon Merkle tree of fixed depth; slots past the leaves hold

@@ -313,7 +313,11 @@ impl<'a> ShardPlan<'a> {
             blinding: self.placement.secrets.shard_blinding(index),
         };
         let root = MerkleTree::new(self.shard_shape.depth, &leaves).root();
-        let link = (root, sums_commitment(&witness.sums(), witness.blinding));
+        let lanes = self.placement.lanes;
+        let link = (
+            root,
+            sums_commitment(&witness.sums()[..lanes], witness.blinding),
+        );
         (PreparedShard { witness, link }, leaves)
     }
 

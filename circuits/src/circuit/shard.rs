@@ -10,7 +10,6 @@ use halo2_proofs::{
 use super::{BookCells, BookConfig, Shape};
 use crate::bands::{bands, Band};
 use crate::gadgets::{hash::HashInstructions, range::RangeCheckInstructions};
-use crate::limits::MAX_SCENARIOS;
 use crate::statement::{instance::shard, Fp, Public};
 use crate::witness::ShardWitness;
 
@@ -80,7 +79,7 @@ impl<const LANES: usize> Circuit<Fp> for ShardCircuit<LANES> {
         )?;
         layouter.constrain_instance(root.cell(), config.instance, shard::SUB_ROOT)?;
         let blinding = w.map_or(Value::unknown(), |w| Value::known(w.blinding));
-        let sums = pool.commit::<{ MAX_SCENARIOS + 1 }>(&mut layouter, 0, &totals, blinding)?;
+        let sums = pool.commit_sums(&mut layouter, 0, &totals, blinding)?;
         layouter.constrain_instance(sums.cell(), config.instance, shard::SUMS)?;
         range.check_u64(&mut layouter, &ranged)?;
         pool.public(&mut layouter, &[shard::STATEMENT_DIGEST])?;

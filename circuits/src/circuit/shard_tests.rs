@@ -102,6 +102,40 @@ fn one_shard_alone_matches_the_whole_set() {
 }
 
 #[test]
+fn sums_commitments_of_every_lane_width_open_in_the_top() {
+    // Shards commit to `lanes` sums (4, 9 or 16 words plus the blinding); the top opens them.
+    for scenarios in [3usize, 9, 16] {
+        let mut b = book(10, "2");
+        let base = b.public.policy.scenarios[0].clone();
+        b.public.policy.scenarios = (0..scenarios)
+            .map(|s| {
+                let mut sc = base.clone();
+                sc.name = format!("s{s}");
+                sc.shocks_bps[0] = 100 * s as i64 - 500;
+                sc
+            })
+            .collect();
+        let s = set(&b);
+        assert_eq!(
+            s.plan.top_shape.lanes(),
+            s.plan.shard_shape.lanes().unwrap()
+        );
+        for i in 0..s.links.len() {
+            assert_eq!(
+                mock_shard(&s, i),
+                Ok(()),
+                "{scenarios} scenarios, shard {i}"
+            );
+        }
+        assert_eq!(
+            mock_top(&s, &s.top, &s.links),
+            Ok(()),
+            "{scenarios} scenarios"
+        );
+    }
+}
+
+#[test]
 fn understated_shard_sums_do_not_open_the_commitment() {
     let b = book(10, "2");
     let s = set(&b);

@@ -12,19 +12,16 @@ use halo2_proofs::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{k_for, tallest, HASH_CHIPS, ROWS_PER_HASH2, ROWS_RESERVE_HASH};
+use super::{k_for, lane_width, tallest, HASH_CHIPS, ROWS_PER_HASH2, ROWS_RESERVE_HASH};
 use crate::commit::empty_roots;
 use crate::gadgets::{
     coverage::{CoverageChip, CoverageConfig, CoverageInstructions},
     hash::{HashInstructions, HashPool, HashPoolConfig},
     range::{RangeCheckChip, RangeCheckConfig, RangeCheckInstructions, BYTES},
 };
-use crate::limits::{MAX_ASSETS, MAX_DEPTH, MAX_SCENARIOS, MAX_SHARD_DEPTH};
+use crate::limits::{MAX_ASSETS, MAX_DEPTH, MAX_SHARD_DEPTH};
 use crate::statement::{instance, Fp, Public};
 use crate::witness::TopWitness;
-
-/// Rows of one sums commitment (17 words: 9 absorb-and-permute blocks).
-const ROWS_SUMS_HASH: usize = 1 + 9 * 40;
 
 /// The top circuit's layout: assets, scenarios and the shards it opens.
 ///
@@ -50,10 +47,16 @@ impl TopShape {
         self.shards.next_power_of_two().trailing_zeros()
     }
 
+    /// Lane sums each shard commits to.
+    pub fn lanes(&self) -> usize {
+        lane_width(self.scenarios).expect("validated scenario count")
+    }
+
     /// Whether this shape is supported for `public`.
     pub fn fits(&self, public: &Public) -> bool {
         self.assets == public.assets.len()
             && self.scenarios == public.policy.scenarios.len()
+            && lane_width(self.scenarios).is_some()
             && (1..=1 << MAX_SHARD_DEPTH).contains(&self.shards)
             && self.shard_depth <= MAX_DEPTH
     }
@@ -62,13 +65,16 @@ impl TopShape {
     pub fn rows(&self) -> usize {
         let n = self.shards;
         let depth = self.depth() as usize;
+        let lanes = self.lanes();
+        // A sums commitment absorbs `lanes + 1` words, two per 40-row permutation.
+        let rows_sums_hash = 1 + (lanes + 1).div_ceil(2) * 40;
         // The tree of shards hashes at most `n − 1` nodes plus one per level for padding.
-        let per_chip = (n + 1).div_ceil(HASH_CHIPS) * ROWS_SUMS_HASH
+        let per_chip = n.div_ceil(HASH_CHIPS) * rows_sums_hash
             + (n + depth).div_ceil(HASH_CHIPS) * ROWS_PER_HASH2
             + ROWS_RESERVE_HASH;
-        let words = 2 * n * (MAX_SCENARIOS + 1) + 2 * (MAX_ASSETS + 1) + n + 1;
+        let words = 2 * n * (lanes + 1) + 2 * (MAX_ASSETS + 1) + n + 1;
         let coverage = self.scenarios * (self.assets + 2) + self.scenarios * (n + 1);
-        let constants = 3 * (2 * n + 1) + n * MAX_SCENARIOS + MAX_ASSETS + depth + 16;
+        let constants = 3 * (2 * n + 1) + n * lanes + MAX_ASSETS + depth + 16;
         let range = self.assets + 5 * self.scenarios;
         tallest([per_chip, words, coverage, constants, range, 256])
     }
@@ -165,16 +171,11 @@ impl Circuit<Fp> for TopCircuit {
         // Every shard's sums, opened against its public commitment.
         let mut sums = Vec::with_capacity(self.shape.shards);
         for i in 0..self.shape.shards {
-            let words: Vec<Value<Fp>> = (0..MAX_SCENARIOS)
+            let words: Vec<Value<Fp>> = (0..self.shape.lanes())
                 .map(|l| known(&|w| w.shards[i].0[l]))
                 .collect();
             let words = pool.assign(&mut layouter, &words)?;
-            let c = pool.commit::<{ MAX_SCENARIOS + 1 }>(
-                &mut layouter,
-                i + 1,
-                &words,
-                known(&|w| w.shards[i].1),
-            )?;
+            let c = pool.commit_sums(&mut layouter, i + 1, &words, known(&|w| w.shards[i].1))?;
             layouter.constrain_instance(
                 c.cell(),
                 config.instance,

@@ -65,6 +65,23 @@ pub trait HashInstructions {
         blinding: Value<Fp>,
     ) -> Result<AssignedCell<Fp, Fp>, Error>;
 
+    /// A shard's commitment to its lane sums, one word per lane
+    /// ([`crate::commit::sums_commitment`]).
+    fn commit_sums(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        lane: usize,
+        sums: &[AssignedCell<Fp, Fp>],
+        blinding: Value<Fp>,
+    ) -> Result<AssignedCell<Fp, Fp>, Error> {
+        match sums.len() {
+            4 => self.commit::<5>(layouter, lane, sums, blinding),
+            9 => self.commit::<10>(layouter, lane, sums, blinding),
+            16 => self.commit::<17>(layouter, lane, sums, blinding),
+            n => panic!("{n} is not a lane width"),
+        }
+    }
+
     /// Assigns the constant `value` (fixed in the verifying key) to be hashed.
     fn constant(
         &self,
