@@ -77,6 +77,7 @@ sinfo
 seed=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
 shards=$("$bin/solvency-prover" plan --snapshot "$work/snapshot.json")
 tasks=$(( (shards + per_task - 1) / per_task ))
+[[ -n $sample && $sample -gt $tasks ]] && sample=$tasks
 echo "$positions positions -> $shards shards in $tasks tasks"
 start=$(date +%s)
 sbatch --wait --array=0-$((${sample:-$tasks} - 1)) --cpus-per-task="$(nproc)" --mem=4G \

@@ -89,7 +89,9 @@ impl Shape {
         let positions = slots + 1;
         let range = 4 * slots + self.assets + 5 * self.scenarios;
         let hashes = 2 * slots - 1;
-        let per_chip = hashes.div_ceil(HASH_CHIPS) * ROWS_PER_HASH2 + ROWS_RESERVE_HASH;
+        // One commitment: the reserves' (single circuit) or the lane sums' (shard circuit).
+        let commitment = ROWS_RESERVE_HASH.max(rows_sums_hash(self.lanes().unwrap_or(0)));
+        let per_chip = hashes.div_ceil(HASH_CHIPS) * ROWS_PER_HASH2 + commitment;
         let constants = 3 * hashes + 16 + 2 * MAX_ASSETS;
         let coverage = MAX_ASSETS + 1 + self.scenarios * (self.assets + 2);
         let tables = (max_bands(self.assets, self.scenarios) + 1).max(256);
@@ -100,6 +102,12 @@ impl Shape {
     pub fn k(&self) -> u32 {
         k_for(self.rows())
     }
+}
+
+/// Rows of a shard's commitment to `lanes` sums: `lanes + 1` words absorbed two per 40-row
+/// permutation.
+fn rows_sums_hash(lanes: usize) -> usize {
+    1 + (lanes + 1).div_ceil(2) * 40
 }
 
 /// The narrowest lane width holding `scenarios` scenarios.
@@ -309,11 +317,15 @@ impl<const LANES: usize> Circuit<Fp> for SolvencyCircuit<LANES> {
     }
 }
 
-/// Runs `$body` with `$lanes` bound as a `const usize` equal to the shape's lane width.
+/// Runs `$body` with `$lanes` bound as a `const usize` equal to the shape's lane width (or,
+/// with `@width`, to a width given as `Option<usize>`), one of [`LANE_WIDTHS`].
 #[macro_export]
 macro_rules! with_lanes {
     ($shape:expr, |$lanes:ident| $body:expr) => {
-        match $shape.lanes() {
+        $crate::with_lanes!(@width $shape.lanes(), |$lanes| $body)
+    };
+    (@width $width:expr, |$lanes:ident| $body:expr) => {
+        match $width {
             Some(4) => {
                 const $lanes: usize = 4;
                 $body

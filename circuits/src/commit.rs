@@ -105,12 +105,9 @@ pub fn reserve_commitment(balances: &[u64], blinding: Fp) -> Fp {
 /// circuit's lane width (one of [`crate::circuit::LANE_WIDTHS`]), so the top circuit hashes
 /// `lanes + 1` words per shard, not `MAX_SCENARIOS + 1`.
 pub fn sums_commitment(sums: &[Fp], blinding: Fp) -> Fp {
-    match sums.len() {
-        4 => hiding_commitment::<5>(sums, blinding),
-        9 => hiding_commitment::<10>(sums, blinding),
-        16 => hiding_commitment::<17>(sums, blinding),
-        n => panic!("{n} is not a lane width"),
-    }
+    crate::with_lanes!(@width Some(sums.len()), |LANES| {
+        hiding_commitment::<{ LANES + 1 }>(sums, blinding)
+    })
 }
 
 /// A complete binary Poseidon Merkle tree of fixed depth; slots past the leaves hold

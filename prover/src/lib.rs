@@ -381,7 +381,7 @@ fn finish(
 }
 
 /// The format tag of one shard's proof, as a batch engine's worker writes it.
-pub const SHARD_FORMAT: &str = "solvency-shard/1";
+pub const SHARD_FORMAT: &str = "solvency-shard/2";
 
 /// One shard's proof and the public values linking it to the top proof.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

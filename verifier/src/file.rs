@@ -14,7 +14,7 @@ use solvency_circuits::{
 /// The format tag of single-proof files.
 pub const PROOF_FORMAT: &str = "solvency-proof/1";
 /// The format tag of proof-set files (a sharded book).
-pub const PROOF_SET_FORMAT: &str = "solvency-proof-set/1";
+pub const PROOF_SET_FORMAT: &str = "solvency-proof-set/2";
 
 /// What a verifier needs to rebuild the verifying key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,8 +1,9 @@
 //! Verifying solvency proofs.
 //!
-//! [`verify`] is a pure function over the bytes of a `solvency-proof/1` file: no files, no
-//! clock, no threads required, so the same code runs on a laptop and inside a deterministic
-//! runtime. It rebuilds the verifying key from the statement and the recorded shape,
+//! [`verify`] is a pure function over the bytes of a `solvency-proof/1` or
+//! `solvency-proof-set/2` file: no files, no clock, no threads required (rayon runs its work on
+//! the calling thread where none can be spawned), so the same code runs on a laptop and inside
+//! a deterministic runtime. It rebuilds the verifying key from the statement and the recorded shape,
 //! recomputes every public input natively (shocked prices included) and checks the proof.
 //! Callers that keep IPA parameters between calls use [`verify_with_params`].
 
@@ -180,7 +181,8 @@ fn check_vk(
 /// A proof set is checked as a whole: all shard proofs in one batch under the one shard key,
 /// each against its public sub-root and sums commitment, and the top proof, whose instance
 /// holds the same sub-roots and commitments — so the top opens exactly the sums the shards
-/// proved, and `R_L` is the root over exactly the shards' subtrees.
+/// proved, and `R_L` is the root over exactly the shards' subtrees, completed by constant
+/// empty subtrees.
 pub fn verify_with(params: &mut ParamsFor<'_>, bytes: &[u8]) -> Result<Verified, VerifyError> {
     let proof = parse(bytes)?;
     let statement = proof.statement().clone();

@@ -12,7 +12,9 @@ use halo2_proofs::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{k_for, lane_width, tallest, HASH_CHIPS, ROWS_PER_HASH2, ROWS_RESERVE_HASH};
+use super::{
+    k_for, lane_width, rows_sums_hash, tallest, HASH_CHIPS, ROWS_PER_HASH2, ROWS_RESERVE_HASH,
+};
 use crate::commit::empty_roots;
 use crate::gadgets::{
     coverage::{CoverageChip, CoverageConfig, CoverageInstructions},
@@ -66,10 +68,8 @@ impl TopShape {
         let n = self.shards;
         let depth = self.depth() as usize;
         let lanes = self.lanes();
-        // A sums commitment absorbs `lanes + 1` words, two per 40-row permutation.
-        let rows_sums_hash = 1 + (lanes + 1).div_ceil(2) * 40;
         // The tree of shards hashes at most `n − 1` nodes plus one per level for padding.
-        let per_chip = n.div_ceil(HASH_CHIPS) * rows_sums_hash
+        let per_chip = n.div_ceil(HASH_CHIPS) * rows_sums_hash(lanes)
             + (n + depth).div_ceil(HASH_CHIPS) * ROWS_PER_HASH2
             + ROWS_RESERVE_HASH;
         let words = 2 * n * (lanes + 1) + 2 * (MAX_ASSETS + 1) + n + 1;

@@ -74,12 +74,9 @@ pub trait HashInstructions {
         sums: &[AssignedCell<Fp, Fp>],
         blinding: Value<Fp>,
     ) -> Result<AssignedCell<Fp, Fp>, Error> {
-        match sums.len() {
-            4 => self.commit::<5>(layouter, lane, sums, blinding),
-            9 => self.commit::<10>(layouter, lane, sums, blinding),
-            16 => self.commit::<17>(layouter, lane, sums, blinding),
-            n => panic!("{n} is not a lane width"),
-        }
+        crate::with_lanes!(@width Some(sums.len()), |LANES| {
+            self.commit::<{ LANES + 1 }>(layouter, lane, sums, blinding)
+        })
     }
 
     /// Assigns the constant `value` (fixed in the verifying key) to be hashed.
