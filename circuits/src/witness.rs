@@ -304,27 +304,32 @@ impl<'a> ShardPlan<'a> {
         }
     }
 
-    /// Shard `index` (below `top_shape.shards`): its witness, leaves and public link.
-    fn build(&self, index: usize) -> (PreparedShard, Vec<Fp>) {
+    /// Shard `index`'s witness and leaves (below `top_shape.shards`).
+    fn witness(&self, index: usize) -> (ShardWitness, Vec<Fp>) {
         let slots = self.shard_shape.slots();
         let (rows, leaves) = self.placement.rows(index * slots..(index + 1) * slots);
         let witness = ShardWitness {
             slots: rows,
             blinding: self.placement.secrets.shard_blinding(index),
         };
-        let root = MerkleTree::new(self.shard_shape.depth, &leaves).root();
+        (witness, leaves)
+    }
+
+    /// The public link of a shard: its sub-root and the commitment to its lane sums.
+    fn link(&self, sub_root: Fp, (sums, blinding): &([Fp; MAX_SCENARIOS], Fp)) -> (Fp, Fp) {
         let lanes = self.placement.lanes;
-        let link = (
-            root,
-            sums_commitment(&witness.sums()[..lanes], witness.blinding),
-        );
-        (PreparedShard { witness, link }, leaves)
+        (sub_root, sums_commitment(&sums[..lanes], *blinding))
     }
 
     /// Shard `index` alone, or `None` past the last shard: a batch engine's task, which
     /// hashes only this shard's positions.
     pub fn shard(&self, index: usize) -> Option<PreparedShard> {
-        (index < self.top_shape.shards).then(|| self.build(index).0)
+        (index < self.top_shape.shards).then(|| {
+            let (witness, leaves) = self.witness(index);
+            let sub_root = MerkleTree::new(self.shard_shape.depth, &leaves).root();
+            let link = self.link(sub_root, &(witness.sums(), witness.blinding));
+            PreparedShard { witness, link }
+        })
     }
 }
 
@@ -353,7 +358,7 @@ impl PreparedSet<'_> {
 
     /// Shard `index`'s witness, rebuilt from the book.
     pub fn shard(&self, index: usize) -> ShardWitness {
-        self.plan.build(index).0.witness
+        self.plan.witness(index).0
     }
 
     /// The public inputs of shard `index`'s proof.
@@ -382,16 +387,21 @@ pub fn prepare_set<'a>(
     let plan = ShardPlan::new(book, secrets, shard_depth);
     let shards = plan.top_shape.shards;
     let mut leaves = Vec::with_capacity(shards << shard_depth);
-    let mut links = Vec::with_capacity(shards);
     let mut opened = Vec::with_capacity(shards);
     for i in 0..shards {
-        let (shard, shard_leaves) = plan.build(i);
+        let (witness, shard_leaves) = plan.witness(i);
         leaves.extend(shard_leaves);
-        links.push(shard.link);
-        opened.push((shard.witness.sums(), shard.witness.blinding));
+        // Only what the top and the links need is kept; the rows are rebuilt per proof.
+        opened.push((witness.sums(), witness.blinding));
     }
     let depth = shard_depth + plan.top_shape.depth();
     let tree = MerkleTree::new(depth, &leaves);
+    // Each shard's sub-root is a node of the whole tree: no subtree is hashed twice.
+    let links = opened
+        .iter()
+        .zip(&tree.levels()[shard_depth as usize])
+        .map(|(opening, &root)| plan.link(root, opening))
+        .collect();
     PreparedSet {
         statement: statement(book, secrets, &tree, previous),
         plan,
