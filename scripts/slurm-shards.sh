@@ -10,7 +10,9 @@
 # whole job's projected time instead of aggregating: a measured sample of a book too large to
 # prove on this one machine in one sitting (1,000,000 positions is 977 shards).
 #
-# Needs root (it installs packages and starts daemons). Everything it starts is stopped at exit.
+# SOLVENCY_BIN=DIR runs binaries already built there instead of building the work tree, so a
+# run of hours is not disturbed by rebuilds. Needs root (it installs packages and starts
+# daemons). Everything it starts is stopped at exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 positions=${1:-3000}
@@ -23,8 +25,10 @@ mkdir -p "$state/ctld" "$state/slurmd"
 if ! command -v slurmctld >/dev/null || ! command -v munged >/dev/null; then
   apt-get install -y --no-install-recommends slurm-wlm munge >/dev/null
 fi
-cargo build --release -q -p solvency-prover -p solvency-verifier -p solvency-benches --bins
-bin=$PWD/target/release
+if [[ -z ${SOLVENCY_BIN:-} ]]; then
+  cargo build --release -q -p solvency-prover -p solvency-verifier -p solvency-benches --bins
+fi
+bin=${SOLVENCY_BIN:-$PWD/target/release}
 
 # munge: a key and a daemon for Slurm's authentication.
 mkdir -p /etc/munge /run/munge /var/lib/munge /var/log/munge

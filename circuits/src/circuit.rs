@@ -21,7 +21,8 @@ use serde::{Deserialize, Serialize};
 use crate::bands::{bands, max_bands, Band};
 use crate::gadgets::{
     coverage::{CoverageChip, CoverageConfig, CoverageInstructions},
-    hash::{HashInstructions, HashPool, HashPoolConfig},
+    hash::{merkle_rows, HashInstructions, HashPool, HashPoolConfig},
+    poseidon::{self, batch_rows},
     positions::{PositionsChip, PositionsConfig, PositionsInstructions, Slot},
     range::{RangeCheckChip, RangeCheckConfig, RangeCheckInstructions, BYTES},
 };
@@ -29,16 +30,13 @@ use crate::limits::{MAX_ASSETS, MAX_DEPTH};
 use crate::statement::{instance, Fp, Public};
 use crate::witness::Witness;
 
-/// Poseidon chips laid side by side (see [`crate::gadgets::hash`]).
-pub const HASH_CHIPS: usize = 12;
+/// Poseidon lanes side by side (see [`crate::gadgets::poseidon`]): the fewest that keep a
+/// shard of `2^10` slots within `2^13` rows (nine would need 8,621 rows and `k = 14`).
+pub const HASH_LANES: usize = 10;
 
 /// Scenario lane counts the circuit is compiled for; a policy uses the smallest that fits.
 pub const LANE_WIDTHS: [usize; 3] = [4, 9, 16];
 
-/// Rows of one two-input Poseidon hash with `Pow5Chip` (1 initial state, 3 absorb, 37 permute).
-const ROWS_PER_HASH2: usize = 41;
-/// Rows of the nine-input reserve commitment hash (5 absorb-and-permute blocks).
-const ROWS_RESERVE_HASH: usize = 1 + 5 * 40;
 /// Rows halo2 reserves at the end of every column for blinding, with margin.
 const BLINDING_ROWS: usize = 10;
 
@@ -88,26 +86,21 @@ impl Shape {
         let slots = self.slots();
         let positions = slots + 1;
         let range = 4 * slots + self.assets + 5 * self.scenarios;
-        let hashes = 2 * slots - 1;
-        // One commitment: the reserves' (single circuit) or the lane sums' (shard circuit).
-        let commitment = ROWS_RESERVE_HASH.max(rows_sums_hash(self.lanes().unwrap_or(0)));
-        let per_chip = hashes.div_ceil(HASH_CHIPS) * ROWS_PER_HASH2 + commitment;
-        let constants = 3 * hashes + 16 + 2 * MAX_ASSETS;
+        // Leaves, tree and one commitment: the reserves' (single circuit) or the lane sums'
+        // (shard circuit).
+        let commitment = batch_rows(MAX_ASSETS + 1).max(batch_rows(self.lanes().unwrap_or(0) + 1));
+        let hashing =
+            poseidon::rows(HASH_LANES, slots, 2) + merkle_rows(HASH_LANES, slots) + commitment;
+        let words = 2 * MAX_ASSETS + 8;
         let coverage = MAX_ASSETS + 1 + self.scenarios * (self.assets + 2);
         let tables = (max_bands(self.assets, self.scenarios) + 1).max(256);
-        tallest([positions, range, per_chip, constants, coverage, tables])
+        tallest([positions, range, hashing, words, coverage, tables])
     }
 
     /// `log2` of the circuit's rows.
     pub fn k(&self) -> u32 {
         k_for(self.rows())
     }
-}
-
-/// Rows of a shard's commitment to `lanes` sums: `lanes + 1` words absorbed two per 40-row
-/// permutation.
-fn rows_sums_hash(lanes: usize) -> usize {
-    1 + (lanes + 1).div_ceil(2) * 40
 }
 
 /// The narrowest lane width holding `scenarios` scenarios.
@@ -191,7 +184,7 @@ impl<const LANES: usize> BookConfig<LANES> {
         let constants = meta.fixed_column();
         meta.enable_constant(constants);
         let positions = PositionsChip::<LANES>::configure(meta);
-        let hash = HashPool::configure(meta, HASH_CHIPS, instance);
+        let hash = HashPool::configure(meta, HASH_LANES, instance);
         let value = meta.advice_column();
         let bytes = [(); BYTES].map(|_| meta.advice_column());
         let range = RangeCheckChip::configure(meta, value, bytes);
@@ -224,12 +217,12 @@ impl<const LANES: usize> BookConfig<LANES> {
         )?;
         let assigned = positions.assign_slots(layouter, 1 << depth, slots)?;
         let pool = HashPool::construct(self.hash.clone());
-        let leaves = assigned
+        let leaves: Vec<_> = assigned
             .slots
             .iter()
-            .enumerate()
-            .map(|(i, s)| pool.hash(layouter, i, [s.account.clone(), s.packed.clone()]))
-            .collect::<Result<Vec<_>, _>>()?;
+            .map(|s| vec![s.account.clone(), s.packed.clone()])
+            .collect();
+        let leaves = pool.hash(layouter, &leaves)?;
         let root = pool.merkle_root(layouter, leaves, &[])?;
         let ranged = assigned
             .slots
@@ -301,9 +294,16 @@ impl<const LANES: usize> Circuit<Fp> for SolvencyCircuit<LANES> {
             .collect();
         let blinding = w.map_or(Value::unknown(), |w| Value::known(w.blinding));
         let balances = pool.assign(&mut layouter, &balances)?;
-        let commitment =
-            pool.commit::<{ MAX_ASSETS + 1 }>(&mut layouter, 0, &balances, blinding)?;
-        layouter.constrain_instance(commitment.cell(), instance, instance::RESERVE_COMMITMENT)?;
+        let commitment = pool.commit(
+            &mut layouter,
+            MAX_ASSETS + 1,
+            &[(balances.clone(), blinding)],
+        )?;
+        layouter.constrain_instance(
+            commitment[0].cell(),
+            instance,
+            instance::RESERVE_COMMITMENT,
+        )?;
         ranged.extend(balances.iter().cloned());
         for (s, total) in totals.iter().enumerate().take(shape.scenarios) {
             ranged.extend(coverage.cover(&mut layouter, s, &self.public, &balances, total)?);

@@ -31,14 +31,16 @@
 //! |---|---|---|
 //! | positions ([`gadgets::positions`]) | 1 | 12 + 3L advice, 6 + 2L table |
 //! | range checks ([`gadgets::range`]) | 4 (size, expiry, K−lo, hi−K) | 9 advice, 1 table, 8 lookups |
-//! | Poseidon ([`gadgets::hash`], 12 chips side by side) | 2 · 41 / 12 ≈ 6.8 | 48 advice, 72 fixed |
+//! | Poseidon ([`gadgets::poseidon`], 10 lanes side by side) | 2 · 37 / 10 ≈ 7.4 | 40 advice (20 with equality), 6 fixed |
 //!
-//! plus a constant-size part: the reserve commitment (201 rows on one hash chip), coverage
-//! (`S·(A+2)` rows in 5 advice columns), and 5 range-check rows per scenario. The hash chips
-//! set the height: `k = ⌈log2(6.8 · slots + 201 + blinding)⌉`, e.g. `k = 11` for 128 slots
-//! and `k = 13` for 1,024. [`circuit::Shape::rows`] computes it as laid out. Proving time is
-//! dominated by multi-scalar multiplications, one per committed column, so the chip count
-//! trades columns for rows; `docs/performance.md` has the measurements behind 12.
+//! plus a constant-size part: one commitment (the reserves' or a shard's lane sums: 189 rows
+//! for up to 10 words), coverage (`S·(A+2)` rows in 5 advice columns), and 5 range-check rows
+//! per scenario. The hash lanes set the height: `k = ⌈log2(7.4 · slots + 189 + blinding)⌉`,
+//! e.g. `k = 11` for 128 slots and `k = 13` for 1,024. [`circuit::Shape::rows`] computes it as
+//! laid out. Proving time is dominated by multi-scalar multiplications, one per committed
+//! column, and verification by the verifying key's, one per fixed and per equality-enabled
+//! column: ten lanes are the fewest that keep 1,024 slots at `k = 13`, and the lanes share
+//! their round constants (`docs/performance.md` has the measurements).
 //!
 //! The moneyness bands ([`bands`]) replace a comparison per position *per scenario* by two
 //! 64-bit range checks per position, whatever the number of scenarios.

@@ -79,8 +79,8 @@ impl<const LANES: usize> Circuit<Fp> for ShardCircuit<LANES> {
         )?;
         layouter.constrain_instance(root.cell(), config.instance, shard::SUB_ROOT)?;
         let blinding = w.map_or(Value::unknown(), |w| Value::known(w.blinding));
-        let sums = pool.commit_sums(&mut layouter, 0, &totals, blinding)?;
-        layouter.constrain_instance(sums.cell(), config.instance, shard::SUMS)?;
+        let sums = pool.commit_sums(&mut layouter, &[(totals.to_vec(), blinding)])?;
+        layouter.constrain_instance(sums[0].cell(), config.instance, shard::SUMS)?;
         range.check_u64(&mut layouter, &ranged)?;
         pool.public(&mut layouter, &[shard::STATEMENT_DIGEST])?;
         Ok(())

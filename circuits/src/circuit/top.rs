@@ -12,13 +12,12 @@ use halo2_proofs::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{
-    k_for, lane_width, rows_sums_hash, tallest, HASH_CHIPS, ROWS_PER_HASH2, ROWS_RESERVE_HASH,
-};
+use super::{k_for, lane_width, tallest, HASH_LANES};
 use crate::commit::empty_roots;
 use crate::gadgets::{
     coverage::{CoverageChip, CoverageConfig, CoverageInstructions},
-    hash::{HashInstructions, HashPool, HashPoolConfig},
+    hash::{merkle_rows, HashInstructions, HashPool, HashPoolConfig},
+    poseidon::{self, batch_rows},
     range::{RangeCheckChip, RangeCheckConfig, RangeCheckInstructions, BYTES},
 };
 use crate::limits::{MAX_ASSETS, MAX_DEPTH, MAX_SHARD_DEPTH};
@@ -68,15 +67,16 @@ impl TopShape {
         let n = self.shards;
         let depth = self.depth() as usize;
         let lanes = self.lanes();
-        // The tree of shards hashes at most `n − 1` nodes plus one per level for padding.
-        let per_chip = n.div_ceil(HASH_CHIPS) * rows_sums_hash(lanes)
-            + (n + depth).div_ceil(HASH_CHIPS) * ROWS_PER_HASH2
-            + ROWS_RESERVE_HASH;
-        let words = 2 * n * (lanes + 1) + 2 * (MAX_ASSETS + 1) + n + 1;
+        let hashing = poseidon::rows(HASH_LANES, n, lanes + 1)
+            + merkle_rows(HASH_LANES, n)
+            + batch_rows(MAX_ASSETS + 1);
+        // Sums, blindings and sub-roots of every shard, balances, constants.
+        let words = n * (lanes + 2) + 2 * MAX_ASSETS + depth + 8;
         let coverage = self.scenarios * (self.assets + 2) + self.scenarios * (n + 1);
-        let constants = 3 * (2 * n + 1) + n * lanes + MAX_ASSETS + depth + 16;
+        // Zero padding of odd-length commitments, empty-subtree roots.
+        let constants = n + depth + 16;
         let range = self.assets + 5 * self.scenarios;
-        tallest([per_chip, words, coverage, constants, range, 256])
+        tallest([hashing, words, coverage, constants, range, 256])
     }
 
     /// `log2` of the circuit's rows.
@@ -133,7 +133,7 @@ impl Circuit<Fp> for TopCircuit {
         meta.enable_equality(instance);
         let constants = meta.fixed_column();
         meta.enable_constant(constants);
-        let hash = HashPool::configure(meta, HASH_CHIPS, instance);
+        let hash = HashPool::configure(meta, HASH_LANES, instance);
         let value = meta.advice_column();
         let bytes = [(); BYTES].map(|_| meta.advice_column());
         let range = RangeCheckChip::configure(meta, value, bytes);
@@ -164,25 +164,29 @@ impl Circuit<Fp> for TopCircuit {
         // Reserves.
         let balances: Vec<Value<Fp>> = (0..a).map(|i| known(&|w| w.balances[i])).collect();
         let balances = pool.assign(&mut layouter, &balances)?;
-        let c_r =
-            pool.commit::<{ MAX_ASSETS + 1 }>(&mut layouter, 0, &balances, known(&|w| w.blinding))?;
-        layouter.constrain_instance(c_r.cell(), config.instance, instance::RESERVE_COMMITMENT)?;
+        let opening = (balances.clone(), known(&|w| w.blinding));
+        let c_r = pool.commit(&mut layouter, MAX_ASSETS + 1, &[opening])?;
+        layouter.constrain_instance(
+            c_r[0].cell(),
+            config.instance,
+            instance::RESERVE_COMMITMENT,
+        )?;
 
         // Every shard's sums, opened against its public commitment.
-        let mut sums = Vec::with_capacity(self.shape.shards);
+        let mut openings = Vec::with_capacity(self.shape.shards);
         for i in 0..self.shape.shards {
             let words: Vec<Value<Fp>> = (0..self.shape.lanes())
                 .map(|l| known(&|w| w.shards[i].0[l]))
                 .collect();
             let words = pool.assign(&mut layouter, &words)?;
-            let c = pool.commit_sums(&mut layouter, i + 1, &words, known(&|w| w.shards[i].1))?;
-            layouter.constrain_instance(
-                c.cell(),
-                config.instance,
-                instance::shard_sums(i, a, s_n),
-            )?;
-            sums.push(words);
+            openings.push((words, known(&|w| w.shards[i].1)));
         }
+        let commitments = pool.commit_sums(&mut layouter, &openings)?;
+        for (i, c) in commitments.iter().enumerate() {
+            let at = instance::shard_sums(i, a, s_n);
+            layouter.constrain_instance(c.cell(), config.instance, at)?;
+        }
+        let sums: Vec<_> = openings.into_iter().map(|(words, _)| words).collect();
 
         // R_L over the shard sub-roots, empty subtrees past the last shard.
         let offsets: Vec<usize> = (0..self.shape.shards)

@@ -1,45 +1,52 @@
-//! Poseidon hashing with several `Pow5Chip`s side by side, and the liabilities tree on top.
+//! The circuit's hashing: message words, public values, hiding commitments and the
+//! liabilities tree, all hashed by the [`PoseidonChip`] lanes.
 //!
-//! Each chip has its own columns, so the floor planner lays hashes issued to different chips
-//! in the same rows: with `n` chips a tree costs about `41 · 2·slots / n` rows instead of
-//! `41 · 2·slots`. Every hash is `Poseidon<P128Pow5T3, ConstantLength<L>>`, the same function
-//! [`crate::commit`] computes natively.
+//! Hashes of one kind are issued together (every leaf, every node of a tree level, every
+//! shard's commitment), so a batch fills the lanes and a tree over `n` leaves takes about
+//! `37 · 2n / lanes` rows. Every hash is `Poseidon<P128Pow5T3, ConstantLength<L>>`, the same
+//! function [`crate::commit`] computes natively.
 
 use ff::Field;
-use halo2_gadgets::poseidon::{
-    primitives::{ConstantLength, P128Pow5T3},
-    Hash, Pow5Chip, Pow5Config,
-};
 use halo2_proofs::{
     circuit::{AssignedCell, Layouter, Value},
     plonk::{Advice, Column, ConstraintSystem, Error, Instance},
 };
 
+use super::poseidon::{self, PoseidonChip, PoseidonConfig, PoseidonInstructions};
 use crate::statement::Fp;
 
-/// Poseidon state width.
-const WIDTH: usize = 3;
-/// Poseidon rate.
-const RATE: usize = 2;
+/// Rows the Poseidon lanes spend on a tree over `leaves` leaves: one two-word hash per node,
+/// a level at a time (an odd level is completed by a constant, see
+/// [`HashInstructions::merkle_root`]).
+pub const fn merkle_rows(lanes: usize, leaves: usize) -> usize {
+    let (mut level, mut rows) = (leaves, 0);
+    while level > 1 {
+        level = level.div_ceil(2);
+        rows += poseidon::rows(lanes, level, 2);
+    }
+    rows
+}
 
-/// Several Poseidon chips, used round-robin.
+/// The Poseidon lanes and a column for the words they hash.
 #[derive(Clone, Debug)]
 pub struct HashPoolConfig {
-    chips: Vec<Pow5Config<Fp, WIDTH, RATE>>,
+    poseidon: PoseidonConfig,
     /// Private message words and public values copied in (equality-enabled).
     input: Column<Advice>,
     instance: Column<Instance>,
 }
 
+/// A message of field elements and the blinding that hides it.
+pub type Opening = (Vec<AssignedCell<Fp, Fp>>, Value<Fp>);
+
 /// What the circuit may ask of the hash pool.
 pub trait HashInstructions {
-    /// `Poseidon(message)` on chip `lane % chips`.
-    fn hash<const L: usize>(
+    /// `Poseidon(message)` for every message; all messages have one length.
+    fn hash(
         &self,
         layouter: &mut impl Layouter<Fp>,
-        lane: usize,
-        message: [AssignedCell<Fp, Fp>; L],
-    ) -> Result<AssignedCell<Fp, Fp>, Error>;
+        messages: &[Vec<AssignedCell<Fp, Fp>>],
+    ) -> Result<Vec<AssignedCell<Fp, Fp>>, Error>;
 
     /// Assigns private words (e.g. balances) to be hashed and used elsewhere.
     fn assign(
@@ -55,36 +62,55 @@ pub trait HashInstructions {
         offsets: &[usize],
     ) -> Result<Vec<AssignedCell<Fp, Fp>>, Error>;
 
-    /// A hiding commitment `Poseidon(words ‖ 0… ‖ blinding)` to at most `N − 1` words; the
-    /// zero padding is constant, so the commitment binds the number of words too.
-    fn commit<const N: usize>(
-        &self,
-        layouter: &mut impl Layouter<Fp>,
-        lane: usize,
-        words: &[AssignedCell<Fp, Fp>],
-        blinding: Value<Fp>,
-    ) -> Result<AssignedCell<Fp, Fp>, Error>;
-
-    /// A shard's commitment to its lane sums, one word per lane
-    /// ([`crate::commit::sums_commitment`]).
-    fn commit_sums(
-        &self,
-        layouter: &mut impl Layouter<Fp>,
-        lane: usize,
-        sums: &[AssignedCell<Fp, Fp>],
-        blinding: Value<Fp>,
-    ) -> Result<AssignedCell<Fp, Fp>, Error> {
-        crate::with_lanes!(@width Some(sums.len()), |LANES| {
-            self.commit::<{ LANES + 1 }>(layouter, lane, sums, blinding)
-        })
-    }
-
     /// Assigns the constant `value` (fixed in the verifying key) to be hashed.
     fn constant(
         &self,
         layouter: &mut impl Layouter<Fp>,
         value: Fp,
     ) -> Result<AssignedCell<Fp, Fp>, Error>;
+
+    /// Hiding commitments `Poseidon(words ‖ 0… ‖ blinding)` of `width` words, one per opening
+    /// of at most `width − 1` words ([`crate::commit::hiding_commitment`]); the zero padding
+    /// is constant, so a commitment binds its number of words too.
+    fn commit(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        width: usize,
+        openings: &[Opening],
+    ) -> Result<Vec<AssignedCell<Fp, Fp>>, Error> {
+        let zero = self.constant(layouter, Fp::ZERO)?;
+        let blindings: Vec<Value<Fp>> = openings.iter().map(|(_, b)| *b).collect();
+        let blindings = self.assign(layouter, &blindings)?;
+        let messages: Vec<_> = openings
+            .iter()
+            .zip(blindings)
+            .map(|((words, _), blinding)| {
+                assert!(
+                    words.len() < width,
+                    "{} words do not fit a {width}-word commitment",
+                    words.len()
+                );
+                let mut message = words.clone();
+                message.resize(width - 1, zero.clone());
+                message.push(blinding);
+                message
+            })
+            .collect();
+        self.hash(layouter, &messages)
+    }
+
+    /// Shards' commitments to their lane sums, one word per lane
+    /// ([`crate::commit::sums_commitment`]).
+    fn commit_sums(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        openings: &[Opening],
+    ) -> Result<Vec<AssignedCell<Fp, Fp>>, Error> {
+        let Some(lanes) = openings.first().map(|(sums, _)| sums.len()) else {
+            return Ok(vec![]);
+        };
+        self.commit(layouter, lanes + 1, openings)
+    }
 
     /// The root of the complete binary tree whose first leaves are `leaves` and whose other
     /// leaves are empty, hashing both children at every node. A level of odd length is
@@ -98,20 +124,14 @@ pub trait HashInstructions {
     ) -> Result<AssignedCell<Fp, Fp>, Error> {
         assert!(!leaves.is_empty(), "a tree has at least one leaf");
         let mut level = leaves;
-        let mut lane = 0;
         let mut height = 0;
         while level.len() > 1 {
             if level.len() % 2 == 1 {
                 let missing = *empty.get(height).expect("an empty root for every level");
                 level.push(self.constant(layouter, missing)?);
             }
-            level = level
-                .chunks(2)
-                .map(|pair| {
-                    lane += 1;
-                    self.hash(layouter, lane, [pair[0].clone(), pair[1].clone()])
-                })
-                .collect::<Result<_, _>>()?;
+            let pairs: Vec<_> = level.chunks(2).map(<[_]>::to_vec).collect();
+            level = self.hash(layouter, &pairs)?;
             height += 1;
         }
         Ok(level.pop().expect("one root"))
@@ -125,26 +145,17 @@ pub struct HashPool {
 }
 
 impl HashPool {
-    /// Allocates `chips` Poseidon chips, each with its own advice and fixed columns, and one
-    /// advice column for message words (the circuit must enable a constants column).
+    /// Allocates `lanes` Poseidon lanes and one advice column for message words (the circuit
+    /// must enable a constants column).
     pub fn configure(
         meta: &mut ConstraintSystem<Fp>,
-        chips: usize,
+        lanes: usize,
         instance: Column<Instance>,
     ) -> HashPoolConfig {
         let input = meta.advice_column();
         meta.enable_equality(input);
-        let chips = (0..chips)
-            .map(|_| {
-                let state = [(); WIDTH].map(|_| meta.advice_column());
-                let partial_sbox = meta.advice_column();
-                let rc_a = [(); WIDTH].map(|_| meta.fixed_column());
-                let rc_b = [(); WIDTH].map(|_| meta.fixed_column());
-                Pow5Chip::configure::<P128Pow5T3>(meta, state, partial_sbox, rc_a, rc_b)
-            })
-            .collect();
         HashPoolConfig {
-            chips,
+            poseidon: PoseidonChip::configure(meta, lanes),
             input,
             instance,
         }
@@ -157,6 +168,14 @@ impl HashPool {
 }
 
 impl HashInstructions for HashPool {
+    fn hash(
+        &self,
+        layouter: &mut impl Layouter<Fp>,
+        messages: &[Vec<AssignedCell<Fp, Fp>>],
+    ) -> Result<Vec<AssignedCell<Fp, Fp>>, Error> {
+        PoseidonChip::construct(self.config.poseidon.clone()).hash(layouter, messages)
+    }
+
     fn assign(
         &self,
         layouter: &mut impl Layouter<Fp>,
@@ -205,57 +224,6 @@ impl HashInstructions for HashPool {
             || "constant word",
             |mut region| region.assign_advice_from_constant(|| "constant", input, 0, value),
         )
-    }
-
-    fn commit<const N: usize>(
-        &self,
-        layouter: &mut impl Layouter<Fp>,
-        lane: usize,
-        words: &[AssignedCell<Fp, Fp>],
-        blinding: Value<Fp>,
-    ) -> Result<AssignedCell<Fp, Fp>, Error> {
-        assert!(
-            words.len() < N,
-            "{} words do not fit a {N}-word commitment",
-            words.len()
-        );
-        let input = self.config.input;
-        let message = layouter.assign_region(
-            || "commitment message",
-            |mut region| {
-                let mut message = Vec::with_capacity(N);
-                for (row, w) in words.iter().enumerate() {
-                    message.push(w.copy_advice(|| "word", &mut region, input, row)?);
-                }
-                for row in words.len()..N - 1 {
-                    message.push(region.assign_advice_from_constant(
-                        || "pad",
-                        input,
-                        row,
-                        Fp::ZERO,
-                    )?);
-                }
-                message.push(region.assign_advice(|| "blinding", input, N - 1, || blinding)?);
-                Ok(message)
-            },
-        )?;
-        let message: [AssignedCell<Fp, Fp>; N] = message.try_into().expect("N words");
-        self.hash(layouter, lane, message)
-    }
-
-    fn hash<const L: usize>(
-        &self,
-        layouter: &mut impl Layouter<Fp>,
-        lane: usize,
-        message: [AssignedCell<Fp, Fp>; L],
-    ) -> Result<AssignedCell<Fp, Fp>, Error> {
-        let config = &self.config.chips[lane % self.config.chips.len()];
-        let chip = Pow5Chip::construct(config.clone());
-        Hash::<_, _, P128Pow5T3, ConstantLength<L>, WIDTH, RATE>::init(
-            chip,
-            layouter.namespace(|| "hash init"),
-        )?
-        .hash(layouter.namespace(|| "hash"), message)
     }
 }
 

@@ -3,5 +3,6 @@
 
 pub mod coverage;
 pub mod hash;
+pub mod poseidon;
 pub mod positions;
 pub mod range;
