@@ -31,7 +31,7 @@ use crate::statement::{instance, Fp, Public};
 use crate::witness::Witness;
 
 /// Poseidon lanes side by side (see [`crate::gadgets::poseidon`]): the fewest that keep a
-/// shard of `2^10` slots within `2^13` rows (nine would need 8,621 rows and `k = 14`).
+/// shard of `2^10` slots within `2^13` rows (nine would need 8,820 rows and `k = 14`).
 pub const HASH_LANES: usize = 10;
 
 /// Scenario lane counts the circuit is compiled for; a policy uses the smallest that fits.
@@ -87,7 +87,7 @@ impl Shape {
         let positions = slots + 1;
         let range = 4 * slots + self.assets + 5 * self.scenarios;
         // Leaves, tree and one commitment: the reserves' (single circuit) or the lane sums'
-        // (shard circuit).
+        // (shard circuit); both are counted, the larger one for either circuit.
         let commitment = batch_rows(MAX_ASSETS + 1).max(batch_rows(self.lanes().unwrap_or(0) + 1));
         let hashing =
             poseidon::rows(HASH_LANES, slots, 2) + merkle_rows(HASH_LANES, slots) + commitment;

@@ -31,10 +31,10 @@
 //! |---|---|---|
 //! | positions ([`gadgets::positions`]) | 1 | 12 + 3L advice, 6 + 2L table |
 //! | range checks ([`gadgets::range`]) | 4 (size, expiry, K−lo, hi−K) | 9 advice, 1 table, 8 lookups |
-//! | Poseidon ([`gadgets::poseidon`], 10 lanes side by side) | 2 · 37 / 10 ≈ 7.4 | 40 advice (20 with equality), 6 fixed |
+//! | Poseidon ([`gadgets::poseidon`], 10 lanes side by side) | 2 · 37 / 10 ≈ 7.4 | 40 advice (20 with equality), 6 fixed, 4 selectors |
 //!
 //! plus a constant-size part: one commitment (the reserves' or a shard's lane sums: 189 rows
-//! for up to 10 words), coverage (`S·(A+2)` rows in 5 advice columns), and 5 range-check rows
+//! for up to 10 words, 341 for 17), coverage (`S·(A+2)` rows in 5 advice columns), and 5 range-check rows
 //! per scenario. The hash lanes set the height: `k = ⌈log2(7.4 · slots + 189 + blinding)⌉`,
 //! e.g. `k = 11` for 128 slots and `k = 13` for 1,024. [`circuit::Shape::rows`] computes it as
 //! laid out. Proving time is dominated by multi-scalar multiplications, one per committed

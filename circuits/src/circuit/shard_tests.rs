@@ -8,6 +8,7 @@ use halo2_proofs::{
 
 use super::{shard::ShardCircuit, top::TopCircuit};
 use crate::commit::{empty_root, MerkleTree};
+use crate::limits::SHARD_DEPTH;
 use crate::model::evaluate;
 use crate::proof::{
     prove_set_shards, prove_top, shard_verifying_key, top_verifying_key, verify_set,
@@ -101,20 +102,25 @@ fn one_shard_alone_matches_the_whole_set() {
     assert!(plan.shard(3).is_none());
 }
 
+/// `b` with `scenarios` scenarios, each shocking the first asset differently.
+fn with_scenarios(mut b: Book, scenarios: usize) -> Book {
+    let base = b.public.policy.scenarios[0].clone();
+    b.public.policy.scenarios = (0..scenarios)
+        .map(|s| {
+            let mut sc = base.clone();
+            sc.name = format!("s{s}");
+            sc.shocks_bps[0] = 100 * s as i64 - 500;
+            sc
+        })
+        .collect();
+    b
+}
+
 #[test]
 fn sums_commitments_of_every_lane_width_open_in_the_top() {
     // Shards commit to `lanes` sums (4, 9 or 16 words plus the blinding); the top opens them.
     for scenarios in [3usize, 9, 16] {
-        let mut b = book(10, "2");
-        let base = b.public.policy.scenarios[0].clone();
-        b.public.policy.scenarios = (0..scenarios)
-            .map(|s| {
-                let mut sc = base.clone();
-                sc.name = format!("s{s}");
-                sc.shocks_bps[0] = 100 * s as i64 - 500;
-                sc
-            })
-            .collect();
+        let b = with_scenarios(book(10, "2"), scenarios);
         let s = set(&b);
         assert_eq!(
             s.plan.top_shape.lanes(),
@@ -133,6 +139,16 @@ fn sums_commitments_of_every_lane_width_open_in_the_top() {
             "{scenarios} scenarios"
         );
     }
+}
+
+#[test]
+fn the_tallest_shard_fits_in_k_13() {
+    // 1,024 slots and 16 scenario lanes: the most rows a shard lays out (`Shape::rows`
+    // counts 8,158 of 8,192); the layout must fit where the shape says.
+    let b = with_scenarios(book(1000, "2"), 16);
+    let s = prepare_set(&b, &Secrets::from_seed([9; 32]), None, SHARD_DEPTH);
+    assert_eq!(s.plan.shard_shape.k(), 13);
+    assert_eq!(mock_shard(&s, 0), Ok(()));
 }
 
 #[test]

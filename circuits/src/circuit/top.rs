@@ -73,8 +73,9 @@ impl TopShape {
         // Sums, blindings and sub-roots of every shard, balances, constants.
         let words = n * (lanes + 2) + 2 * MAX_ASSETS + depth + 8;
         let coverage = self.scenarios * (self.assets + 2) + self.scenarios * (n + 1);
-        // Zero padding of odd-length commitments, empty-subtree roots.
-        let constants = n + depth + 16;
+        // Zero padding of odd-length commitments, empty-subtree roots, two per scenario in
+        // the coverage chip.
+        let constants = n + depth + 2 * self.scenarios + 8;
         let range = self.assets + 5 * self.scenarios;
         tallest([hashing, words, coverage, constants, range, 256])
     }

@@ -2,8 +2,8 @@
 //! liabilities tree, all hashed by the [`PoseidonChip`] lanes.
 //!
 //! Hashes of one kind are issued together (every leaf, every node of a tree level, every
-//! shard's commitment), so a batch fills the lanes and a tree over `n` leaves takes about
-//! `37 · 2n / lanes` rows. Every hash is `Poseidon<P128Pow5T3, ConstantLength<L>>`, the same
+//! shard's commitment), so a batch fills the lanes: `n` leaves and the tree over them take
+//! about `37 · 2n / lanes` rows. Every hash is `Poseidon<P128Pow5T3, ConstantLength<L>>`, the same
 //! function [`crate::commit`] computes natively.
 
 use ff::Field;

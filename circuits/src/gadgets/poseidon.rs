@@ -93,8 +93,8 @@ pub struct PoseidonConfig {
 #[derive(Clone, Debug)]
 pub struct PoseidonChip {
     config: PoseidonConfig,
-    /// A cell to corrupt in lane 0 (batch row, column: 0–2 state, 3 partial S-box), so tests
-    /// can show which gate catches a forged trace.
+    /// A cell to corrupt in lane 0 of every batch (batch row, column: 0–2 state, 3 partial
+    /// S-box), so tests can show which gate catches a forged trace.
     #[cfg(test)]
     tamper: Option<(usize, usize)>,
 }
@@ -108,6 +108,7 @@ impl PoseidonChip {
     /// Allocates `lanes` lanes (four advice columns each) and the shared constant columns.
     /// The circuit must enable a constants column (for the zero padding of odd messages).
     pub fn configure(meta: &mut ConstraintSystem<Fp>, lanes: usize) -> PoseidonConfig {
+        assert!(lanes > 0, "at least one lane");
         assert_eq!(
             <P128Pow5T3 as Spec<Fp, WIDTH, RATE>>::full_rounds(),
             2 * HALF_FULL
@@ -247,13 +248,13 @@ impl PoseidonChip {
         words: usize,
     ) -> Result<Vec<AssignedCell<Fp, Fp>>, Error> {
         let config = &self.config;
-        let rows = batch_rows(words);
-        let capacity = capacity(words);
+        let height = batch_rows(words);
+        let initial = capacity(words);
 
         // Selectors and round constants, shared by every lane.
-        region.assign_fixed(|| "capacity", config.rc_b[2], 0, || Value::known(capacity))?;
+        region.assign_fixed(|| "capacity", config.rc_b[2], 0, || Value::known(initial))?;
         config.s_capacity.enable(region, 0)?;
-        for start in (0..rows).step_by(PERMUTATION_ROWS) {
+        for start in (0..height).step_by(PERMUTATION_ROWS) {
             if start > 0 {
                 config.s_absorb.enable(region, start - 1)?;
             }
@@ -285,15 +286,15 @@ impl PoseidonChip {
             };
             let trace = values.map(|m| self.trace(&m));
             let value = |row: usize, column: usize| {
-                let forged = if self.forged(l, row, column) {
+                let delta = if self.tampered(l, row, column) {
                     Fp::one()
                 } else {
                     Fp::zero()
                 };
-                trace.as_ref().map(|t| t[row][column] + forged)
+                trace.as_ref().map(|t| t[row][column] + delta)
             };
             let mut digest = None;
-            for row in 0..rows {
+            for row in 0..height {
                 let at = row % PERMUTATION_ROWS;
                 let input = row == 0 || at == PERMUTATION_ROWS - 1;
                 for (i, &column) in lane.state.iter().enumerate() {
@@ -310,7 +311,7 @@ impl PoseidonChip {
                     } else if row == 0 || !input {
                         let cell =
                             region.assign_advice(|| "state", column, row, || value(row, i))?;
-                        if row == rows - 1 && i == 0 {
+                        if row == height - 1 && i == 0 {
                             digest = Some(cell);
                         }
                     }
@@ -329,12 +330,12 @@ impl PoseidonChip {
 
     /// Whether a test asked to corrupt this cell of lane `lane`.
     #[cfg(test)]
-    fn forged(&self, lane: usize, row: usize, column: usize) -> bool {
+    fn tampered(&self, lane: usize, row: usize, column: usize) -> bool {
         lane == 0 && self.tamper == Some((row, column))
     }
 
     #[cfg(not(test))]
-    fn forged(&self, _lane: usize, _row: usize, _column: usize) -> bool {
+    fn tampered(&self, _lane: usize, _row: usize, _column: usize) -> bool {
         false
     }
 
@@ -347,8 +348,8 @@ impl PoseidonChip {
         let mix =
             |x: [Fp; WIDTH]| m.map(|row| row.iter().zip(&x).map(|(&a, &b)| a * b).sum::<Fp>());
         let sbox = |x: Fp| x.square().square() * x;
-        let rows = batch_rows(message.len());
-        let mut trace = Vec::with_capacity(rows);
+        let height = batch_rows(message.len());
+        let mut trace = Vec::with_capacity(height);
         let mut state = [Fp::zero(), Fp::zero(), capacity(message.len())];
         for (c, chunk) in message.chunks(RATE).enumerate() {
             let mut words = [Fp::zero(); WIDTH];
@@ -378,7 +379,7 @@ impl PoseidonChip {
             }
             trace.push([state[0], state[1], state[2], Fp::zero()]);
         }
-        debug_assert_eq!(trace.len(), rows);
+        debug_assert_eq!(trace.len(), height);
         trace
     }
 }
@@ -388,8 +389,8 @@ fn capacity(words: usize) -> Fp {
     Fp::from_u128((words as u128) << 64)
 }
 
-/// The round whose constants a permutation row `row` (0‥36) uses (the first of its pair on a
-/// partial row).
+/// The round whose constants permutation row `row` (`0..ROUND_ROWS`) uses (the first of its
+/// pair on a partial row).
 fn round_of(row: usize) -> usize {
     if row < HALF_FULL {
         row
@@ -555,13 +556,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn rows_match_the_layout() {
-        assert_eq!(batch_rows(2), ROUND_ROWS + 1);
-        assert_eq!(batch_rows(9), 5 * PERMUTATION_ROWS - 1);
-        assert_eq!(rows(12, 1024, 2), 86 * 37);
-    }
-
     /// Corrupts one cell of lane 0 and returns the failures.
     fn forged(words: usize, row: usize, column: usize) -> Vec<VerifyFailure> {
         let messages = messages(2, words);
@@ -586,22 +580,26 @@ mod tests {
     fn a_forged_trace_fails_the_gate_that_covers_it() {
         // The capacity word of the first permutation.
         assert_gate(&forged(2, 0, 2), "poseidon capacity");
-        // A state word after a full round, and after a pair of partial rounds.
-        assert_gate(&forged(2, 2, 1), "poseidon full round");
-        assert_gate(&forged(2, 10, 0), "poseidon partial rounds");
+        // Each state word is the output of the gate on the row before it; the rows chosen are
+        // those where that gate differs from the one reading the word as input: the first
+        // partial row (after a full round), the first full row after the partial rounds, the
+        // output row (no gate of its own), and the state after absorbing the second chunk.
+        for word in 0..WIDTH {
+            assert_gate(&forged(2, HALF_FULL, word), "poseidon full round");
+            let after_partial = HALF_FULL + PARTIAL_ROWS;
+            assert_gate(&forged(2, after_partial, word), "poseidon partial rounds");
+            assert_gate(&forged(2, ROUND_ROWS, word), "poseidon full round");
+            assert_gate(&forged(5, PERMUTATION_ROWS, word), "poseidon absorb");
+        }
         // The partial S-box output.
         assert_gate(&forged(2, 10, 3), "poseidon partial rounds");
-        // The output row (checked by the last full round).
-        assert_gate(&forged(2, ROUND_ROWS, 0), "poseidon full round");
-        // The state after absorbing the second chunk.
-        assert_gate(&forged(5, PERMUTATION_ROWS, 2), "poseidon absorb");
     }
 
     #[test]
     fn a_forged_message_word_or_padding_fails_the_permutation() {
         let words = [(2, 0, 0), (2, 0, 1), (5, PERMUTATION_ROWS - 1, 1)];
-        let padding = (5, 2 * PERMUTATION_ROWS - 1, 1);
-        for (words, row, column) in words.into_iter().chain([padding]) {
+        let padding = [(1, 0, 1), (5, 2 * PERMUTATION_ROWS - 1, 1)];
+        for (words, row, column) in words.into_iter().chain(padding) {
             let failures = forged(words, row, column);
             assert!(
                 failures
