@@ -3,8 +3,17 @@
 //! Every rule of SPEC §3 is checked here, once, so that everything downstream (native model,
 //! witness, circuit) may rely on the bounds documented in [`crate::limits`]. A violation is a
 //! [`SnapshotError`] naming the field and the offending value.
+//!
+//! A snapshot is read in two passes ([`Header`], then [`Header::read_positions`]) so that a
+//! task proving a few shards of a large book streams the positions and keeps only its own:
+//! JSON may list the positions before the assets they are validated against, and a second
+//! pass over the file costs far less than holding the book.
 
-use serde::{Deserialize, Serialize};
+use std::{fmt, io};
+
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
+use serde_json::de::{IoRead, Read as JsonRead, SliceRead};
 use thiserror::Error;
 
 use crate::limits::{MAX_POSITIONS, PRICE_DECIMALS};
@@ -158,17 +167,42 @@ pub struct Book {
     pub positions: Vec<Position>,
 }
 
+/// The whole document; `P` is the positions as written (`Vec<RawPosition>`) or as the first
+/// pass reads them ([`Count`]).
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawSnapshot {
+struct RawSnapshot<P> {
     format: String,
     protocol: String,
     epoch: u64,
     timestamp: u64,
     assets: Vec<RawAsset>,
     reserves: Vec<RawReserve>,
-    positions: Vec<RawPosition>,
+    positions: P,
     policy: RawPolicy,
+}
+
+/// A JSON array read only to count its elements, none of which is kept.
+struct Count(usize);
+
+impl<'de> Deserialize<'de> for Count {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Counter;
+        impl<'de> Visitor<'de> for Counter {
+            type Value = Count;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an array of positions")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Count, A::Error> {
+                let mut count = 0;
+                while seq.next_element::<IgnoredAny>()?.is_some() {
+                    count += 1;
+                }
+                Ok(Count(count))
+            }
+        }
+        deserializer.deserialize_seq(Counter)
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -242,11 +276,16 @@ fn check_position_count(count: usize) -> Result<(), SnapshotError> {
 }
 
 impl Book {
-    /// Parses and validates a `solvency-snapshot/1` document.
+    /// Parses and validates a `solvency-snapshot/1` document held in memory.
     pub fn from_json(bytes: &[u8]) -> Result<Self, SnapshotError> {
-        let raw: RawSnapshot =
-            serde_json::from_slice(bytes).map_err(|e| SnapshotError::Json(e.to_string()))?;
-        Self::validate(raw)
+        let header = Header::read(SliceRead::new(bytes))?;
+        let mut positions = Vec::with_capacity(header.positions);
+        header.positions(SliceRead::new(bytes), |_, p| positions.push(p))?;
+        Ok(Book {
+            public: header.public,
+            reserves: header.reserves,
+            positions,
+        })
     }
 
     /// The book as a `solvency-snapshot/1` document (one reserve entry per asset);
@@ -254,7 +293,7 @@ impl Book {
     pub fn to_json(&self) -> String {
         let public = RawPublic::from(self.public.clone());
         let assets = &self.public.assets;
-        let raw = RawSnapshot {
+        let raw = RawSnapshot::<Vec<RawPosition>> {
             format: SNAPSHOT_FORMAT.into(),
             protocol: public.protocol,
             epoch: public.epoch,
@@ -288,8 +327,43 @@ impl Book {
         };
         serde_json::to_string_pretty(&raw).expect("snapshot serializes")
     }
+}
 
-    fn validate(raw: RawSnapshot) -> Result<Self, SnapshotError> {
+/// Everything a snapshot holds but its positions, validated, and how many positions it lists:
+/// all that a task proving a few shards keeps of the book besides its own positions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// Everything the proof makes public.
+    pub public: Public,
+    /// Reserve balance of each asset (same order as `public.assets`), in base units.
+    pub reserves: Vec<u64>,
+    /// Number of positions in the snapshot, at most [`MAX_POSITIONS`].
+    pub positions: usize,
+}
+
+impl Header {
+    /// The first pass over a snapshot: parses the whole document and validates everything but
+    /// the positions, which it counts without keeping (memory does not grow with the book).
+    pub fn from_reader(reader: impl io::Read) -> Result<Self, SnapshotError> {
+        Self::read(IoRead::new(reader))
+    }
+
+    /// The second pass: parses and validates each position of the same snapshot in book order
+    /// and hands it to `each` with its index, keeping none. Refuses a document whose position
+    /// count differs from the first pass's (the file changed in between).
+    pub fn read_positions(
+        &self,
+        reader: impl io::Read,
+        each: impl FnMut(usize, Position),
+    ) -> Result<(), SnapshotError> {
+        self.positions(IoRead::new(reader), each)
+    }
+
+    fn read<'de>(read: impl JsonRead<'de>) -> Result<Self, SnapshotError> {
+        let mut de = serde_json::Deserializer::new(read);
+        let raw = RawSnapshot::<Count>::deserialize(&mut de)
+            .and_then(|raw| de.end().map(|()| raw))
+            .map_err(|e| SnapshotError::Json(e.to_string()))?;
         if raw.format != SNAPSHOT_FORMAT {
             return Err(SnapshotError::Format(raw.format));
         }
@@ -300,21 +374,12 @@ impl Book {
             assets: raw.assets,
             policy: raw.policy,
         })?;
-        let assets = &public.assets;
-        let lookup = |field: String, symbol: &str| {
-            assets
-                .iter()
-                .position(|a| a.symbol == symbol)
-                .ok_or_else(|| SnapshotError::UnknownAsset {
-                    field,
-                    value: symbol.to_owned(),
-                })
-        };
 
         // Reserves: several entries of one asset add up.
+        let assets = &public.assets;
         let mut reserves = vec![0u64; assets.len()];
         for (i, r) in raw.reserves.iter().enumerate() {
-            let a = lookup(format!("reserves[{i}].asset"), &r.asset)?;
+            let a = asset_index(&public, format!("reserves[{i}].asset"), &r.asset)?;
             let amount = parse_decimal(
                 &format!("reserves[{i}].amount"),
                 &r.amount,
@@ -327,53 +392,174 @@ impl Book {
                         asset: r.asset.clone(),
                     })?;
         }
-
-        // Positions.
-        check_position_count(raw.positions.len())?;
-        let mut positions = Vec::with_capacity(raw.positions.len());
-        for (j, p) in raw.positions.iter().enumerate() {
-            if p.account.is_empty() {
-                return Err(SnapshotError::Empty {
-                    field: format!("positions[{j}].account"),
-                });
-            }
-            let underlying = lookup(format!("positions[{j}].underlying"), &p.underlying)?;
-            let kind = match p.kind.as_str() {
-                "call" => Kind::Call,
-                "put" => Kind::Put,
-                other => {
-                    return Err(SnapshotError::Kind {
-                        field: format!("positions[{j}].kind"),
-                        value: other.to_owned(),
-                    })
-                }
-            };
-            let strike =
-                parse_decimal(&format!("positions[{j}].strike"), &p.strike, PRICE_DECIMALS)?;
-            let size_field = format!("positions[{j}].size");
-            let size = parse_decimal(&size_field, &p.size, assets[underlying].decimals)?;
-            if size == 0 {
-                return Err(SnapshotError::OutOfRange {
-                    field: size_field,
-                    value: 0,
-                    min: 1,
-                    max: u64::MAX.into(),
-                });
-            }
-            positions.push(Position {
-                account: p.account.clone(),
-                underlying,
-                kind,
-                strike,
-                size,
-                expiry: p.expiry,
-            });
-        }
-        Ok(Book {
+        check_position_count(raw.positions.0)?;
+        Ok(Header {
             public,
             reserves,
-            positions,
+            positions: raw.positions.0,
         })
+    }
+
+    fn positions<'de>(
+        &self,
+        read: impl JsonRead<'de>,
+        each: impl FnMut(usize, Position),
+    ) -> Result<(), SnapshotError> {
+        let mut stream = Stream {
+            header: self,
+            each,
+            count: 0,
+            error: None,
+        };
+        let mut de = serde_json::Deserializer::new(read);
+        let parsed = Document(&mut stream)
+            .deserialize(&mut de)
+            .and_then(|()| de.end());
+        if let Some(error) = stream.error {
+            return Err(error);
+        }
+        parsed.map_err(|e| SnapshotError::Json(e.to_string()))?;
+        if stream.count != self.positions {
+            return Err(self.changed(stream.count));
+        }
+        Ok(())
+    }
+
+    /// The second pass found `count` positions (or more) where the first counted another number.
+    fn changed(&self, count: usize) -> SnapshotError {
+        SnapshotError::Json(format!(
+            "the snapshot changed while it was read: {} positions, then {count}",
+            self.positions
+        ))
+    }
+
+    /// Validates position `j` against the public data.
+    fn position(&self, j: usize, p: RawPosition) -> Result<Position, SnapshotError> {
+        if p.account.is_empty() {
+            return Err(SnapshotError::Empty {
+                field: format!("positions[{j}].account"),
+            });
+        }
+        let underlying = asset_index(
+            &self.public,
+            format!("positions[{j}].underlying"),
+            &p.underlying,
+        )?;
+        let kind = match p.kind.as_str() {
+            "call" => Kind::Call,
+            "put" => Kind::Put,
+            other => {
+                return Err(SnapshotError::Kind {
+                    field: format!("positions[{j}].kind"),
+                    value: other.to_owned(),
+                })
+            }
+        };
+        let strike = parse_decimal(&format!("positions[{j}].strike"), &p.strike, PRICE_DECIMALS)?;
+        let size_field = format!("positions[{j}].size");
+        let decimals = self.public.assets[underlying].decimals;
+        let size = parse_decimal(&size_field, &p.size, decimals)?;
+        if size == 0 {
+            return Err(SnapshotError::OutOfRange {
+                field: size_field,
+                value: 0,
+                min: 1,
+                max: u64::MAX.into(),
+            });
+        }
+        Ok(Position {
+            account: p.account,
+            underlying,
+            kind,
+            strike,
+            size,
+            expiry: p.expiry,
+        })
+    }
+}
+
+/// The index of the declared asset `symbol`, referenced from `field`.
+fn asset_index(public: &Public, field: String, symbol: &str) -> Result<usize, SnapshotError> {
+    public
+        .assets
+        .iter()
+        .position(|a| a.symbol == symbol)
+        .ok_or_else(|| SnapshotError::UnknownAsset {
+            field,
+            value: symbol.to_owned(),
+        })
+}
+
+/// The second pass's state: positions validated and handed on so far, and the first refusal.
+struct Stream<'h, F> {
+    header: &'h Header,
+    each: F,
+    count: usize,
+    error: Option<SnapshotError>,
+}
+
+/// The second pass's view of the document: its `positions` array; every other field was
+/// validated by the first pass and is skipped.
+struct Document<'s, 'h, F>(&'s mut Stream<'h, F>);
+
+/// The `positions` array, read one element at a time.
+struct List<'s, 'h, F>(&'s mut Stream<'h, F>);
+
+impl<'de, F: FnMut(usize, Position)> DeserializeSeed<'de> for Document<'_, '_, F> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, F: FnMut(usize, Position)> Visitor<'de> for Document<'_, '_, F> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a solvency-snapshot/1 object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            if key == "positions" {
+                map.next_value_seed(List(&mut *self.0))?;
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl<'de, F: FnMut(usize, Position)> DeserializeSeed<'de> for List<'_, '_, F> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, F: FnMut(usize, Position)> Visitor<'de> for List<'_, '_, F> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an array of positions")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let stream = self.0;
+        while let Some(raw) = seq.next_element::<RawPosition>()? {
+            // More positions than the first pass counted: the file changed in between.
+            let position = if stream.count == stream.header.positions {
+                Err(stream.header.changed(stream.count + 1))
+            } else {
+                stream.header.position(stream.count, raw)
+            };
+            match position {
+                Ok(position) => (stream.each)(stream.count, position),
+                Err(error) => {
+                    stream.error = Some(error);
+                    return Err(de::Error::custom("refused position"));
+                }
+            }
+            stream.count += 1;
+        }
+        Ok(())
     }
 }
 
@@ -438,6 +624,87 @@ mod tests {
         );
         assert_eq!(book.public.policy.haircuts_bps, vec![1000, 0]);
         assert_eq!(book.public.policy.scenarios[1].shocks_bps, vec![-3000, 0]);
+    }
+
+    /// The demo with its positions listed first, before the assets they name.
+    fn positions_first(v: &Value) -> String {
+        let mut rest = v.clone();
+        let positions = rest.as_object_mut().unwrap().remove("positions").unwrap();
+        format!("{{\"positions\":{positions},{}", &rest.to_string()[1..])
+    }
+
+    #[test]
+    fn streams_positions_listed_before_the_assets() {
+        let mut v = demo();
+        v["positions"] = json!([
+            {"account": "alice", "underlying": "ETH", "kind": "call", "strike": "3500",
+             "size": "2.5", "expiry": 1767000000u64},
+            {"account": "bob", "underlying": "USDC", "kind": "put", "strike": "0.9",
+             "size": "100", "expiry": 1767000000u64}
+        ]);
+        let text = positions_first(&v);
+        assert!(text.find("\"positions\"") < text.find("\"assets\""));
+        let header = Header::from_reader(text.as_bytes()).unwrap();
+        assert_eq!(header.positions, 2);
+        let mut streamed = Vec::new();
+        header
+            .read_positions(text.as_bytes(), |i, p| streamed.push((i, p)))
+            .unwrap();
+        let book = parse(&v).unwrap();
+        assert_eq!(
+            (header.public, header.reserves),
+            (book.public, book.reserves)
+        );
+        assert_eq!(
+            streamed,
+            book.positions.into_iter().enumerate().collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn streaming_names_the_refused_position() {
+        let mut v = demo();
+        v["positions"][0]["kind"] = json!("straddle");
+        let text = positions_first(&v);
+        // The first pass does not look inside positions; the second refuses this one.
+        let header = Header::from_reader(text.as_bytes()).unwrap();
+        let mut seen = 0;
+        let refused = header.read_positions(text.as_bytes(), |_, _| seen += 1);
+        assert_eq!(
+            refused,
+            Err(SnapshotError::Kind {
+                field: "positions[0].kind".into(),
+                value: "straddle".into()
+            })
+        );
+        assert_eq!(seen, 0);
+        // A position of the wrong shape is a JSON error, with its place in the document.
+        v["positions"][0]["strike"] = json!(3500);
+        let text = positions_first(&v);
+        let header = Header::from_reader(text.as_bytes()).unwrap();
+        let refused = header.read_positions(text.as_bytes(), |_, _| ());
+        assert!(matches!(refused, Err(SnapshotError::Json(e)) if e.contains("line 1")));
+    }
+
+    #[test]
+    fn streaming_refuses_a_snapshot_that_changed_between_passes() {
+        let one = demo();
+        let mut two = demo();
+        let extra = two["positions"][0].clone();
+        two["positions"].as_array_mut().unwrap().push(extra);
+        let header = Header::from_reader(one.to_string().as_bytes()).unwrap();
+        let changed = |v: &Value| header.read_positions(v.to_string().as_bytes(), |_, _| ());
+        let error = SnapshotError::Json(
+            "the snapshot changed while it was read: 1 positions, then 2".into(),
+        );
+        assert_eq!(changed(&two), Err(error));
+        let header = Header::from_reader(two.to_string().as_bytes()).unwrap();
+        assert_eq!(
+            header.read_positions(one.to_string().as_bytes(), |_, _| ()),
+            Err(SnapshotError::Json(
+                "the snapshot changed while it was read: 2 positions, then 1".into()
+            ))
+        );
     }
 
     #[test]

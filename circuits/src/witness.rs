@@ -4,7 +4,7 @@
 //! that every machine proving part of a book agrees on them without talking, and the seed (kept
 //! by the protocol with its reserve opening) is the only secret to store.
 
-use std::ops::Range;
+use std::{io::Read, ops::Range};
 
 use ff::{Field, FromUniformBytes};
 use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
@@ -17,8 +17,8 @@ use crate::commit::{
 };
 use crate::gadgets::positions::Slot;
 use crate::limits::MAX_SCENARIOS;
-use crate::snapshot::{Book, Position};
-use crate::statement::{Fp, Kind, Statement};
+use crate::snapshot::{Book, Header, Position, SnapshotError};
+use crate::statement::{Fp, Kind, Public, Statement};
 
 /// The private inputs of one solvency circuit, exactly as assigned.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -125,11 +125,11 @@ fn slot(
 
 /// Where a book's positions sit: a secret pseudo-random slot for each, among the first
 /// `used` slots of the tree (padding fills the rest), so a leaf's index tells its holder
-/// nothing about the book's order. Placing is a shuffle of slot indices — cheap — so each
-/// machine proving one shard derives it and builds only its own shard's rows.
+/// nothing about the book's order. Placing is a shuffle of slot indices — cheap, and 8 bytes
+/// per position — so each machine proving a few shards derives it from the position count
+/// alone and keeps only its own shards' positions.
 #[derive(Clone, Debug)]
-struct Placement<'a> {
-    book: &'a Book,
+struct Placement {
     secrets: Secrets,
     bands: Vec<Band>,
     scale: Vec<u64>,
@@ -137,40 +137,37 @@ struct Placement<'a> {
     lanes: usize,
     /// The slot of each position, in book order.
     slot_of: Vec<usize>,
-    /// The position in each used slot, `None` for padding.
-    position_at: Vec<Option<usize>>,
 }
 
-impl<'a> Placement<'a> {
-    fn new(book: &'a Book, secrets: &Secrets, used: usize, lanes: usize) -> Self {
-        assert!(book.positions.len() <= used, "the slots hold the book");
+impl Placement {
+    fn new(
+        public: &Public,
+        positions: usize,
+        secrets: &Secrets,
+        used: usize,
+        lanes: usize,
+    ) -> Self {
+        assert!(positions <= used, "the slots hold the book");
         let mut order: Vec<usize> = (0..used).collect();
         order.shuffle(&mut StdRng::from_seed(secrets.seed_for("slot-order")));
-        let slot_of = order[..book.positions.len()].to_vec();
-        let mut position_at = vec![None; used];
-        for (position, &at) in slot_of.iter().enumerate() {
-            position_at[at] = Some(position);
-        }
-        let public = &book.public;
+        order.truncate(positions);
         Placement {
-            book,
             secrets: secrets.clone(),
             bands: bands(public),
             scale: public.scale_factors(),
             prices: public.shocked_prices(),
             lanes,
-            slot_of,
-            position_at,
+            slot_of: order,
         }
     }
 
-    /// The witness rows and the leaves of the used slots `range`.
-    fn rows(&self, range: Range<usize>) -> (Vec<Slot>, Vec<Fp>) {
-        self.position_at[range]
+    /// The witness rows and the leaves of consecutive slots, given the position in each
+    /// (`None` for padding).
+    fn rows(&self, positions: &[Option<&Position>]) -> (Vec<Slot>, Vec<Fp>) {
+        positions
             .par_iter()
-            .map(|&at| {
-                let position = at.map(|i| {
-                    let p = &self.book.positions[i];
+            .map(|&position| {
+                let position = position.map(|p| {
                     (
                         p,
                         account_commitment(&p.account, self.secrets.salt(&p.account)),
@@ -181,6 +178,33 @@ impl<'a> Placement<'a> {
                 (row, leaf)
             })
             .unzip()
+    }
+}
+
+/// A book held whole, seen slot by slot through its placement.
+#[derive(Clone, Debug)]
+struct Slotted<'a> {
+    book: &'a Book,
+    /// The position in each used slot, `None` for padding.
+    position_at: Vec<Option<usize>>,
+}
+
+impl<'a> Slotted<'a> {
+    fn new(book: &'a Book, placement: &Placement, used: usize) -> Self {
+        let mut position_at = vec![None; used];
+        for (position, &at) in placement.slot_of.iter().enumerate() {
+            position_at[at] = Some(position);
+        }
+        Slotted { book, position_at }
+    }
+
+    /// The position in each slot of `range`.
+    fn get(&self, range: Range<usize>) -> Vec<Option<&'a Position>> {
+        let book = self.book;
+        self.position_at[range]
+            .iter()
+            .map(|at| at.map(|i| &book.positions[i]))
+            .collect()
     }
 }
 
@@ -208,8 +232,9 @@ fn balances(book: &Book) -> Vec<Fp> {
 pub fn prepare(book: &Book, secrets: &Secrets, previous: Option<[u8; 32]>) -> Prepared {
     let shape = Shape::for_book(&book.public, book.positions.len());
     let lanes = shape.lanes().expect("validated scenario count");
-    let placement = Placement::new(book, secrets, shape.slots(), lanes);
-    let (slots, leaves) = placement.rows(0..shape.slots());
+    let used = shape.slots();
+    let placement = Placement::new(&book.public, book.positions.len(), secrets, used, lanes);
+    let (slots, leaves) = placement.rows(&Slotted::new(book, &placement, used).get(0..used));
     let tree = MerkleTree::new(shape.depth, &leaves);
     let witness = Witness {
         balances: balances(book),
@@ -269,22 +294,23 @@ pub struct PreparedShard {
 }
 
 /// The layout of a sharded book: shard and top shapes and the placement of its positions.
+/// It needs the public data and the number of positions, not the positions: a task proving
+/// a few shards streams the book once and keeps only theirs ([`ShardPlan::read_shards`]).
 #[derive(Clone, Debug)]
-pub struct ShardPlan<'a> {
+pub struct ShardPlan {
     /// The shape of every shard circuit.
     pub shard_shape: Shape,
     /// The shape of the top circuit.
     pub top_shape: TopShape,
-    placement: Placement<'a>,
+    placement: Placement,
 }
 
-impl<'a> ShardPlan<'a> {
-    /// Splits `book` into [`shard_count`] shards of `2^shard_depth` slots (the prover uses
-    /// [`crate::limits::SHARD_DEPTH`]). The book's tree is one tree: shard `i` is the subtree
-    /// of slots `[i·2^d, (i+1)·2^d)`, and the subtrees past the last shard are empty, so
-    /// inclusion paths run from a leaf through its shard to `R_L` unchanged.
-    pub fn new(book: &'a Book, secrets: &Secrets, shard_depth: u32) -> Self {
-        let public = &book.public;
+impl ShardPlan {
+    /// Splits a book of `positions` positions into [`shard_count`] shards of `2^shard_depth`
+    /// slots (the prover uses [`crate::limits::SHARD_DEPTH`]). The book's tree is one tree:
+    /// shard `i` is the subtree of slots `[i·2^d, (i+1)·2^d)`, and the subtrees past the last
+    /// shard are empty, so inclusion paths run from a leaf through its shard to `R_L` unchanged.
+    pub fn new(public: &Public, positions: usize, secrets: &Secrets, shard_depth: u32) -> Self {
         let shard_shape = Shape {
             assets: public.assets.len(),
             scenarios: public.policy.scenarios.len(),
@@ -293,21 +319,37 @@ impl<'a> ShardPlan<'a> {
         let top_shape = TopShape {
             assets: shard_shape.assets,
             scenarios: shard_shape.scenarios,
-            shards: shard_count(book.positions.len(), shard_depth),
+            shards: shard_count(positions, shard_depth),
             shard_depth,
         };
         let lanes = shard_shape.lanes().expect("validated scenario count");
+        let used = top_shape.shards << shard_depth;
         ShardPlan {
             shard_shape,
             top_shape,
-            placement: Placement::new(book, secrets, top_shape.shards << shard_depth, lanes),
+            placement: Placement::new(public, positions, secrets, used, lanes),
         }
     }
 
-    /// Shard `index`'s witness and leaves (below `top_shape.shards`).
-    fn witness(&self, index: usize) -> (ShardWitness, Vec<Fp>) {
-        let slots = self.shard_shape.slots();
-        let (rows, leaves) = self.placement.rows(index * slots..(index + 1) * slots);
+    /// The tree slot of each position, in book order.
+    pub fn slot_of(&self) -> &[usize] {
+        &self.placement.slot_of
+    }
+
+    /// The tree slots of shards `shards`.
+    fn slots(&self, shards: Range<usize>) -> Range<usize> {
+        let depth = self.shard_shape.depth;
+        (shards.start << depth)..(shards.end << depth)
+    }
+
+    /// Shard `index`'s witness and leaves, given the position in each of its slots.
+    fn witness(&self, index: usize, positions: &[Option<&Position>]) -> (ShardWitness, Vec<Fp>) {
+        assert_eq!(
+            positions.len(),
+            self.shard_shape.slots(),
+            "one shard's slots"
+        );
+        let (rows, leaves) = self.placement.rows(positions);
         let witness = ShardWitness {
             slots: rows,
             blinding: self.placement.secrets.shard_blinding(index),
@@ -321,15 +363,38 @@ impl<'a> ShardPlan<'a> {
         (sub_root, sums_commitment(&sums[..lanes], *blinding))
     }
 
-    /// Shard `index` alone, or `None` past the last shard: a batch engine's task, which
-    /// hashes only this shard's positions.
-    pub fn shard(&self, index: usize) -> Option<PreparedShard> {
-        (index < self.top_shape.shards).then(|| {
-            let (witness, leaves) = self.witness(index);
-            let sub_root = MerkleTree::new(self.shard_shape.depth, &leaves).root();
-            let link = self.link(sub_root, &(witness.sums(), witness.blinding));
-            PreparedShard { witness, link }
-        })
+    /// Shards `shards` of the snapshot whose [`Header`] this plan was made from, read in one
+    /// streaming pass that keeps only these shards' positions: a batch engine's task, whose
+    /// memory grows with its shards and by 8 bytes per position of the book (the placement).
+    /// The range stops at the last shard; it must start before it.
+    pub fn read_shards(
+        &self,
+        header: &Header,
+        reader: impl Read,
+        shards: Range<usize>,
+    ) -> Result<Vec<PreparedShard>, SnapshotError> {
+        let shards = shards.start..shards.end.min(self.top_shape.shards);
+        assert!(!shards.is_empty(), "a range of this plan's shards");
+        let slots = self.slots(shards.clone());
+        let mut kept: Vec<Option<Position>> = vec![None; slots.len()];
+        header.read_positions(reader, |i, position| {
+            if let Some(at) = self.placement.slot_of[i].checked_sub(slots.start) {
+                if let Some(slot) = kept.get_mut(at) {
+                    *slot = Some(position);
+                }
+            }
+        })?;
+        let per_shard = self.shard_shape.slots();
+        Ok(shards
+            .zip(kept.chunks(per_shard))
+            .map(|(index, positions)| {
+                let positions: Vec<_> = positions.iter().map(Option::as_ref).collect();
+                let (witness, leaves) = self.witness(index, &positions);
+                let sub_root = MerkleTree::new(self.shard_shape.depth, &leaves).root();
+                let link = self.link(sub_root, &(witness.sums(), witness.blinding));
+                PreparedShard { witness, link }
+            })
+            .collect())
     }
 }
 
@@ -341,24 +406,26 @@ pub struct PreparedSet<'a> {
     /// The statement the proof set proves.
     pub statement: Statement,
     /// Shapes and placement.
-    pub plan: ShardPlan<'a>,
+    pub plan: ShardPlan,
     /// Each shard's public inputs: sub-root and sums commitment.
     pub links: Vec<(Fp, Fp)>,
     /// The top circuit's witness.
     pub top: TopWitness,
     /// The whole book's tree (shard subtrees under the tree of shards).
     pub tree: MerkleTree,
+    book: Slotted<'a>,
 }
 
 impl PreparedSet<'_> {
     /// The tree slot of each position, in book order.
     pub fn slot_of(&self) -> &[usize] {
-        &self.plan.placement.slot_of
+        self.plan.slot_of()
     }
 
     /// Shard `index`'s witness, rebuilt from the book.
     pub fn shard(&self, index: usize) -> ShardWitness {
-        self.plan.witness(index).0
+        let positions = self.book.get(self.plan.slots(index..index + 1));
+        self.plan.witness(index, &positions).0
     }
 
     /// The public inputs of shard `index`'s proof.
@@ -384,12 +451,13 @@ pub fn prepare_set<'a>(
     previous: Option<[u8; 32]>,
     shard_depth: u32,
 ) -> PreparedSet<'a> {
-    let plan = ShardPlan::new(book, secrets, shard_depth);
+    let plan = ShardPlan::new(&book.public, book.positions.len(), secrets, shard_depth);
     let shards = plan.top_shape.shards;
+    let slotted = Slotted::new(book, &plan.placement, shards << shard_depth);
     let mut leaves = Vec::with_capacity(shards << shard_depth);
     let mut opened = Vec::with_capacity(shards);
     for i in 0..shards {
-        let (witness, shard_leaves) = plan.witness(i);
+        let (witness, shard_leaves) = plan.witness(i, &slotted.get(plan.slots(i..i + 1)));
         leaves.extend(shard_leaves);
         // Only what the top and the links need is kept; the rows are rebuilt per proof.
         opened.push((witness.sums(), witness.blinding));
@@ -412,5 +480,6 @@ pub fn prepare_set<'a>(
             shards: opened,
         },
         tree,
+        book: slotted,
     }
 }

@@ -10,8 +10,8 @@ pub mod report;
 
 use std::{
     collections::BTreeMap,
-    fs,
-    io::Write,
+    fs::{self, File},
+    io::{BufReader, Write},
     path::{Path, PathBuf},
     sync::{
         atomic::{AtomicUsize, Ordering},
@@ -27,9 +27,9 @@ use solvency_circuits::{
     limits::SHARD_DEPTH,
     model::{evaluate, Evaluation},
     proof::{self, Curve},
-    snapshot::{Book, Position, SnapshotError},
+    snapshot::{Book, Header, Position, SnapshotError},
     statement::{format_decimal, Fp},
-    witness::{prepare, prepare_set, PreparedSet, PreparedShard, Secrets, ShardPlan},
+    witness::{prepare, prepare_set, PreparedSet, Secrets, ShardPlan},
 };
 use solvency_verifier::{
     file::{
@@ -108,6 +108,13 @@ pub fn parse_seed(text: &str) -> Result<[u8; 32], ProveError> {
         .ok()
         .and_then(|b| b.try_into().ok())
         .ok_or_else(|| ProveError::Input(format!("--seed: {text:?} is not 64 hex digits")))
+}
+
+/// Opens a snapshot file for streaming.
+pub fn open_snapshot(path: &Path) -> Result<BufReader<File>, ProveError> {
+    File::open(path)
+        .map(BufReader::new)
+        .map_err(|e| ProveError::Input(format!("{}: {e}", path.display())))
 }
 
 /// Reads a snapshot file, or the bundled demo when `path` is `None`.
@@ -405,59 +412,64 @@ pub struct ShardProofFile {
     pub proof: String,
 }
 
-/// Proves shards `first..first + count` of `book` (a batch engine's task; the range stops at
-/// the last shard), with one key generation for all of them. Every machine derives the same
-/// placement, blindings and salts from the snapshot and the seed, and hashes only its own
-/// shards' positions: a shard proof is bound to the public data, not to the whole tree.
+/// Proves shards `first..first + count` of the snapshot at `snapshot` (a batch engine's
+/// task; the range stops at the last shard), with one key generation for all of them. Every
+/// machine derives the same placement, blindings and salts from the snapshot and the seed,
+/// and hashes only its own shards' positions: a shard proof is bound to the public data, not
+/// to the whole tree. The snapshot is streamed twice (header, then positions) and only these
+/// shards' positions are kept, so memory does not grow with the book beyond 8 bytes per
+/// position.
 pub fn prove_shards(
-    book: &Book,
+    snapshot: &Path,
     seed: [u8; 32],
     first: usize,
     count: usize,
     params: impl FnOnce(u32) -> Params<Curve>,
     done: impl Fn(usize) + Sync,
 ) -> Result<Vec<ShardProofFile>, ProveError> {
-    let plan = ShardPlan::new(book, &Secrets::from_seed(seed), SHARD_DEPTH);
+    let regular = fs::metadata(snapshot).is_ok_and(|m| m.is_file());
+    if !regular {
+        return Err(ProveError::Input(format!(
+            "{}: not a regular file; a shard task reads the snapshot twice (its header, then \
+             its shards' positions), which a pipe cannot give",
+            snapshot.display()
+        )));
+    }
+    let header = Header::from_reader(open_snapshot(snapshot)?)?;
+    let plan = ShardPlan::new(
+        &header.public,
+        header.positions,
+        &Secrets::from_seed(seed),
+        SHARD_DEPTH,
+    );
     let n = plan.top_shape.shards;
     if first >= n || count == 0 {
         return Err(ProveError::Input(format!(
             "--index {first} --count {count}: the book has {n} shards (0..{n})"
         )));
     }
-    let indices: Vec<usize> = (first..n.min(first.saturating_add(count))).collect();
+    let end = n.min(first.saturating_add(count));
     // A shard's rows take about 1 MB: a task's few shards are built up front.
-    let shards: Vec<PreparedShard> = indices
-        .iter()
-        .map(|&i| plan.shard(i).expect("index below the shard count"))
-        .collect();
+    let shards = plan.read_shards(&header, open_snapshot(snapshot)?, first..end)?;
+    let indices: Vec<usize> = (first..end).collect();
     let shape = plan.shard_shape;
     let params = params(shape.k());
+    let public = &header.public;
     let job = |i: usize| {
         let shard = &shards[i - first];
         let (root, sums) = shard.link;
-        (
-            shard.witness.clone(),
-            book.public.shard_instance(root, sums),
-        )
+        (shard.witness.clone(), public.shard_instance(root, sums))
     };
-    let (proofs, _) = proof::prove_shards(
-        &params,
-        &book.public,
-        shape,
-        &indices,
-        job,
-        rand::rng(),
-        done,
-    )
-    .map_err(proving)?;
+    let (proofs, _) = proof::prove_shards(&params, public, shape, &indices, job, rand::rng(), done)
+        .map_err(proving)?;
     Ok(indices
         .into_iter()
         .zip(shards)
         .zip(proofs)
         .map(|((index, shard), proof)| ShardProofFile {
             format: SHARD_FORMAT.into(),
-            protocol: book.public.protocol.clone(),
-            epoch: book.public.epoch,
+            protocol: public.protocol.clone(),
+            epoch: public.epoch,
             index,
             sub_root: shard.link.0,
             sums: shard.link.1,

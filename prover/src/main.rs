@@ -12,9 +12,10 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::RngExt;
 use serde_json::json;
+use solvency_circuits::snapshot::Header;
 use solvency_prover::{
-    parse_seed, prove_book, read_book, read_previous, shortfalls, write_atomically, write_outputs,
-    ProveError, Proved, ShardProofFile, DEMO_SNAPSHOT,
+    open_snapshot, parse_seed, prove_book, read_book, read_previous, shortfalls, write_atomically,
+    write_outputs, ProveError, Proved, ShardProofFile, DEMO_SNAPSHOT,
 };
 use solvency_verifier::{
     expected::{Expected, Verdict},
@@ -215,17 +216,19 @@ fn main() -> ExitCode {
         } => prove(snapshot, out, seed, previous, json, params_dir),
         Command::Evaluate { snapshot, json } => evaluate(snapshot, json),
         Command::Report { snapshot, out } => report(snapshot, out),
-        Command::Plan { snapshot } => match read_book(Some(&snapshot)) {
-            Ok(book) => {
-                let shards = solvency_circuits::witness::shard_count(
-                    book.positions.len(),
-                    solvency_circuits::limits::SHARD_DEPTH,
-                );
-                println!("{shards}");
-                ExitCode::SUCCESS
+        Command::Plan { snapshot } => {
+            match open_snapshot(&snapshot).and_then(|r| Ok(Header::from_reader(r)?)) {
+                Ok(header) => {
+                    let shards = solvency_circuits::witness::shard_count(
+                        header.positions,
+                        solvency_circuits::limits::SHARD_DEPTH,
+                    );
+                    println!("{shards}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e, false),
             }
-            Err(e) => fail(&e, false),
-        },
+        }
         Command::Shard {
             snapshot,
             seed,
@@ -403,15 +406,16 @@ fn shard(
     params_dir: Option<PathBuf>,
 ) -> ExitCode {
     let run = || -> Result<Vec<PathBuf>, ProveError> {
-        let job = Job::read(Some(&snapshot), Some(&seed), None, params_dir)?;
+        let seed = parse_seed(&seed)?;
+        let params_dir = params_dir.unwrap_or_else(params::default_dir);
         let bar = spinner();
         bar.set_message(format!("proving shards {index}.. ({count})"));
         let files = solvency_prover::prove_shards(
-            &job.book,
-            job.seed,
+            &snapshot,
+            seed,
             index,
             count,
-            |k| params::load(&job.params_dir, k),
+            |k| params::load(&params_dir, k),
             |i| bar.set_message(format!("proved shard {i}")),
         );
         bar.finish_and_clear();

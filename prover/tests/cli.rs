@@ -209,6 +209,23 @@ fn shards_proven_separately_aggregate_into_a_verified_proof_set() {
         tmp.path(),
     );
     assert_eq!(o.status.code(), Some(2));
+    // A shard task reads its snapshot twice: a pipe or a directory is refused up front.
+    let o = prover(
+        &[
+            "shard",
+            "--snapshot",
+            tmp.path().to_str().unwrap(),
+            "--seed",
+            &seed,
+            "--index",
+            "0",
+            "--out",
+            shards.to_str().unwrap(),
+        ],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a regular file"));
 
     // Another seed derives other commitments: its aggregate refuses these shards.
     let out = tmp.path().join("out");

@@ -13,7 +13,7 @@ use crate::model::evaluate;
 use crate::proof::{
     prove_set_shards, prove_top, shard_verifying_key, top_verifying_key, verify_set,
 };
-use crate::snapshot::Book;
+use crate::snapshot::{Book, Header};
 use crate::statement::Fp;
 use crate::witness::{prepare_set, PreparedSet, Secrets, ShardPlan, TopWitness};
 
@@ -89,17 +89,30 @@ fn honest_shards_and_top_are_satisfied_and_the_tree_is_one_tree() {
 }
 
 #[test]
-fn one_shard_alone_matches_the_whole_set() {
-    // A batch engine's task builds its shard without the book's tree: same witness, same link.
+fn shards_streamed_alone_match_the_whole_set() {
+    // A batch engine's task streams the snapshot and keeps only its shards' positions, without
+    // the book's tree: same witnesses, same links, whatever range of shards it proves.
     let b = book(10, "2");
     let s = set(&b);
-    let plan = ShardPlan::new(&b, &Secrets::from_seed([9; 32]), 2);
-    for i in 0..3 {
-        let alone = plan.shard(i).unwrap();
-        assert_eq!(alone.link, s.links[i], "shard {i}");
-        assert_eq!(alone.witness, s.shard(i), "shard {i}");
+    let json = b.to_json();
+    let header = Header::from_reader(json.as_bytes()).unwrap();
+    let plan = ShardPlan::new(
+        &header.public,
+        header.positions,
+        &Secrets::from_seed([9; 32]),
+        2,
+    );
+    assert_eq!(plan.slot_of(), s.slot_of());
+    for range in [0..1, 1..3, 2..3, 0..3, 1..9] {
+        let alone = plan
+            .read_shards(&header, json.as_bytes(), range.clone())
+            .unwrap();
+        assert_eq!(alone.len(), range.end.min(3) - range.start);
+        for (i, shard) in range.zip(&alone) {
+            assert_eq!(shard.link, s.links[i], "shard {i}");
+            assert_eq!(shard.witness, s.shard(i), "shard {i}");
+        }
     }
-    assert!(plan.shard(3).is_none());
 }
 
 /// `b` with `scenarios` scenarios, each shocking the first asset differently.
