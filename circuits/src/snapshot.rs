@@ -567,6 +567,7 @@ impl<'de, F: FnMut(usize, Position)> Visitor<'de> for List<'_, '_, F> {
 mod tests {
     use super::*;
     use crate::limits::{MAX_ASSETS, MAX_RATIO_BPS, MAX_SCENARIOS};
+    use proptest::strategy::Strategy;
     use serde_json::{json, Value};
 
     fn demo() -> Value {
@@ -659,6 +660,39 @@ mod tests {
             streamed,
             book.positions.into_iter().enumerate().collect::<Vec<_>>()
         );
+    }
+
+    proptest::proptest! {
+        /// Whatever the order of the document's fields, the two streaming passes read the
+        /// book that was written, and so does [`Book::from_json`].
+        #[test]
+        fn streaming_reads_any_field_order(
+            book in crate::test_books::arb_book(),
+            order in proptest::sample::subsequence((0..8).collect::<Vec<usize>>(), 8)
+                .prop_shuffle(),
+        ) {
+            let v: Value = serde_json::from_str(&book.to_json()).unwrap();
+            let fields: Vec<_> = v.as_object().unwrap().iter().collect();
+            let text = format!(
+                "{{{}}}",
+                order
+                    .iter()
+                    .map(|&i| format!("{:?}:{}", fields[i].0, fields[i].1))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            );
+            let header = Header::from_reader(text.as_bytes()).unwrap();
+            let mut positions = Vec::new();
+            header
+                .read_positions(text.as_bytes(), |i, p| {
+                    assert_eq!(i, positions.len());
+                    positions.push(p);
+                })
+                .unwrap();
+            proptest::prop_assert_eq!(&Book::from_json(text.as_bytes()).unwrap(), &book);
+            let streamed = Book { public: header.public, reserves: header.reserves, positions };
+            proptest::prop_assert_eq!(streamed, book);
+        }
     }
 
     #[test]

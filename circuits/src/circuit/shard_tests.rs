@@ -115,6 +115,30 @@ fn shards_streamed_alone_match_the_whole_set() {
     }
 }
 
+proptest::proptest! {
+    /// On random books split into shards of two slots, every range of shards a task may be
+    /// given streams to the whole set's witnesses and links.
+    #[test]
+    fn streamed_shards_match_the_set_on_random_books(b in crate::test_books::arb_book()) {
+        let secrets = Secrets::from_seed([3; 32]);
+        let s = prepare_set(&b, &secrets, None, 1);
+        let json = b.to_json();
+        let header = Header::from_reader(json.as_bytes()).unwrap();
+        let plan = ShardPlan::new(&header.public, header.positions, &secrets, 1);
+        let shards = plan.top_shape.shards;
+        for first in 0..shards {
+            for count in 1..=shards - first {
+                let range = first..first + count;
+                let alone = plan.read_shards(&header, json.as_bytes(), range.clone()).unwrap();
+                for (i, shard) in range.zip(&alone) {
+                    proptest::prop_assert_eq!(shard.link, s.links[i]);
+                    proptest::prop_assert_eq!(&shard.witness, &s.shard(i));
+                }
+            }
+        }
+    }
+}
+
 /// `b` with `scenarios` scenarios, each shocking the first asset differently.
 fn with_scenarios(mut b: Book, scenarios: usize) -> Book {
     let base = b.public.policy.scenarios[0].clone();
