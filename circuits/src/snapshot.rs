@@ -7,10 +7,13 @@
 //! A snapshot is read in two passes ([`Header`], then [`Header::read_positions`]) so that a
 //! task proving a few shards of a large book streams the positions and keeps only its own:
 //! JSON may list the positions before the assets they are validated against, and a second
-//! pass over the file costs far less than holding the book.
+//! pass over the file costs far less than holding the book. The first pass checks the
+//! document's shape and every rule outside the positions; the second checks the positions in
+//! book order. A document with several faults is refused for the first one in that order.
 
-use std::{fmt, io};
+use std::{fmt, io, marker::PhantomData};
 
+use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::de::{IoRead, Read as JsonRead, SliceRead};
@@ -31,6 +34,15 @@ pub enum SnapshotError {
     /// The `format` tag is not [`SNAPSHOT_FORMAT`].
     #[error("format: expected \"{SNAPSHOT_FORMAT}\", found {0:?}")]
     Format(String),
+    /// The second pass over a snapshot found another number of positions than the first: the
+    /// file was replaced or edited while it was read.
+    #[error("the snapshot changed while it was read: {counted} positions, then {found}")]
+    Changed {
+        /// Positions counted by the first pass.
+        counted: usize,
+        /// Positions found by the second pass (it stops at the first one too many).
+        found: usize,
+    },
     /// A value-carrying number is not a plain decimal string (digits, at most one point).
     #[error("{field}: {value:?} is not a decimal number (digits with an optional '.')")]
     NotDecimal {
@@ -280,7 +292,7 @@ impl Book {
     pub fn from_json(bytes: &[u8]) -> Result<Self, SnapshotError> {
         let header = Header::read(SliceRead::new(bytes))?;
         let mut positions = Vec::with_capacity(header.positions);
-        header.positions(SliceRead::new(bytes), |_, p| positions.push(p))?;
+        header.stream_positions(SliceRead::new(bytes), |_, p| positions.push(p))?;
         Ok(Book {
             public: header.public,
             reserves: header.reserves,
@@ -356,12 +368,13 @@ impl Header {
         reader: impl io::Read,
         each: impl FnMut(usize, Position),
     ) -> Result<(), SnapshotError> {
-        self.positions(IoRead::new(reader), each)
+        self.stream_positions(IoRead::new(reader), each)
     }
 
     fn read<'de>(read: impl JsonRead<'de>) -> Result<Self, SnapshotError> {
         let mut de = serde_json::Deserializer::new(read);
-        let raw = RawSnapshot::<Count>::deserialize(&mut de)
+        let raw = Object(PhantomData::<RawSnapshot<Count>>)
+            .deserialize(&mut de)
             .and_then(|raw| de.end().map(|()| raw))
             .map_err(|e| SnapshotError::Json(e.to_string()))?;
         if raw.format != SNAPSHOT_FORMAT {
@@ -400,7 +413,7 @@ impl Header {
         })
     }
 
-    fn positions<'de>(
+    fn stream_positions<'de>(
         &self,
         read: impl JsonRead<'de>,
         each: impl FnMut(usize, Position),
@@ -425,12 +438,12 @@ impl Header {
         Ok(())
     }
 
-    /// The second pass found `count` positions (or more) where the first counted another number.
-    fn changed(&self, count: usize) -> SnapshotError {
-        SnapshotError::Json(format!(
-            "the snapshot changed while it was read: {} positions, then {count}",
-            self.positions
-        ))
+    /// The second pass found `found` positions where the first counted another number.
+    fn changed(&self, found: usize) -> SnapshotError {
+        SnapshotError::Changed {
+            counted: self.positions,
+            found,
+        }
     }
 
     /// Validates position `j` against the public data.
@@ -488,6 +501,27 @@ fn asset_index(public: &Public, field: String, symbol: &str) -> Result<usize, Sn
             field,
             value: symbol.to_owned(),
         })
+}
+
+/// `T` read from a JSON object only: serde's derived structs also accept an array of their
+/// fields, which the second pass ([`Document`]) does not, so neither pass does.
+struct Object<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for Object<T> {
+    type Value = T;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<T, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for Object<T> {
+    type Value = T;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a solvency-snapshot/1 object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+        T::deserialize(MapAccessDeserializer::new(map))
+    }
 }
 
 /// The second pass's state: positions validated and handed on so far, and the first refusal.
@@ -728,17 +762,44 @@ mod tests {
         two["positions"].as_array_mut().unwrap().push(extra);
         let header = Header::from_reader(one.to_string().as_bytes()).unwrap();
         let changed = |v: &Value| header.read_positions(v.to_string().as_bytes(), |_, _| ());
-        let error = SnapshotError::Json(
-            "the snapshot changed while it was read: 1 positions, then 2".into(),
-        );
+        let error = SnapshotError::Changed {
+            counted: 1,
+            found: 2,
+        };
         assert_eq!(changed(&two), Err(error));
         let header = Header::from_reader(two.to_string().as_bytes()).unwrap();
         assert_eq!(
             header.read_positions(one.to_string().as_bytes(), |_, _| ()),
-            Err(SnapshotError::Json(
-                "the snapshot changed while it was read: 2 positions, then 1".into()
-            ))
+            Err(SnapshotError::Changed {
+                counted: 2,
+                found: 1
+            })
         );
+    }
+
+    #[test]
+    fn refuses_a_snapshot_written_as_an_array() {
+        // serde's derived structs accept an array of their fields; a snapshot is an object.
+        let v = demo();
+        let fields = [
+            "format",
+            "protocol",
+            "epoch",
+            "timestamp",
+            "assets",
+            "reserves",
+        ];
+        let mut array: Vec<Value> = fields.iter().map(|f| v[f].clone()).collect();
+        array.extend([v["positions"].clone(), v["policy"].clone()]);
+        let text = Value::Array(array).to_string();
+        assert!(matches!(
+            Header::from_reader(text.as_bytes()),
+            Err(SnapshotError::Json(e)) if e.contains("expected a solvency-snapshot/1 object")
+        ));
+        assert!(matches!(
+            Book::from_json(text.as_bytes()),
+            Err(SnapshotError::Json(_))
+        ));
     }
 
     #[test]

@@ -151,6 +151,7 @@ impl Placement {
         let mut order: Vec<usize> = (0..used).collect();
         order.shuffle(&mut StdRng::from_seed(secrets.seed_for("slot-order")));
         order.truncate(positions);
+        order.shrink_to_fit();
         Placement {
             secrets: secrets.clone(),
             bands: bands(public),
@@ -366,15 +367,22 @@ impl ShardPlan {
     /// Shards `shards` of the snapshot whose [`Header`] this plan was made from, read in one
     /// streaming pass that keeps only these shards' positions: a batch engine's task, whose
     /// memory grows with its shards and by 8 bytes per position of the book (the placement).
-    /// The range stops at the last shard; it must start before it.
+    /// The range stops at the last shard (none past it). A header of another position count
+    /// is refused as [`SnapshotError::Changed`].
     pub fn read_shards(
         &self,
         header: &Header,
         reader: impl Read,
         shards: Range<usize>,
     ) -> Result<Vec<PreparedShard>, SnapshotError> {
-        let shards = shards.start..shards.end.min(self.top_shape.shards);
-        assert!(!shards.is_empty(), "a range of this plan's shards");
+        let placed = self.placement.slot_of.len();
+        if header.positions != placed {
+            return Err(SnapshotError::Changed {
+                counted: placed,
+                found: header.positions,
+            });
+        }
+        let shards = shards.start.min(self.top_shape.shards)..shards.end.min(self.top_shape.shards);
         let slots = self.slots(shards.clone());
         let mut kept: Vec<Option<Position>> = vec![None; slots.len()];
         header.read_positions(reader, |i, position| {
@@ -453,8 +461,9 @@ pub fn prepare_set<'a>(
 ) -> PreparedSet<'a> {
     let plan = ShardPlan::new(&book.public, book.positions.len(), secrets, shard_depth);
     let shards = plan.top_shape.shards;
-    let slotted = Slotted::new(book, &plan.placement, shards << shard_depth);
-    let mut leaves = Vec::with_capacity(shards << shard_depth);
+    let used = plan.slots(0..shards).len();
+    let slotted = Slotted::new(book, &plan.placement, used);
+    let mut leaves = Vec::with_capacity(used);
     let mut opened = Vec::with_capacity(shards);
     for i in 0..shards {
         let (witness, shard_leaves) = plan.witness(i, &slotted.get(plan.slots(i..i + 1)));

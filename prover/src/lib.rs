@@ -11,7 +11,7 @@ pub mod report;
 use std::{
     collections::BTreeMap,
     fs::{self, File},
-    io::{BufReader, Write},
+    io::{BufReader, Seek, Write},
     path::{Path, PathBuf},
     sync::{
         atomic::{AtomicUsize, Ordering},
@@ -110,11 +110,17 @@ pub fn parse_seed(text: &str) -> Result<[u8; 32], ProveError> {
         .ok_or_else(|| ProveError::Input(format!("--seed: {text:?} is not 64 hex digits")))
 }
 
-/// Opens a snapshot file for streaming.
-pub fn open_snapshot(path: &Path) -> Result<BufReader<File>, ProveError> {
-    File::open(path)
-        .map(BufReader::new)
-        .map_err(|e| ProveError::Input(format!("{}: {e}", path.display())))
+/// Validates the snapshot at `path` in two streaming passes, holding none of its positions,
+/// and returns its header.
+pub fn check_snapshot(path: &Path) -> Result<Header, ProveError> {
+    let open = || {
+        File::open(path)
+            .map(BufReader::new)
+            .map_err(|e| ProveError::Input(format!("{}: {e}", path.display())))
+    };
+    let header = Header::from_reader(open()?)?;
+    header.read_positions(open()?, |_, _| ())?;
+    Ok(header)
 }
 
 /// Reads a snapshot file, or the bundled demo when `path` is `None`.
@@ -427,15 +433,18 @@ pub fn prove_shards(
     params: impl FnOnce(u32) -> Params<Curve>,
     done: impl Fn(usize) + Sync,
 ) -> Result<Vec<ShardProofFile>, ProveError> {
-    let regular = fs::metadata(snapshot).is_ok_and(|m| m.is_file());
-    if !regular {
+    let io = |e: std::io::Error| ProveError::Input(format!("{}: {e}", snapshot.display()));
+    // One open file read twice, so both passes see the same file even if the path is
+    // replaced in between.
+    let mut file = File::open(snapshot).map_err(io)?;
+    if !file.metadata().map_err(io)?.is_file() {
         return Err(ProveError::Input(format!(
             "{}: not a regular file; a shard task reads the snapshot twice (its header, then \
              its shards' positions), which a pipe cannot give",
             snapshot.display()
         )));
     }
-    let header = Header::from_reader(open_snapshot(snapshot)?)?;
+    let header = Header::from_reader(BufReader::new(&file))?;
     let plan = ShardPlan::new(
         &header.public,
         header.positions,
@@ -450,7 +459,8 @@ pub fn prove_shards(
     }
     let end = n.min(first.saturating_add(count));
     // A shard's rows take about 1 MB: a task's few shards are built up front.
-    let shards = plan.read_shards(&header, open_snapshot(snapshot)?, first..end)?;
+    file.rewind().map_err(io)?;
+    let shards = plan.read_shards(&header, BufReader::new(&file), first..end)?;
     let indices: Vec<usize> = (first..end).collect();
     let shape = plan.shard_shape;
     let params = params(shape.k());

@@ -12,9 +12,8 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::RngExt;
 use serde_json::json;
-use solvency_circuits::snapshot::Header;
 use solvency_prover::{
-    open_snapshot, parse_seed, prove_book, read_book, read_previous, shortfalls, write_atomically,
+    check_snapshot, parse_seed, prove_book, read_book, read_previous, shortfalls, write_atomically,
     write_outputs, ProveError, Proved, ShardProofFile, DEMO_SNAPSHOT,
 };
 use solvency_verifier::{
@@ -66,7 +65,8 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Print how many shards `shard`/`aggregate` split the snapshot into.
+    /// Check the whole snapshot (streamed: its positions are not held) and print how many
+    /// shards `shard`/`aggregate` split it into.
     Plan {
         /// The snapshot.
         #[arg(long)]
@@ -216,19 +216,17 @@ fn main() -> ExitCode {
         } => prove(snapshot, out, seed, previous, json, params_dir),
         Command::Evaluate { snapshot, json } => evaluate(snapshot, json),
         Command::Report { snapshot, out } => report(snapshot, out),
-        Command::Plan { snapshot } => {
-            match open_snapshot(&snapshot).and_then(|r| Ok(Header::from_reader(r)?)) {
-                Ok(header) => {
-                    let shards = solvency_circuits::witness::shard_count(
-                        header.positions,
-                        solvency_circuits::limits::SHARD_DEPTH,
-                    );
-                    println!("{shards}");
-                    ExitCode::SUCCESS
-                }
-                Err(e) => fail(&e, false),
+        Command::Plan { snapshot } => match check_snapshot(&snapshot) {
+            Ok(header) => {
+                let shards = solvency_circuits::witness::shard_count(
+                    header.positions,
+                    solvency_circuits::limits::SHARD_DEPTH,
+                );
+                println!("{shards}");
+                ExitCode::SUCCESS
             }
-        }
+            Err(e) => fail(&e, false),
+        },
         Command::Shard {
             snapshot,
             seed,
@@ -419,9 +417,10 @@ fn shard(
             |i| bar.set_message(format!("proved shard {i}")),
         );
         bar.finish_and_clear();
+        let files = files?;
         std::fs::create_dir_all(&out)
             .map_err(|e| ProveError::Input(format!("{}: {e}", out.display())))?;
-        files?
+        files
             .iter()
             .map(|file| {
                 let path = out.join(format!("shard-{}.json", file.index));

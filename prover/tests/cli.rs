@@ -142,6 +142,35 @@ fn each_bad_snapshot_class_exits_2_and_writes_nothing() {
         assert_eq!(o.status.code(), Some(2), "case {i}: {err}");
         assert!(err.contains(needle), "case {i}: {needle:?} not in {err}");
         assert!(files_in(&out).is_empty(), "case {i} wrote files");
+        // `plan` and `shard` stream the snapshot instead of holding it, and refuse it alike.
+        let path = tmp.path().join(format!("bad{i}.json"));
+        let path = path.to_str().unwrap();
+        let seed = "11".repeat(32);
+        let shards = tmp.path().join(format!("bad{i}-shards"));
+        for args in [
+            vec!["plan", "--snapshot", path],
+            vec![
+                "shard",
+                "--snapshot",
+                path,
+                "--seed",
+                &seed,
+                "--index",
+                "0",
+                "--out",
+                shards.to_str().unwrap(),
+            ],
+        ] {
+            let o = prover(&args, tmp.path());
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(o.status.code(), Some(2), "case {i}, {}: {err}", args[0]);
+            assert!(
+                err.contains(needle),
+                "case {i}, {}: {needle:?} not in {err}",
+                args[0]
+            );
+        }
+        assert!(!shards.exists(), "case {i}: shard wrote files");
     }
     // Unreadable path, bad seed, and usage errors are bad input too.
     for args in [

@@ -13,7 +13,7 @@ use crate::model::evaluate;
 use crate::proof::{
     prove_set_shards, prove_top, shard_verifying_key, top_verifying_key, verify_set,
 };
-use crate::snapshot::{Book, Header};
+use crate::snapshot::{Book, Header, SnapshotError};
 use crate::statement::Fp;
 use crate::witness::{prepare_set, PreparedSet, Secrets, ShardPlan, TopWitness};
 
@@ -113,6 +113,21 @@ fn shards_streamed_alone_match_the_whole_set() {
             assert_eq!(shard.witness, s.shard(i), "shard {i}");
         }
     }
+    assert!(plan
+        .read_shards(&header, json.as_bytes(), 3..5)
+        .unwrap()
+        .is_empty());
+    // A plan is for one book: the header of another is refused, not misread.
+    let other = book(9, "2");
+    let other_header = Header::from_reader(other.to_json().as_bytes()).unwrap();
+    assert_eq!(
+        plan.read_shards(&other_header, other.to_json().as_bytes(), 0..1)
+            .err(),
+        Some(SnapshotError::Changed {
+            counted: 10,
+            found: 9
+        })
+    );
 }
 
 proptest::proptest! {
