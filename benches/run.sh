@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the benchmarks and writes docs/performance.md (about 15 minutes on 2 cores).
+# Runs the benchmarks and writes docs/performance.md (about 20 minutes on 2 cores).
 # Usage: benches/run.sh            (from anywhere in the repository)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,17 +20,36 @@ PY
 )
 incl=$(grep -o "inclusion file for .*" target/bench-stderr.txt || true)
 
-# A 4,096-position book through the real binaries (proven as 4 shards of 1,024 and a top).
+# Sharded books through the real binaries (shards of 1,024 and a top), three runs each; the
+# table gives medians of wall time and the largest peak RSS.
 tmp=$(mktemp -d)
-./target/release/synthetic-snapshot 4096 > "$tmp/s.json"
-/usr/bin/time -v ./target/release/solvency-prover prove --snapshot "$tmp/s.json" --out "$tmp/out" \
-  >"$tmp/prove.txt" 2>"$tmp/time.txt"
-/usr/bin/time -v ./target/release/solvency-verifier verify "$tmp/out/proof.json" \
-  >"$tmp/verify.txt" 2>"$tmp/vtime.txt"
-ten_k=$(grep -E "circuit|time|proof" "$tmp/prove.txt")
-ten_k_rss=$(grep "Maximum resident" "$tmp/time.txt")
-ten_k_wall=$(grep "Elapsed" "$tmp/time.txt")
-ten_k_verify=$(grep -E "checked in" "$tmp/verify.txt")
+books=""
+for n in 4096 10000; do
+  ./target/release/synthetic-snapshot "$n" > "$tmp/s.json"
+  for run in 1 2 3; do
+    rm -rf "$tmp/out"
+    /usr/bin/time -f "%e %M" -o "$tmp/prove-$run.txt" ./target/release/solvency-prover prove \
+      --snapshot "$tmp/s.json" --out "$tmp/out" --json >"$tmp/prove-$run.json" 2>/dev/null
+    /usr/bin/time -f "%e %M" -o "$tmp/verify-$run.txt" ./target/release/solvency-verifier verify \
+      "$tmp/out/proof.json" >/dev/null
+  done
+  books+=$(python3 - "$tmp" "$n" <<'PY'
+import json, statistics, sys
+tmp, n = sys.argv[1], int(sys.argv[2])
+runs = range(1, 4)
+prove = [open(f"{tmp}/prove-{r}.txt").read().split() for r in runs]
+verify = [open(f"{tmp}/verify-{r}.txt").read().split() for r in runs]
+out = json.load(open(f"{tmp}/prove-1.json"))
+wall = [float(p[0]) for p in prove]
+vwall = [float(v[0]) for v in verify]
+proofs = f"{-(-n // 1024)} + top" if len(out["k"]) > 1 else "1"
+print(f"| {n:,} | {proofs} | k = {out['k']} | {statistics.median(wall):.1f} s "
+      f"({', '.join(f'{w:.1f}' for w in wall)}) | {n / statistics.median(wall):.0f} "
+      f"| {max(int(p[1]) for p in prove) / 1e6:.2f} GB | {out['proof_bytes']:,} "
+      f"| {statistics.median(vwall):.2f} s ({', '.join(f'{w:.2f}' for w in vwall)}) |")
+PY
+)$'\n'
+done
 
 {
   echo "# Performance"
@@ -51,14 +70,11 @@ ten_k_verify=$(grep -E "checked in" "$tmp/verify.txt")
   echo
   echo "$incl"
   echo
-  echo "## 4,096 positions (one run of \`solvency-prover prove\` and \`verify\`, \`/usr/bin/time -v\`)"
+  echo "## Sharded books (\`synthetic-snapshot N\`, then \`solvency-prover prove\` and \`solvency-verifier verify\`; params cached; \`/usr/bin/time\`; 3 runs each)"
   echo
-  echo '```'
-  echo "$ten_k"
-  echo "$ten_k_wall"
-  echo "$ten_k_rss"
-  echo "verify: $ten_k_verify"
-  echo '```'
+  echo "| positions | proofs | k (shard, top) | wall time, median (runs) | positions/s | peak RSS (max) | proof bytes | verify, median (runs) |"
+  echo "|---|---|---|---|---|---|---|---|"
+  echo -n "$books"
 } > "$out.generated"
 python3 - "$out" <<'PY'
 import sys, pathlib
