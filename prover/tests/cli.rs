@@ -36,6 +36,24 @@ fn prove_snapshot(snap: &Value, dir: &Path, name: &str) -> (std::process::Output
     (o, out)
 }
 
+/// Runs `solvency-prover shard` for shards `index..index + count` of `snapshot` into `out`.
+fn shard(snapshot: &str, seed: &str, index: &str, count: &str, out: &Path) -> std::process::Output {
+    let args = [
+        "shard",
+        "--snapshot",
+        snapshot,
+        "--seed",
+        seed,
+        "--index",
+        index,
+        "--count",
+        count,
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    prover(&args, out.parent().unwrap())
+}
+
 fn files_in(dir: &Path) -> Vec<String> {
     fs::read_dir(dir)
         .map(|d| {
@@ -147,27 +165,16 @@ fn each_bad_snapshot_class_exits_2_and_writes_nothing() {
         let path = path.to_str().unwrap();
         let seed = "11".repeat(32);
         let shards = tmp.path().join(format!("bad{i}-shards"));
-        for args in [
-            vec!["plan", "--snapshot", path],
-            vec![
-                "shard",
-                "--snapshot",
-                path,
-                "--seed",
-                &seed,
-                "--index",
-                "0",
-                "--out",
-                shards.to_str().unwrap(),
-            ],
-        ] {
-            let o = prover(&args, tmp.path());
+        let runs = [
+            ("plan", prover(&["plan", "--snapshot", path], tmp.path())),
+            ("shard", shard(path, &seed, "0", "1", &shards)),
+        ];
+        for (command, o) in runs {
             let err = String::from_utf8_lossy(&o.stderr);
-            assert_eq!(o.status.code(), Some(2), "case {i}, {}: {err}", args[0]);
+            assert_eq!(o.status.code(), Some(2), "case {i}, {command}: {err}");
             assert!(
                 err.contains(needle),
-                "case {i}, {}: {needle:?} not in {err}",
-                args[0]
+                "case {i}, {command}: {needle:?} not in {err}"
             );
         }
         assert!(!shards.exists(), "case {i}: shard wrote files");
@@ -203,56 +210,17 @@ fn shards_proven_separately_aggregate_into_a_verified_proof_set() {
     let shards = tmp.path().join("shards");
     // Shard 0 alone; then from shard 1 on, a count past the last shard stops there.
     for (i, count) in [("0", "1"), ("1", "5")] {
-        let o = prover(
-            &[
-                "shard",
-                "--snapshot",
-                snapshot,
-                "--seed",
-                &seed,
-                "--index",
-                i,
-                "--count",
-                count,
-                "--out",
-                shards.to_str().unwrap(),
-            ],
-            tmp.path(),
-        );
+        let o = shard(snapshot, &seed, i, count, &shards);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
     assert_eq!(files_in(&shards).len(), 2);
     // An index past the book is bad input.
-    let o = prover(
-        &[
-            "shard",
-            "--snapshot",
-            snapshot,
-            "--seed",
-            &seed,
-            "--index",
-            "2",
-            "--out",
-            shards.to_str().unwrap(),
-        ],
-        tmp.path(),
+    assert_eq!(
+        shard(snapshot, &seed, "2", "1", &shards).status.code(),
+        Some(2)
     );
-    assert_eq!(o.status.code(), Some(2));
     // A shard task reads its snapshot twice: a pipe or a directory is refused up front.
-    let o = prover(
-        &[
-            "shard",
-            "--snapshot",
-            tmp.path().to_str().unwrap(),
-            "--seed",
-            &seed,
-            "--index",
-            "0",
-            "--out",
-            shards.to_str().unwrap(),
-        ],
-        tmp.path(),
-    );
+    let o = shard(tmp.path().to_str().unwrap(), &seed, "0", "1", &shards);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("not a regular file"));
 
