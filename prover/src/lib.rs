@@ -113,14 +113,28 @@ pub fn parse_seed(text: &str) -> Result<[u8; 32], ProveError> {
 /// Validates the snapshot at `path` in two streaming passes, holding none of its positions,
 /// and returns its header.
 pub fn check_snapshot(path: &Path) -> Result<Header, ProveError> {
-    let open = || {
-        File::open(path)
-            .map(BufReader::new)
-            .map_err(|e| ProveError::Input(format!("{}: {e}", path.display())))
-    };
-    let header = Header::from_reader(open()?)?;
-    header.read_positions(open()?, |_, _| ())?;
+    let (header, positions) = open_streaming(path)?;
+    header.read_positions(positions, |_, _| ())?;
     Ok(header)
+}
+
+/// Opens the snapshot at `path` for two streaming passes and runs the first, returning the
+/// header and the same file rewound for the second. One handle is read twice, so both passes
+/// see the same file even if the path is replaced in between; a pipe cannot be read twice
+/// and is refused.
+fn open_streaming(path: &Path) -> Result<(Header, BufReader<File>), ProveError> {
+    let io = |e: std::io::Error| ProveError::Input(format!("{}: {e}", path.display()));
+    let mut file = File::open(path).map_err(io)?;
+    if !file.metadata().map_err(io)?.is_file() {
+        return Err(ProveError::Input(format!(
+            "{}: not a regular file; the snapshot is read twice (its header, then its \
+             positions), which a pipe cannot give",
+            path.display()
+        )));
+    }
+    let header = Header::from_reader(BufReader::new(&file))?;
+    file.rewind().map_err(io)?;
+    Ok((header, BufReader::new(file)))
 }
 
 /// Reads a snapshot file, or the bundled demo when `path` is `None`.
@@ -433,18 +447,7 @@ pub fn prove_shards(
     params: impl FnOnce(u32) -> Params<Curve>,
     done: impl Fn(usize) + Sync,
 ) -> Result<Vec<ShardProofFile>, ProveError> {
-    let io = |e: std::io::Error| ProveError::Input(format!("{}: {e}", snapshot.display()));
-    // One open file read twice, so both passes see the same file even if the path is
-    // replaced in between.
-    let mut file = File::open(snapshot).map_err(io)?;
-    if !file.metadata().map_err(io)?.is_file() {
-        return Err(ProveError::Input(format!(
-            "{}: not a regular file; a shard task reads the snapshot twice (its header, then \
-             its shards' positions), which a pipe cannot give",
-            snapshot.display()
-        )));
-    }
-    let header = Header::from_reader(BufReader::new(&file))?;
+    let (header, positions) = open_streaming(snapshot)?;
     let plan = ShardPlan::new(
         &header.public,
         header.positions,
@@ -459,8 +462,7 @@ pub fn prove_shards(
     }
     let end = n.min(first.saturating_add(count));
     // A shard's rows take about 1 MB: a task's few shards are built up front.
-    file.rewind().map_err(io)?;
-    let shards = plan.read_shards(&header, BufReader::new(&file), first..end)?;
+    let shards = plan.read_shards(&header, positions, first..end)?;
     let indices: Vec<usize> = (first..end).collect();
     let shape = plan.shard_shape;
     let params = params(shape.k());

@@ -219,10 +219,15 @@ fn shards_proven_separately_aggregate_into_a_verified_proof_set() {
         shard(snapshot, &seed, "2", "1", &shards).status.code(),
         Some(2)
     );
-    // A shard task reads its snapshot twice: a pipe or a directory is refused up front.
-    let o = shard(tmp.path().to_str().unwrap(), &seed, "0", "1", &shards);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("not a regular file"));
+    // `shard` and `plan` read the snapshot twice: a pipe or a directory is refused up front.
+    let dir = tmp.path().to_str().unwrap();
+    for o in [
+        shard(dir, &seed, "0", "1", &shards),
+        prover(&["plan", "--snapshot", dir], tmp.path()),
+    ] {
+        assert_eq!(o.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&o.stderr).contains("not a regular file"));
+    }
 
     // Another seed derives other commitments: its aggregate refuses these shards.
     let out = tmp.path().join("out");
