@@ -24,7 +24,7 @@ use crate::gadgets::{
     hash::{merkle_rows, HashInstructions, HashPool, HashPoolConfig},
     poseidon::{self, batch_rows},
     positions::{PositionsChip, PositionsConfig, PositionsInstructions, Slot},
-    range::{RangeCheckChip, RangeCheckConfig, RangeCheckInstructions, BYTES},
+    range::{self, RangeCheckChip, RangeCheckConfig, RangeCheckInstructions},
 };
 use crate::limits::{MAX_ASSETS, MAX_DEPTH};
 use crate::statement::{instance, Fp, Public};
@@ -33,6 +33,11 @@ use crate::witness::Witness;
 /// Poseidon lanes side by side (see [`crate::gadgets::poseidon`]): the fewest that keep a
 /// shard of `2^10` slots within `2^13` rows (nine would need 8,820 rows and `k = 14`).
 pub const HASH_LANES: usize = 10;
+
+/// Running-sum columns of the range checker (see [`crate::gadgets::range`]): the fewest that
+/// keep the four checks per slot of a shard of `2^10` slots within `2^13` rows (four would
+/// need 8,192 rows, more than `2^13` leaves after blinding).
+pub const RANGE_COLUMNS: usize = 5;
 
 /// Scenario lane counts the circuit is compiled for; a policy uses the smallest that fits.
 pub const LANE_WIDTHS: [usize; 3] = [4, 9, 16];
@@ -85,7 +90,7 @@ impl Shape {
     pub fn rows(&self) -> usize {
         let slots = self.slots();
         let positions = slots + 1;
-        let range = 4 * slots + self.assets + 5 * self.scenarios;
+        let range = range::rows(RANGE_COLUMNS, 4 * slots + self.assets + 5 * self.scenarios);
         // Leaves, tree and one commitment: the reserves' (single circuit) or the lane sums'
         // (shard circuit); both are counted, the larger one for either circuit.
         let commitment = batch_rows(MAX_ASSETS + 1).max(batch_rows(self.lanes().unwrap_or(0) + 1));
@@ -185,9 +190,8 @@ impl<const LANES: usize> BookConfig<LANES> {
         meta.enable_constant(constants);
         let positions = PositionsChip::<LANES>::configure(meta);
         let hash = HashPool::configure(meta, HASH_LANES, instance);
-        let value = meta.advice_column();
-        let bytes = [(); BYTES].map(|_| meta.advice_column());
-        let range = RangeCheckChip::configure(meta, value, bytes);
+        let z = [(); RANGE_COLUMNS].map(|_| meta.advice_column());
+        let range = RangeCheckChip::configure(meta, &z);
         BookConfig {
             instance,
             positions,

@@ -18,7 +18,7 @@ use crate::gadgets::{
     coverage::{CoverageChip, CoverageConfig, CoverageInstructions},
     hash::{merkle_rows, HashInstructions, HashPool, HashPoolConfig},
     poseidon::{self, batch_rows},
-    range::{RangeCheckChip, RangeCheckConfig, RangeCheckInstructions, BYTES},
+    range::{self, RangeCheckChip, RangeCheckConfig, RangeCheckInstructions},
 };
 use crate::limits::{MAX_ASSETS, MAX_DEPTH, MAX_SHARD_DEPTH};
 use crate::statement::{instance, Fp, Public};
@@ -76,7 +76,7 @@ impl TopShape {
         // Zero padding of odd-length commitments, empty-subtree roots, two per scenario in
         // the coverage chip.
         let constants = n + depth + 2 * self.scenarios + 8;
-        let range = self.assets + 5 * self.scenarios;
+        let range = range::rows(1, self.assets + 5 * self.scenarios);
         tallest([hashing, words, coverage, constants, range, 256])
     }
 
@@ -135,9 +135,9 @@ impl Circuit<Fp> for TopCircuit {
         let constants = meta.fixed_column();
         meta.enable_constant(constants);
         let hash = HashPool::configure(meta, HASH_LANES, instance);
-        let value = meta.advice_column();
-        let bytes = [(); BYTES].map(|_| meta.advice_column());
-        let range = RangeCheckChip::configure(meta, value, bytes);
+        // One running-sum column: the top checks a few dozen values.
+        let z = meta.advice_column();
+        let range = RangeCheckChip::configure(meta, &[z]);
         let cols = [(); 5].map(|_| meta.advice_column());
         let coverage = CoverageChip::configure(meta, cols, instance);
         TopConfig {
