@@ -2,7 +2,7 @@
 //!
 //! It wires the chips of [`crate::gadgets`] together:
 //!
-//! 1. [`PositionsChip`] assigns one row per tree slot and sums each scenario's liability;
+//! 1. [`PositionsChip`] assigns a block of rows per tree slot and sums each scenario's liability;
 //! 2. [`HashPool`] hashes each slot into a leaf, builds the tree, and the root is constrained
 //!    to the instance's `R_L`; it also hashes the balances and blinding into `C_R`;
 //! 3. [`CoverageChip`] computes `V_s` from the balances and public prices and proves
@@ -23,10 +23,10 @@ use crate::gadgets::{
     coverage::{CoverageChip, CoverageConfig, CoverageInstructions},
     hash::{merkle_rows, HashInstructions, HashPool, HashPoolConfig},
     poseidon::{self, batch_rows},
-    positions::{PositionsChip, PositionsConfig, PositionsInstructions, Slot},
+    positions::{self, PositionsChip, PositionsConfig, PositionsInstructions, Slot},
     range::{self, RangeCheckChip, RangeCheckConfig, RangeCheckInstructions},
 };
-use crate::limits::{MAX_ASSETS, MAX_DEPTH};
+use crate::limits::{MAX_ASSETS, MAX_DEPTH, MAX_SCENARIOS};
 use crate::statement::{instance, Fp, Public};
 use crate::witness::Witness;
 
@@ -89,7 +89,8 @@ impl Shape {
     /// Rows the layout needs, per region group laid side by side; the tallest wins.
     pub fn rows(&self) -> usize {
         let slots = self.slots();
-        let positions = slots + 1;
+        let lanes = self.lanes().unwrap_or(MAX_SCENARIOS);
+        let positions = positions::rows(lanes, slots);
         let range = range::rows(RANGE_COLUMNS, 4 * slots + self.assets + 5 * self.scenarios);
         // Leaves, tree and one commitment: the reserves' (single circuit) or the lane sums'
         // (shard circuit); both are counted, the larger one for either circuit.
@@ -98,7 +99,8 @@ impl Shape {
             poseidon::rows(HASH_LANES, slots, 2) + merkle_rows(HASH_LANES, slots) + commitment;
         let words = 2 * MAX_ASSETS + 8;
         let coverage = MAX_ASSETS + 1 + self.scenarios * (self.assets + 2);
-        let tables = (max_bands(self.assets, self.scenarios) + 1).max(256);
+        let tables =
+            (max_bands(self.assets, self.scenarios) * positions::block_rows(lanes) + 1).max(256);
         tallest([positions, range, hashing, words, coverage, tables])
     }
 

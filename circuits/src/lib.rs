@@ -29,8 +29,8 @@
 //!
 //! | region | rows per slot | columns |
 //! |---|---|---|
-//! | positions ([`gadgets::positions`]) | 1 | 12 + 3L advice, 6 + 2L table |
-//! | range checks ([`gadgets::range`]) | 4 (size, expiry, K−lo, hi−K) | 9 advice, 1 table, 8 lookups |
+//! | positions ([`gadgets::positions`]) | a block of `⌈L / W⌉` (at least 2), `W = ⌈L / 7⌉` lanes per row: 4, 5 or 6 | 10 + 3W advice, 7 + 2W table, 1 fixed, 1 lookup |
+//! | range checks ([`gadgets::range`]) | 4 values (size, expiry, K−lo, hi−K) of 8 rows on 5 columns: 6.4 | 5 advice, 1 table, 5 lookups |
 //! | Poseidon ([`gadgets::poseidon`], 10 lanes side by side) | 2 · 37 / 10 ≈ 7.4 | 40 advice (20 with equality), 6 fixed, 4 selectors |
 //!
 //! plus a constant-size part: one commitment (the reserves' or a shard's lane sums: 189 rows

@@ -1,31 +1,49 @@
-//! Positions: one row per slot of the liabilities tree, summing each scenario's liability.
+//! Positions: a block of rows per slot of the liabilities tree, summing each scenario's
+//! liability.
 //!
-//! A row holds a position's fields, its moneyness band (see [`crate::bands`]) and, per scenario
-//! lane `l`, the band's in-the-money bit `β_l`, the shocked price `P_l` of its underlying and a
-//! running sum `acc_l`. With `q` the row selector and `c` the kind bit (call 0, put 1):
+//! A slot's block has `H` rows ([`block_rows`]). Row `p` of a block carries the scenario lanes
+//! `l = p·W + w`, `w < W` ([`lanes_per_row`]): the band's in-the-money bit `β_l`, the shocked
+//! price `P_l` of the underlying and a running sum `acc_l` over the slots. Every row of the block
+//! also carries the slot's underlying `u`, kind bit `c` (call 0, put 1), band `[lo, hi]`, strike
+//! `K` and weight `m`; four more columns hold its other fields on the block's first two rows
+//! (account, packed, size, expiry; then scale, `r_lo`, `r_hi`). With `q_slot` on a block's first
+//! row, `q_down` on every row but its last, `q_row` on every row and `p` a fixed column holding
+//! the row's index in its block:
 //!
 //! ```text
-//! q · (packed − (u + 2^8·c + 2^9·K + 2^73·size + 2^137·expiry)) = 0     leaf binds the summed fields
-//! q · (r_lo − (K − lo)) = 0,   q · (r_hi − (hi − K)) = 0              with r_lo, r_hi < 2^64 (range
-//!                                                                       chip): lo ≤ K ≤ hi
-//! q · (acc_l[next] − acc_l − size·scale·β_l·(1 − 2c)·(P_l − K)) = 0      liability of lane l
-//! q · (1, u, c, lo, hi, scale, β_0.., P_0..) ∈ band table               band, price and scale of u
+//! q_slot · (packed − (u + 2^8·c + 2^9·K + 2^73·size + 2^137·expiry)) = 0   leaf binds the summed fields
+//! q_slot · (r_lo − (K − lo)) = 0,  q_slot · (r_hi − (hi − K)) = 0           with r_lo, r_hi < 2^64 (range
+//!                                                                           chip): lo ≤ K ≤ hi
+//! q_slot · (m − size·scale·(1 − 2c)) = 0                                    the slot's weight
+//! q_down · (x[next] − x) = 0   for x in u, c, lo, hi, K, m                   one slot per block
+//! q_row · (acc_l − acc_l[−H] − m·β_l·(P_l − K)) = 0                          liability of lane l
+//! q_row · (1, u, c, lo, hi, p, β_pW.., P_pW..), q_slot · scale ∈ band table  row p of u's band
 //! ```
 //!
-//! The lookup's leading 1 (a tag column that is 1 on every band row and 0 on the table's all-zero
-//! row) stops an enabled row from matching the zero row that disabled rows need.
+//! The table holds, for every band and every `p < H`, the band's fields, `p`, the scale of its
+//! asset (on `p = 0` only, 0 elsewhere, as `q_slot` is) and the bits and prices of lanes
+//! `p·W..p·W+W`; lanes past the policy's scenarios are never in the money. Its leading 1 (a tag
+//! column that is 1 on every band row and 0 on the table's all-zero row) stops an enabled row
+//! from matching the zero row that disabled rows need; the fixed `p` stops a row from taking
+//! another row's lanes. The first block is all zeros: `acc_l[−H]` of the first slot reads it.
 //!
 //! Bounds: the table holds `u < 8`, `c ∈ {0,1}`, `scale ≤ 10^18 < 2^60`, `β ∈ {0,1}` and
 //! `P < 2^64`; `lo ≤ K ≤ hi < 2^64` follows from the two range checks (their sum `hi − lo` is
-//! below 2^64, so neither can wrap); `size < 2^64` is range-checked. With β = 1 the band
-//! guarantees `±(P − K) ∈ [0, 2^64)`, so a lane's term is below `2^(64+60+64) = 2^188` and a
-//! lane's total over at most `2^MAX_DEPTH = 2^12` rows below `2^200`: no sum wraps the field.
+//! below 2^64, so neither can wrap); `size < 2^64` is range-checked. So `|m| < 2^124`, and with
+//! β = 1 the band guarantees `±(P − K) ∈ [0, 2^64)`, so a lane's term is below `2^188` and a
+//! lane's total over at most `2^MAX_DEPTH = 2^12` slots below `2^200`: no sum wraps the field.
+//!
+//! Against a row per slot with every lane side by side, the block trades rows for columns:
+//! `10 + 3W` advice columns and `7 + 2W` table columns instead of `12 + 3·LANES` and
+//! `6 + 2·LANES` (16 and 11 instead of 39 and 24 for nine scenarios), and every column is a
+//! commitment and an evaluation in each proof.
 
 use ff::Field;
 use halo2_proofs::{
     circuit::{AssignedCell, Chip, Layouter, Region, Value},
     plonk::{
-        Advice, Column, ConstraintSystem, Constraints, Error, Expression, Selector, TableColumn,
+        Advice, Column, ConstraintSystem, Constraints, Error, Expression, Fixed, Selector,
+        TableColumn, VirtualCells,
     },
     poly::Rotation,
 };
@@ -35,25 +53,49 @@ use crate::commit::{packing, pow2};
 use crate::limits::MAX_SCENARIOS;
 use crate::statement::Fp;
 
-/// Names of the per-lane liability constraints, as `MockProver` reports them.
-const LANE_CONSTRAINTS: [&str; MAX_SCENARIOS] = [
-    "liability lane 0",
-    "liability lane 1",
-    "liability lane 2",
-    "liability lane 3",
-    "liability lane 4",
-    "liability lane 5",
-    "liability lane 6",
-    "liability lane 7",
-    "liability lane 8",
-    "liability lane 9",
-    "liability lane 10",
-    "liability lane 11",
-    "liability lane 12",
-    "liability lane 13",
-    "liability lane 14",
-    "liability lane 15",
+/// The most rows a slot's block may take: seven keep a shard of `2^10` slots, and the zero
+/// block, within `2^13` rows (eight would need 8,200).
+pub const MAX_BLOCK_ROWS: usize = 7;
+
+/// Scenario lanes per row: the fewest that fit `lanes` lanes in [`MAX_BLOCK_ROWS`] rows.
+pub const fn lanes_per_row(lanes: usize) -> usize {
+    lanes.div_ceil(MAX_BLOCK_ROWS)
+}
+
+/// Rows of a slot's block: enough rows for `lanes` lanes, and at least the two that the slot's
+/// own fields take.
+pub const fn block_rows(lanes: usize) -> usize {
+    let rows = lanes.div_ceil(lanes_per_row(lanes));
+    if rows < 2 {
+        2
+    } else {
+        rows
+    }
+}
+
+/// Rows of the positions region: the zero block and a block per slot.
+pub const fn rows(lanes: usize, slots: usize) -> usize {
+    (slots + 1) * block_rows(lanes)
+}
+
+/// Names of the per-lane liability constraints, by the lane's place in its row, as
+/// `MockProver` reports them.
+const LANE_CONSTRAINTS: [&str; lanes_per_row(MAX_SCENARIOS)] = [
+    "liability, first lane of the row",
+    "liability, second lane of the row",
+    "liability, third lane of the row",
 ];
+
+/// Where a slot's own fields sit in its block: (field column, block row).
+mod place {
+    pub const ACCOUNT: (usize, usize) = (0, 0);
+    pub const PACKED: (usize, usize) = (1, 0);
+    pub const SIZE: (usize, usize) = (2, 0);
+    pub const EXPIRY: (usize, usize) = (3, 0);
+    pub const SCALE: (usize, usize) = (0, 1);
+    pub const R_LO: (usize, usize) = (1, 1);
+    pub const R_HI: (usize, usize) = (2, 1);
+}
 
 /// The private fields of one slot, exactly as assigned. An honest witness is built by
 /// [`crate::witness`]; tests build dishonest ones by editing these fields.
@@ -86,13 +128,18 @@ pub struct Slot {
 }
 
 impl Slot {
+    /// `size · scale · (1 − 2c)`: the signed weight of the slot's intrinsic value.
+    pub fn weight(&self) -> Fp {
+        self.size * self.scale * (Fp::ONE - self.kind.double())
+    }
+
     /// `size · scale · β_l · ±(P_l − K)`: the slot's liability in each lane, as the gate computes it.
     pub fn liabilities(&self) -> Vec<Fp> {
-        let sign = Fp::ONE - self.kind.double();
+        let weight = self.weight();
         self.itm
             .iter()
             .zip(&self.price)
-            .map(|(&b, &p)| self.size * self.scale * b * sign * (p - self.strike))
+            .map(|(&b, &p)| weight * b * (p - self.strike))
             .collect()
     }
 }
@@ -128,7 +175,7 @@ pub trait PositionsInstructions<const LANES: usize> {
         prices: &[Vec<u64>],
     ) -> Result<(), Error>;
 
-    /// Assigns `slots` rows (unknown values when synthesizing without witnesses) and returns
+    /// Assigns `slots` blocks (unknown values when synthesizing without witnesses) and returns
     /// their cells plus the per-lane totals `Σ size·scale·intrinsic`.
     fn assign_slots(
         &self,
@@ -140,43 +187,65 @@ pub trait PositionsInstructions<const LANES: usize> {
 
 /// Columns of the band table.
 #[derive(Clone, Debug)]
-struct BandTable<const LANES: usize> {
+struct BandTable {
     tag: TableColumn,
     underlying: TableColumn,
     kind: TableColumn,
     lo: TableColumn,
     hi: TableColumn,
+    block_row: TableColumn,
     scale: TableColumn,
-    itm: [TableColumn; LANES],
-    price: [TableColumn; LANES],
+    itm: Vec<TableColumn>,
+    price: Vec<TableColumn>,
 }
 
-/// Columns, selector and table of the positions chip.
+/// Columns, selectors and table of the positions chip.
 #[derive(Clone, Debug)]
 pub struct PositionsConfig<const LANES: usize> {
-    account: Column<Advice>,
     underlying: Column<Advice>,
     kind: Column<Advice>,
-    strike: Column<Advice>,
-    size: Column<Advice>,
-    expiry: Column<Advice>,
-    packed: Column<Advice>,
     lo: Column<Advice>,
     hi: Column<Advice>,
-    scale: Column<Advice>,
-    r_lo: Column<Advice>,
-    r_hi: Column<Advice>,
-    itm: [Column<Advice>; LANES],
-    price: [Column<Advice>; LANES],
-    acc: [Column<Advice>; LANES],
-    q: Selector,
-    table: BandTable<LANES>,
+    strike: Column<Advice>,
+    weight: Column<Advice>,
+    fields: [Column<Advice>; 4],
+    itm: Vec<Column<Advice>>,
+    price: Vec<Column<Advice>>,
+    acc: Vec<Column<Advice>>,
+    block_row: Column<Fixed>,
+    q_slot: Selector,
+    q_down: Selector,
+    q_row: Selector,
+    table: BandTable,
+}
+
+impl<const LANES: usize> PositionsConfig<LANES> {
+    /// The columns every row of a block repeats, in the order of [`Self::repeated_values`].
+    fn repeated(&self) -> [Column<Advice>; 6] {
+        [
+            self.underlying,
+            self.kind,
+            self.lo,
+            self.hi,
+            self.strike,
+            self.weight,
+        ]
+    }
+}
+
+/// The values of [`PositionsConfig::repeated`] for a slot.
+fn repeated_values(s: &Slot) -> [Fp; 6] {
+    [s.underlying, s.kind, s.lo, s.hi, s.strike, s.weight()]
 }
 
 /// The positions chip.
 #[derive(Clone, Debug)]
 pub struct PositionsChip<const LANES: usize> {
     config: PositionsConfig<LANES>,
+    /// Amounts to add to cells of the first slot's block (block row, column, amount), so tests
+    /// can show which constraint catches a forged block.
+    #[cfg(test)]
+    tamper: Vec<(usize, Column<Advice>, Fp)>,
 }
 
 impl<const LANES: usize> Chip<Fp> for PositionsChip<LANES> {
@@ -191,62 +260,67 @@ impl<const LANES: usize> Chip<Fp> for PositionsChip<LANES> {
 }
 
 impl<const LANES: usize> PositionsChip<LANES> {
-    /// Allocates the chip's columns and creates its gate and lookup.
+    /// Allocates the chip's columns and creates its gates and lookup.
     pub fn configure(meta: &mut ConstraintSystem<Fp>) -> PositionsConfig<LANES> {
+        let per_row = lanes_per_row(LANES);
+        let height = block_rows(LANES) as i32;
         let mut advice = || meta.advice_column();
+        let (underlying, kind, lo, hi, strike, weight) =
+            (advice(), advice(), advice(), advice(), advice(), advice());
+        let fields = [(); 4].map(|_| advice());
+        let mut lanes = || {
+            (0..per_row)
+                .map(|_| meta.advice_column())
+                .collect::<Vec<_>>()
+        };
+        let (itm, price, acc) = (lanes(), lanes(), lanes());
+        let mut table = || meta.lookup_table_column();
+        let table = BandTable {
+            tag: table(),
+            underlying: table(),
+            kind: table(),
+            lo: table(),
+            hi: table(),
+            block_row: table(),
+            scale: table(),
+            itm: (0..per_row).map(|_| table()).collect(),
+            price: (0..per_row).map(|_| table()).collect(),
+        };
         let config = PositionsConfig {
-            account: advice(),
-            underlying: advice(),
-            kind: advice(),
-            strike: advice(),
-            size: advice(),
-            expiry: advice(),
-            packed: advice(),
-            lo: advice(),
-            hi: advice(),
-            scale: advice(),
-            r_lo: advice(),
-            r_hi: advice(),
-            itm: [(); LANES].map(|_| advice()),
-            price: [(); LANES].map(|_| advice()),
-            acc: [(); LANES].map(|_| advice()),
-            q: meta.complex_selector(),
-            table: BandTable {
-                tag: meta.lookup_table_column(),
-                underlying: meta.lookup_table_column(),
-                kind: meta.lookup_table_column(),
-                lo: meta.lookup_table_column(),
-                hi: meta.lookup_table_column(),
-                scale: meta.lookup_table_column(),
-                itm: [(); LANES].map(|_| meta.lookup_table_column()),
-                price: [(); LANES].map(|_| meta.lookup_table_column()),
-            },
+            underlying,
+            kind,
+            lo,
+            hi,
+            strike,
+            weight,
+            fields,
+            itm,
+            price,
+            acc,
+            block_row: meta.fixed_column(),
+            q_slot: meta.complex_selector(),
+            q_down: meta.selector(),
+            q_row: meta.complex_selector(),
+            table,
         };
         let c = &config;
-        for col in [c.account, c.packed, c.size, c.expiry, c.r_lo, c.r_hi]
-            .into_iter()
-            .chain(c.acc)
-        {
+        for &col in c.fields.iter().chain(&c.acc) {
             meta.enable_equality(col);
         }
+        let cur = |meta: &mut VirtualCells<'_, Fp>, col| meta.query_advice(col, Rotation::cur());
+        let field = |meta: &mut VirtualCells<'_, Fp>, (col, row): (usize, usize)| {
+            meta.query_advice(c.fields[col], Rotation(row as i32))
+        };
 
         meta.create_gate("position", |meta| {
-            let q = meta.query_selector(c.q);
-            let cur = |meta: &mut halo2_proofs::plonk::VirtualCells<'_, Fp>, col| {
-                meta.query_advice(col, Rotation::cur())
-            };
-            let u = cur(meta, c.underlying);
-            let kind = cur(meta, c.kind);
-            let strike = cur(meta, c.strike);
-            let size = cur(meta, c.size);
-            let expiry = cur(meta, c.expiry);
-            let packed = cur(meta, c.packed);
-            let lo = cur(meta, c.lo);
-            let hi = cur(meta, c.hi);
-            let scale = cur(meta, c.scale);
-            let r_lo = cur(meta, c.r_lo);
-            let r_hi = cur(meta, c.r_hi);
-
+            let q = meta.query_selector(c.q_slot);
+            let [u, kind, lo, hi, strike, weight] = c.repeated().map(|col| cur(meta, col));
+            let packed = field(meta, place::PACKED);
+            let size = field(meta, place::SIZE);
+            let expiry = field(meta, place::EXPIRY);
+            let scale = field(meta, place::SCALE);
+            let r_lo = field(meta, place::R_LO);
+            let r_hi = field(meta, place::R_HI);
             let shifted = |e: Expression<Fp>, bits| e * pow2(bits);
             let packing = packed
                 - (shifted(u, packing::UNDERLYING)
@@ -255,59 +329,75 @@ impl<const LANES: usize> PositionsChip<LANES> {
                     + shifted(size.clone(), packing::SIZE)
                     + shifted(expiry, packing::EXPIRY));
             let sign = Expression::Constant(Fp::ONE) - kind * Fp::from(2);
-            let mut constraints = vec![
-                ("packing", packing),
-                ("strike above band floor", r_lo - (strike.clone() - lo)),
-                ("strike below band ceiling", r_hi - (hi - strike.clone())),
+            Constraints::with_selector(
+                q,
+                [
+                    ("packing", packing),
+                    ("strike above band floor", r_lo - (strike.clone() - lo)),
+                    ("strike below band ceiling", r_hi - (hi - strike)),
+                    ("weight", weight - size * scale * sign),
+                ],
+            )
+        });
+
+        meta.create_gate("one slot per block", |meta| {
+            let q = meta.query_selector(c.q_down);
+            let names = [
+                "same underlying",
+                "same kind",
+                "same band floor",
+                "same band ceiling",
+                "same strike",
+                "same weight",
             ];
-            for (l, &name) in LANE_CONSTRAINTS.iter().enumerate().take(LANES) {
-                let itm = cur(meta, c.itm[l]);
-                let price = cur(meta, c.price[l]);
-                let acc = cur(meta, c.acc[l]);
-                let acc_next = meta.query_advice(c.acc[l], Rotation::next());
-                constraints.push((
-                    name,
-                    acc_next
-                        - acc
-                        - size.clone()
-                            * scale.clone()
-                            * itm
-                            * sign.clone()
-                            * (price - strike.clone()),
-                ));
-            }
+            let constraints: Vec<_> = names
+                .into_iter()
+                .zip(c.repeated())
+                .map(|(name, col)| {
+                    (
+                        name,
+                        meta.query_advice(col, Rotation::next()) - cur(meta, col),
+                    )
+                })
+                .collect();
+            Constraints::with_selector(q, constraints)
+        });
+
+        meta.create_gate("liability", |meta| {
+            let q = meta.query_selector(c.q_row);
+            let strike = cur(meta, c.strike);
+            let weight = cur(meta, c.weight);
+            let constraints: Vec<_> = (0..per_row)
+                .map(|w| {
+                    let acc = cur(meta, c.acc[w]);
+                    let acc_before = meta.query_advice(c.acc[w], Rotation(-height));
+                    let itm = cur(meta, c.itm[w]);
+                    let price = cur(meta, c.price[w]);
+                    (
+                        LANE_CONSTRAINTS[w],
+                        acc - acc_before - weight.clone() * itm * (price - strike.clone()),
+                    )
+                })
+                .collect();
             Constraints::with_selector(q, constraints)
         });
 
         meta.lookup(|meta| {
-            let q = meta.query_selector(c.q);
+            let q = meta.query_selector(c.q_row);
+            let q_slot = meta.query_selector(c.q_slot);
             let t = &c.table;
             let mut pairs = vec![
                 (q.clone(), t.tag),
-                (
-                    q.clone() * meta.query_advice(c.underlying, Rotation::cur()),
-                    t.underlying,
-                ),
-                (
-                    q.clone() * meta.query_advice(c.kind, Rotation::cur()),
-                    t.kind,
-                ),
-                (q.clone() * meta.query_advice(c.lo, Rotation::cur()), t.lo),
-                (q.clone() * meta.query_advice(c.hi, Rotation::cur()), t.hi),
-                (
-                    q.clone() * meta.query_advice(c.scale, Rotation::cur()),
-                    t.scale,
-                ),
+                (q.clone() * cur(meta, c.underlying), t.underlying),
+                (q.clone() * cur(meta, c.kind), t.kind),
+                (q.clone() * cur(meta, c.lo), t.lo),
+                (q.clone() * cur(meta, c.hi), t.hi),
+                (q.clone() * meta.query_fixed(c.block_row), t.block_row),
+                (q_slot * field(meta, place::SCALE), t.scale),
             ];
-            for l in 0..LANES {
-                pairs.push((
-                    q.clone() * meta.query_advice(c.itm[l], Rotation::cur()),
-                    t.itm[l],
-                ));
-                pairs.push((
-                    q.clone() * meta.query_advice(c.price[l], Rotation::cur()),
-                    t.price[l],
-                ));
+            for w in 0..per_row {
+                pairs.push((q.clone() * cur(meta, c.itm[w]), t.itm[w]));
+                pairs.push((q.clone() * cur(meta, c.price[w]), t.price[w]));
             }
             pairs
         });
@@ -316,7 +406,11 @@ impl<const LANES: usize> PositionsChip<LANES> {
 
     /// Builds the chip from its configuration.
     pub fn construct(config: PositionsConfig<LANES>) -> Self {
-        PositionsChip { config }
+        PositionsChip {
+            config,
+            #[cfg(test)]
+            tamper: vec![],
+        }
     }
 }
 
@@ -329,33 +423,48 @@ impl<const LANES: usize> PositionsInstructions<LANES> for PositionsChip<LANES> {
         prices: &[Vec<u64>],
     ) -> Result<(), Error> {
         let t = &self.config.table;
+        let per_row = lanes_per_row(LANES);
         layouter.assign_table(
             || "bands",
             |mut table| {
                 let mut put =
                     |col, row, v: Fp| table.assign_cell(|| "band", col, row, || Value::known(v));
                 // Row 0: all zeros, matched by disabled rows only (their tag input is 0).
-                let width = [t.tag, t.underlying, t.kind, t.lo, t.hi, t.scale]
-                    .into_iter()
-                    .chain(t.itm)
-                    .chain(t.price);
+                let width = [
+                    t.tag,
+                    t.underlying,
+                    t.kind,
+                    t.lo,
+                    t.hi,
+                    t.block_row,
+                    t.scale,
+                ]
+                .into_iter()
+                .chain(t.itm.iter().copied())
+                .chain(t.price.iter().copied());
                 for col in width {
                     put(col, 0, Fp::ZERO)?;
                 }
-                for (i, b) in bands.iter().enumerate() {
-                    let row = i + 1;
-                    put(t.tag, row, Fp::ONE)?;
-                    put(t.underlying, row, Fp::from(b.asset as u64))?;
-                    put(t.kind, row, Fp::from(b.kind.bit()))?;
-                    put(t.lo, row, Fp::from(b.lo))?;
-                    put(t.hi, row, Fp::from(b.hi))?;
-                    put(t.scale, row, Fp::from(scale[b.asset]))?;
-                    for l in 0..LANES {
-                        // Lanes past the policy's scenarios are never in the money.
-                        let itm = b.itm.get(l).copied().unwrap_or(false);
-                        let price = prices[b.asset].get(l).copied().unwrap_or(0);
-                        put(t.itm[l], row, Fp::from(u64::from(itm)))?;
-                        put(t.price[l], row, Fp::from(price))?;
+                let mut row = 1;
+                for b in bands {
+                    for p in 0..block_rows(LANES) {
+                        put(t.tag, row, Fp::ONE)?;
+                        put(t.underlying, row, Fp::from(b.asset as u64))?;
+                        put(t.kind, row, Fp::from(b.kind.bit()))?;
+                        put(t.lo, row, Fp::from(b.lo))?;
+                        put(t.hi, row, Fp::from(b.hi))?;
+                        put(t.block_row, row, Fp::from(p as u64))?;
+                        let slot_scale = if p == 0 { scale[b.asset] } else { 0 };
+                        put(t.scale, row, Fp::from(slot_scale))?;
+                        for w in 0..per_row {
+                            // Lanes past the policy's scenarios are never in the money.
+                            let l = p * per_row + w;
+                            let itm = b.itm.get(l).copied().unwrap_or(false);
+                            let price = prices[b.asset].get(l).copied().unwrap_or(0);
+                            put(t.itm[w], row, Fp::from(u64::from(itm)))?;
+                            put(t.price[w], row, Fp::from(price))?;
+                        }
+                        row += 1;
                     }
                 }
                 Ok(())
@@ -370,66 +479,101 @@ impl<const LANES: usize> PositionsInstructions<LANES> for PositionsChip<LANES> {
         witness: Option<&[Slot]>,
     ) -> Result<AssignedPositions<LANES>, Error> {
         let c = &self.config;
+        let per_row = lanes_per_row(LANES);
+        let height = block_rows(LANES);
         if let Some(w) = witness {
             assert_eq!(w.len(), slots, "one witness per slot");
         }
+        // Assigns row `p` of slot `j`'s block; tests may corrupt one cell of the first slot.
+        let assign = |region: &mut Region<'_, Fp>,
+                      name: &'static str,
+                      col: Column<Advice>,
+                      (j, p): (usize, usize),
+                      v: Value<Fp>| {
+            #[cfg(test)]
+            let v = self
+                .tamper
+                .iter()
+                .filter(|&&(row, column, _)| j == 0 && row == p && column == col)
+                .fold(v, |v, &(_, _, delta)| v + Value::known(delta));
+            region.assign_advice(|| name, col, (j + 1) * height + p, || v)
+        };
         layouter.assign_region(
             || "positions",
             |mut region| {
-                let mut acc: [Value<Fp>; LANES] = [Value::known(Fp::ZERO); LANES];
-                let mut acc_cells = Vec::with_capacity(LANES);
-                for (l, &col) in c.acc.iter().enumerate() {
-                    acc_cells.push(region.assign_advice_from_constant(
-                        || format!("acc_{l} start"),
-                        col,
-                        0,
-                        Fp::ZERO,
-                    )?);
+                // The zero block: every lane's sum before the first slot.
+                let mut acc = vec![Value::known(Fp::ZERO); per_row * height];
+                let mut acc_cells = Vec::with_capacity(per_row * height);
+                for p in 0..height {
+                    for &col in &c.acc {
+                        acc_cells.push(region.assign_advice_from_constant(
+                            || "acc start",
+                            col,
+                            p,
+                            Fp::ZERO,
+                        )?);
+                    }
                 }
                 let mut out = Vec::with_capacity(slots);
-                for row in 0..slots {
-                    c.q.enable(&mut region, row)?;
-                    let s = witness.map(|w| &w[row]);
-                    let field =
+                for j in 0..slots {
+                    let s = witness.map(|w| &w[j]);
+                    let known =
                         |f: fn(&Slot) -> Fp| s.map_or(Value::unknown(), |s| Value::known(f(s)));
-                    let put =
-                        |region: &mut Region<'_, Fp>, name: &'static str, col, v: Value<Fp>| {
-                            region.assign_advice(|| name, col, row, || v)
-                        };
-                    let account = put(&mut region, "account", c.account, field(|s| s.account))?;
-                    put(
-                        &mut region,
-                        "underlying",
-                        c.underlying,
-                        field(|s| s.underlying),
-                    )?;
-                    put(&mut region, "kind", c.kind, field(|s| s.kind))?;
-                    put(&mut region, "strike", c.strike, field(|s| s.strike))?;
-                    let size = put(&mut region, "size", c.size, field(|s| s.size))?;
-                    let expiry = put(&mut region, "expiry", c.expiry, field(|s| s.expiry))?;
-                    let packed = put(&mut region, "packed", c.packed, field(|s| s.packed))?;
-                    put(&mut region, "lo", c.lo, field(|s| s.lo))?;
-                    put(&mut region, "hi", c.hi, field(|s| s.hi))?;
-                    put(&mut region, "scale", c.scale, field(|s| s.scale))?;
-                    let r_lo = put(&mut region, "r_lo", c.r_lo, field(|s| s.strike - s.lo))?;
-                    let r_hi = put(&mut region, "r_hi", c.r_hi, field(|s| s.hi - s.strike))?;
-                    let lane = |l: usize, f: fn(&Slot, usize) -> Fp| {
-                        s.map_or(Value::unknown(), |s| Value::known(f(s, l)))
+                    let mut field = |(col, p): (usize, usize), name, v| {
+                        assign(&mut region, name, c.fields[col], (j, p), v)
                     };
-                    let terms: Vec<Value<Fp>> = s.map_or(vec![Value::unknown(); LANES], |s| {
-                        s.liabilities().into_iter().map(Value::known).collect()
-                    });
-                    acc_cells.clear();
-                    for l in 0..LANES {
-                        put(&mut region, "itm", c.itm[l], lane(l, |s, l| s.itm[l]))?;
-                        put(&mut region, "price", c.price[l], lane(l, |s, l| s.price[l]))?;
-                        acc[l] = acc[l] + terms[l];
-                        acc_cells.push(region.assign_advice(
-                            || format!("acc_{l}"),
-                            c.acc[l],
-                            row + 1,
-                            || acc[l],
-                        )?);
+                    let account = field(place::ACCOUNT, "account", known(|s| s.account))?;
+                    let packed = field(place::PACKED, "packed", known(|s| s.packed))?;
+                    let size = field(place::SIZE, "size", known(|s| s.size))?;
+                    let expiry = field(place::EXPIRY, "expiry", known(|s| s.expiry))?;
+                    field(place::SCALE, "scale", known(|s| s.scale))?;
+                    let r_lo = field(place::R_LO, "r_lo", known(|s| s.strike - s.lo))?;
+                    let r_hi = field(place::R_HI, "r_hi", known(|s| s.hi - s.strike))?;
+                    let repeated = s.map(repeated_values);
+                    let terms = s.map(Slot::liabilities);
+                    // Lane `l` of a slot's vector; lanes past it are padding, never in the money.
+                    let lane = |v: Option<&Vec<Fp>>, l: usize| {
+                        v.map_or(Value::unknown(), |v| {
+                            Value::known(v.get(l).copied().unwrap_or(Fp::ZERO))
+                        })
+                    };
+                    let top = (j + 1) * height;
+                    c.q_slot.enable(&mut region, top)?;
+                    for p in 0..height {
+                        let row = top + p;
+                        c.q_row.enable(&mut region, row)?;
+                        if p + 1 < height {
+                            c.q_down.enable(&mut region, row)?;
+                        }
+                        region.assign_fixed(
+                            || "block row",
+                            c.block_row,
+                            row,
+                            || Value::known(Fp::from(p as u64)),
+                        )?;
+                        for (i, col) in c.repeated().into_iter().enumerate() {
+                            let v = repeated.map_or(Value::unknown(), |r| Value::known(r[i]));
+                            assign(&mut region, "slot field", col, (j, p), v)?;
+                        }
+                        for w in 0..per_row {
+                            let l = p * per_row + w;
+                            assign(
+                                &mut region,
+                                "itm",
+                                c.itm[w],
+                                (j, p),
+                                lane(s.map(|s| &s.itm), l),
+                            )?;
+                            assign(
+                                &mut region,
+                                "price",
+                                c.price[w],
+                                (j, p),
+                                lane(s.map(|s| &s.price), l),
+                            )?;
+                            acc[l] = acc[l] + lane(terms.as_ref(), l);
+                            acc_cells[l] = assign(&mut region, "acc", c.acc[w], (j, p), acc[l])?;
+                        }
                     }
                     out.push(AssignedSlot {
                         account,
@@ -437,9 +581,207 @@ impl<const LANES: usize> PositionsInstructions<LANES> for PositionsChip<LANES> {
                         ranged: [size, expiry, r_lo, r_hi],
                     });
                 }
+                acc_cells.truncate(LANES);
                 let totals = acc_cells.try_into().expect("LANES cells");
                 Ok(AssignedPositions { slots: out, totals })
             },
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use halo2_proofs::{
+        circuit::SimpleFloorPlanner,
+        dev::{FailureLocation, MockProver, VerifyFailure},
+        plonk::Circuit,
+    };
+
+    use crate::bands::bands;
+    use crate::snapshot::Book;
+    use crate::statement::{Public, Scenario};
+    use crate::test_books::demo_book;
+    use crate::witness::{prepare, Secrets};
+
+    /// Picks a column of the chip, for tampering.
+    type Pick<const LANES: usize> = fn(&PositionsConfig<LANES>) -> Column<Advice>;
+
+    struct TestCircuit<const LANES: usize> {
+        public: Public,
+        slots: Vec<Slot>,
+        tamper: Vec<(usize, Pick<LANES>, Fp)>,
+    }
+
+    impl<const LANES: usize> Circuit<Fp> for TestCircuit<LANES> {
+        type Config = PositionsConfig<LANES>;
+        type FloorPlanner = SimpleFloorPlanner;
+
+        fn without_witnesses(&self) -> Self {
+            unimplemented!("MockProver only")
+        }
+
+        fn configure(meta: &mut ConstraintSystem<Fp>) -> Self::Config {
+            let constants = meta.fixed_column();
+            meta.enable_constant(constants);
+            PositionsChip::configure(meta)
+        }
+
+        fn synthesize(
+            &self,
+            config: Self::Config,
+            mut layouter: impl Layouter<Fp>,
+        ) -> Result<(), Error> {
+            let mut chip = PositionsChip::<LANES>::construct(config);
+            chip.tamper = self
+                .tamper
+                .iter()
+                .map(|&(row, pick, delta)| (row, pick(&chip.config), delta))
+                .collect();
+            let p = &self.public;
+            chip.load_bands(
+                &mut layouter,
+                &bands(p),
+                &p.scale_factors(),
+                &p.shocked_prices(),
+            )?;
+            chip.assign_slots(&mut layouter, self.slots.len(), Some(&self.slots))?;
+            Ok(())
+        }
+    }
+
+    /// The demo book with `scenarios` scenarios, each shocking the first asset differently.
+    fn book(scenarios: usize) -> Book {
+        let mut b = demo_book();
+        b.public.policy.scenarios = (0..scenarios)
+            .map(|n| Scenario {
+                name: format!("s{n}"),
+                shocks_bps: vec![n as i64 * 500 - 2000, 0],
+            })
+            .collect();
+        b
+    }
+
+    /// The book's slots, the first position's first: tampering forges a real position.
+    fn slots(b: &Book) -> Vec<Slot> {
+        let p = prepare(b, &Secrets::from_seed([3; 32]), None);
+        let mut slots = p.witness.slots;
+        slots.swap(0, p.slot_of[0]);
+        slots
+    }
+
+    fn run<const LANES: usize>(
+        b: &Book,
+        tamper: Vec<(usize, Pick<LANES>, Fp)>,
+    ) -> Result<(), Vec<VerifyFailure>> {
+        let circuit = TestCircuit::<LANES> {
+            public: b.public.clone(),
+            slots: slots(b),
+            tamper,
+        };
+        MockProver::run(10, &circuit, vec![]).unwrap().verify()
+    }
+
+    /// Whether some failure is the named constraint at row `row` of the first slot's block.
+    fn fails_at(failures: &[VerifyFailure], name: &str, row: usize, lanes: usize) -> bool {
+        let offset = block_rows(lanes) + row;
+        failures.iter().any(|f| match f {
+            VerifyFailure::ConstraintNotSatisfied {
+                constraint,
+                location: FailureLocation::InRegion { offset: o, .. },
+                ..
+            } => constraint.to_string().contains(name) && *o == offset,
+            VerifyFailure::Lookup {
+                location: FailureLocation::InRegion { offset: o, .. },
+                ..
+            } => name == "lookup" && *o == offset,
+            _ => false,
+        })
+    }
+
+    #[test]
+    fn honest_blocks_are_satisfied_for_every_lane_width() {
+        assert_eq!(run::<4>(&book(3), vec![]), Ok(()));
+        assert_eq!(run::<9>(&book(9), vec![]), Ok(()));
+        assert_eq!(run::<16>(&book(16), vec![]), Ok(()));
+    }
+
+    #[test]
+    fn each_repeated_field_is_copied_down_the_block() {
+        let picks: [(Pick<9>, &str); 6] = [
+            (|c| c.underlying, "same underlying"),
+            (|c| c.kind, "same kind"),
+            (|c| c.lo, "same band floor"),
+            (|c| c.hi, "same band ceiling"),
+            (|c| c.strike, "same strike"),
+            (|c| c.weight, "same weight"),
+        ];
+        for (pick, name) in picks {
+            // Row 3 of the block differs from row 2: caught on row 2.
+            let failures = run::<9>(&book(9), vec![(3, pick, Fp::ONE)]).unwrap_err();
+            assert!(fails_at(&failures, name, 2, 9), "{name}: {failures:#?}");
+        }
+    }
+
+    #[test]
+    fn forged_weight_fails_its_gate() {
+        let failures = run::<9>(&book(9), vec![(0, |c| c.weight, Fp::ONE)]).unwrap_err();
+        assert!(fails_at(&failures, "weight", 0, 9), "{failures:#?}");
+    }
+
+    #[test]
+    fn forged_running_sum_fails_the_liability_gate() {
+        // Lane 5 sits in row 2, second place; the next slot's gate reads it too.
+        let failures = run::<9>(&book(9), vec![(2, |c| c.acc[1], Fp::ONE)]).unwrap_err();
+        assert!(
+            fails_at(&failures, "liability, second lane of the row", 2, 9),
+            "{failures:#?}"
+        );
+    }
+
+    #[test]
+    fn bit_price_or_scale_off_the_table_is_refused() {
+        // (row tampered, column, row whose lookup reads it): lane 8's bit, padding lane 9's
+        // price, and the scale, which sits on row 1 and is looked up from row 0.
+        let cases: [(usize, Pick<9>, usize); 3] = [
+            (4, |c| c.itm[0], 4),
+            (4, |c| c.price[1], 4),
+            (place::SCALE.1, |c| c.fields[place::SCALE.0], 0),
+        ];
+        for (row, pick, looked_up) in cases {
+            let failures = run::<9>(&book(9), vec![(row, pick, Fp::ONE)]).unwrap_err();
+            assert!(fails_at(&failures, "lookup", looked_up, 9), "{failures:#?}");
+        }
+    }
+
+    #[test]
+    fn lanes_moved_to_another_row_of_the_block_are_refused() {
+        // Row 1 claims the bits and prices of row 2 (lanes 4, 5 instead of 2, 3), with sums
+        // that agree: only the block row in the lookup tells them apart.
+        let b = book(9);
+        let s = &slots(&b)[0];
+        let terms = s.liabilities();
+        let weight = s.weight();
+        let mut tamper: Vec<(usize, Pick<9>, Fp)> = vec![];
+        let picks: [(Pick<9>, Pick<9>, Pick<9>); 2] = [
+            (|c| c.itm[0], |c| c.price[0], |c| c.acc[0]),
+            (|c| c.itm[1], |c| c.price[1], |c| c.acc[1]),
+        ];
+        for (w, (itm, price, acc)) in picks.into_iter().enumerate() {
+            let (from, to) = (2 + w, 4 + w);
+            assert_ne!(s.price[from], s.price[to], "distinct prices");
+            tamper.push((1, itm, s.itm[to] - s.itm[from]));
+            tamper.push((1, price, s.price[to] - s.price[from]));
+            let moved = weight * s.itm[to] * (s.price[to] - s.strike);
+            tamper.push((1, acc, moved - terms[from]));
+        }
+        let failures = run::<9>(&b, tamper).unwrap_err();
+        assert!(fails_at(&failures, "lookup", 1, 9), "{failures:#?}");
+        assert!(
+            !failures
+                .iter()
+                .any(|f| matches!(f, VerifyFailure::ConstraintNotSatisfied { location: FailureLocation::InRegion { offset, .. }, .. } if *offset == block_rows(9) + 1)),
+            "only the lookup objects: {failures:#?}"
+        );
     }
 }
