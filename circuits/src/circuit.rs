@@ -191,7 +191,9 @@ impl<const LANES: usize> BookConfig<LANES> {
         let constants = meta.fixed_column();
         meta.enable_constant(constants);
         let positions = PositionsChip::<LANES>::configure(meta);
-        let hash = HashPool::configure(meta, HASH_LANES, instance);
+        // One commitment (the reserves' or the lane sums') is the only message longer than
+        // two words: one lane absorbs.
+        let hash = HashPool::configure(meta, HASH_LANES, 1, instance);
         let z = [(); RANGE_COLUMNS].map(|_| meta.advice_column());
         let range = RangeCheckChip::configure(meta, &z);
         BookConfig {

@@ -134,7 +134,8 @@ impl Circuit<Fp> for TopCircuit {
         meta.enable_equality(instance);
         let constants = meta.fixed_column();
         meta.enable_constant(constants);
-        let hash = HashPool::configure(meta, HASH_LANES, instance);
+        // Every shard's sums commitment is a long message: every lane absorbs.
+        let hash = HashPool::configure(meta, HASH_LANES, HASH_LANES, instance);
         // One running-sum column: the top checks a few dozen values.
         let z = meta.advice_column();
         let range = RangeCheckChip::configure(meta, &[z]);

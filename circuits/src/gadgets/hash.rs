@@ -145,17 +145,19 @@ pub struct HashPool {
 }
 
 impl HashPool {
-    /// Allocates `lanes` Poseidon lanes and one advice column for message words (the circuit
-    /// must enable a constants column).
+    /// Allocates `lanes` Poseidon lanes, the first `absorbing` of them for messages longer
+    /// than two words, and one advice column for message words (the circuit must enable a
+    /// constants column).
     pub fn configure(
         meta: &mut ConstraintSystem<Fp>,
         lanes: usize,
+        absorbing: usize,
         instance: Column<Instance>,
     ) -> HashPoolConfig {
         let input = meta.advice_column();
         meta.enable_equality(input);
         HashPoolConfig {
-            poseidon: PoseidonChip::configure(meta, lanes),
+            poseidon: PoseidonChip::configure(meta, lanes, absorbing),
             input,
             instance,
         }
@@ -255,7 +257,7 @@ mod tests {
             meta.enable_equality(instance);
             let constants = meta.fixed_column();
             meta.enable_constant(constants);
-            (HashPool::configure(meta, 2, instance), input, instance)
+            (HashPool::configure(meta, 2, 2, instance), input, instance)
         }
 
         fn synthesize(

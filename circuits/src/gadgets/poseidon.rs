@@ -17,7 +17,10 @@
 //!   first S-box output, and the second round is checked through `M^-1 · next`;
 //! - *absorb*: for a message longer than the rate, the row after a permutation's output holds
 //!   the next two words and the next permutation starts from `output + words` (capacity
-//!   unchanged).
+//!   unchanged). Only the first *absorbing* lanes have this gate, and longer messages go to
+//!   them alone: it reads the state a row back, and every rotation at which a column is read
+//!   is one more evaluation in every proof, so a circuit that hashes few long messages keeps
+//!   its other lanes at two rotations.
 //!
 //! Message words are copied in (zero padding comes from the constants column) and the digest
 //! is the first state word of the last row, so every cell between is fixed by the gates.
@@ -79,6 +82,8 @@ struct Lane {
 #[derive(Clone, Debug)]
 pub struct PoseidonConfig {
     lanes: Vec<Lane>,
+    /// The first lanes, which alone absorb messages longer than the rate.
+    absorbing: usize,
     rc_a: [Column<Fixed>; WIDTH],
     rc_b: [Column<Fixed>; WIDTH],
     s_capacity: Selector,
@@ -105,10 +110,18 @@ fn pow5(x: Expression<Fp>) -> Expression<Fp> {
 }
 
 impl PoseidonChip {
-    /// Allocates `lanes` lanes (four advice columns each) and the shared constant columns.
-    /// The circuit must enable a constants column (for the zero padding of odd messages).
-    pub fn configure(meta: &mut ConstraintSystem<Fp>, lanes: usize) -> PoseidonConfig {
-        assert!(lanes > 0, "at least one lane");
+    /// Allocates `lanes` lanes (four advice columns each), of which the first `absorbing`
+    /// hash messages longer than the rate, and the shared constant columns. The circuit must
+    /// enable a constants column (for the zero padding of odd messages).
+    pub fn configure(
+        meta: &mut ConstraintSystem<Fp>,
+        lanes: usize,
+        absorbing: usize,
+    ) -> PoseidonConfig {
+        assert!(
+            (1..=lanes).contains(&absorbing),
+            "at least one lane, and at least one of them absorbing"
+        );
         assert_eq!(
             <P128Pow5T3 as Spec<Fp, WIDTH, RATE>>::full_rounds(),
             2 * HALF_FULL
@@ -204,8 +217,8 @@ impl PoseidonChip {
 
         meta.create_gate("poseidon absorb", |meta| {
             let s = meta.query_selector(s_absorb);
-            let mut constraints = Vec::with_capacity(lanes.len() * WIDTH);
-            for lane in &lanes {
+            let mut constraints = Vec::with_capacity(absorbing * WIDTH);
+            for lane in &lanes[..absorbing] {
                 for (i, &column) in lane.state.iter().enumerate() {
                     let word = if i < RATE {
                         query(meta, column, 0)
@@ -220,6 +233,7 @@ impl PoseidonChip {
 
         PoseidonConfig {
             lanes,
+            absorbing,
             rc_a,
             rc_b,
             s_capacity,
@@ -420,8 +434,14 @@ impl PoseidonInstructions for PoseidonChip {
             messages.iter().all(|m| m.len() == words),
             "one batch of hashes has one message length"
         );
+        // A message longer than the rate needs an absorbing lane.
+        let lanes = if words > RATE {
+            self.config.absorbing
+        } else {
+            self.config.lanes.len()
+        };
         let mut digests = Vec::with_capacity(messages.len());
-        for batch in messages.chunks(self.config.lanes.len()) {
+        for batch in messages.chunks(lanes) {
             digests.extend(layouter.assign_region(
                 || format!("poseidon of {} × {words} words", batch.len()),
                 |mut region| self.batch(&mut region, batch, words),
@@ -443,6 +463,8 @@ mod tests {
 
     /// Lanes of the test chip: batches of 1, 3 and 4 messages are partial, full and spilling.
     const LANES: usize = 3;
+    /// Absorbing lanes of the test chip: 3 and 4 long messages spill into a second batch.
+    const ABSORBING: usize = 2;
 
     /// Hashes `messages` and exposes the digests as the instance.
     #[derive(Clone, Default)]
@@ -466,7 +488,11 @@ mod tests {
             meta.enable_equality(instance);
             let constants = meta.fixed_column();
             meta.enable_constant(constants);
-            (PoseidonChip::configure(meta, LANES), words, instance)
+            (
+                PoseidonChip::configure(meta, LANES, ABSORBING),
+                words,
+                instance,
+            )
         }
 
         fn synthesize(
