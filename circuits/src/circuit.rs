@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bands::{bands, max_bands, Band};
 use crate::gadgets::{
+    columns::ColumnPool,
     coverage::{CoverageChip, CoverageConfig, CoverageInstructions},
     hash::{merkle_rows, HashInstructions, HashPool, HashPoolConfig},
     poseidon::{self, batch_rows},
@@ -30,14 +31,17 @@ use crate::limits::{MAX_ASSETS, MAX_DEPTH, MAX_SCENARIOS};
 use crate::statement::{instance, Fp, Public};
 use crate::witness::Witness;
 
-/// Poseidon lanes side by side (see [`crate::gadgets::poseidon`]): the fewest that keep a
-/// shard of `2^10` slots within `2^13` rows (nine would need 8,820 rows and `k = 14`).
-pub const HASH_LANES: usize = 10;
+/// Poseidon lanes side by side (see [`crate::gadgets::poseidon`]): the fewest that keep the
+/// 2,047 hashes of a shard of `2^10` slots, and the positions' blocks laid in the same
+/// columns, within `2^15` rows (two lanes would need 37,900 rows for the hashes alone).
+/// Fewer, taller columns make a smaller proof: each column is a commitment and evaluations
+/// in every proof, whatever its height (`docs/performance.md`).
+pub const HASH_LANES: usize = 3;
 
 /// Running-sum columns of the range checker (see [`crate::gadgets::range`]): the fewest that
-/// keep the four checks per slot of a shard of `2^10` slots within `2^13` rows (four would
-/// need 8,192 rows, more than `2^13` leaves after blinding).
-pub const RANGE_COLUMNS: usize = 5;
+/// keep the four checks per slot of a shard of `2^10` slots (16,384 rows on two columns) and
+/// the positions' blocks laid in the same columns within `2^15` rows.
+pub const RANGE_COLUMNS: usize = 2;
 
 /// Scenario lane counts the circuit is compiled for; a policy uses the smallest that fits.
 pub const LANE_WIDTHS: [usize; 3] = [4, 9, 16];
@@ -101,7 +105,10 @@ impl Shape {
         let coverage = MAX_ASSETS + 1 + self.scenarios * (self.assets + 2);
         let tables =
             (max_bands(self.assets, self.scenarios) * positions::block_rows(lanes) + 1).max(256);
-        tallest([positions, range, hashing, words, coverage, tables])
+        // The positions' blocks lie in the hash lanes', range checker's and words' columns
+        // (`BookConfig::configure`), so their rows add to those of every group.
+        let shared = range.max(hashing).max(words);
+        tallest([positions + shared, coverage, tables])
     }
 
     /// `log2` of the circuit's rows.
@@ -190,12 +197,15 @@ impl<const LANES: usize> BookConfig<LANES> {
         meta.enable_equality(instance);
         let constants = meta.fixed_column();
         meta.enable_constant(constants);
-        let positions = PositionsChip::<LANES>::configure(meta);
         // One commitment (the reserves' or the lane sums') is the only message longer than
         // two words: one lane absorbs.
         let hash = HashPool::configure(meta, HASH_LANES, 1, instance);
         let z = [(); RANGE_COLUMNS].map(|_| meta.advice_column());
         let range = RangeCheckChip::configure(meta, &z);
+        // The positions' blocks take the rows the hash lanes and the range checks leave free,
+        // in columns those already pay for.
+        let mut pool = ColumnPool::new(hash.shared().chain(range.shared()));
+        let positions = PositionsChip::<LANES>::configure(meta, &mut pool);
         BookConfig {
             instance,
             positions,

@@ -29,18 +29,21 @@
 //!
 //! | region | rows per slot | columns |
 //! |---|---|---|
-//! | positions ([`gadgets::positions`]) | a block of `⌈L / W⌉` (at least 2), `W = ⌈L / 7⌉` lanes per row: 4, 5 or 6 | 10 + 3W advice, 7 + 2W table, 1 fixed, 1 lookup |
-//! | range checks ([`gadgets::range`]) | 4 values (size, expiry, K−lo, hi−K) of 8 rows on 5 columns: 6.4 | 5 advice, 1 table, 5 lookups |
-//! | Poseidon ([`gadgets::poseidon`], 10 lanes side by side) | 2 · 37 / 10 ≈ 7.4 | 40 advice (20 with equality), 6 fixed, 4 selectors |
+//! | positions ([`gadgets::positions`]) | a block of `⌈L / W⌉` (at least 2), `W = ⌈L / 6⌉` lanes per row: 4, 5 or 6 | `10 + 3W` advice, laid in the other chips' columns ([`gadgets::columns`]): 0, 1 or 4 of their own; `7 + 2W` table, 1 fixed, 1 lookup |
+//! | range checks ([`gadgets::range`]) | 4 values (size, expiry, K−lo, hi−K) of 8 rows on 2 columns: 16 | 2 advice, 1 table, 2 lookups |
+//! | Poseidon ([`gadgets::poseidon`], 3 lanes side by side) | 2 · 37 / 3 ≈ 24.7 | 12 advice (6 with equality), 6 fixed, 4 selectors |
 //!
 //! plus a constant-size part: one commitment (the reserves' or a shard's lane sums: 189 rows
 //! for up to 10 words, 341 for 17), coverage (`S·(A+2)` rows in 5 advice columns), and 5 range-check rows
-//! per scenario. The hash lanes set the height: `k = ⌈log2(7.4 · slots + 189 + blinding)⌉`,
-//! e.g. `k = 11` for 128 slots and `k = 13` for 1,024. [`circuit::Shape::rows`] computes it as
-//! laid out. Proving time is dominated by multi-scalar multiplications, one per committed
-//! column, and verification by the verifying key's, one per fixed and per equality-enabled
-//! column: ten lanes are the fewest that keep 1,024 slots at `k = 13`, and the lanes share
-//! their round constants (`docs/performance.md` has the measurements).
+//! per scenario. The positions' blocks lie in the rows the hash lanes leave free, so the two
+//! set the height: `k = ⌈log2((24.7 + H) · slots + 189 + blinding)⌉` for blocks of `H` rows,
+//! e.g. `k = 15` for 1,024 slots. [`circuit::Shape::rows`] computes it as laid out. A proof
+//! carries a commitment per advice column and an evaluation per column and rotation read,
+//! whatever the column's height, so the layout is tall and narrow: 16 advice columns for a
+//! shard of nine scenarios, a 5.4 KB proof. Proving time is dominated by multi-scalar
+//! multiplications, one per committed column of `2^k` rows, and verification by the verifying
+//! key's, one per fixed and per equality-enabled column (`docs/performance.md` has the
+//! measurements).
 //!
 //! The moneyness bands ([`bands`]) replace a comparison per position *per scenario* by two
 //! 64-bit range checks per position, whatever the number of scenarios.

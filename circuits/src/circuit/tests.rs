@@ -12,8 +12,8 @@ use crate::statement::{Kind, Statement};
 use crate::test_books::{arb_book, demo_book};
 use crate::witness::{prepare, Prepared, Secrets};
 
-/// Index of the positions chip's band lookup (registered first).
-const BAND_LOOKUP: usize = 0;
+/// Index of the positions chip's band lookup: after the range checker's, one per column.
+const BAND_LOOKUP: usize = super::RANGE_COLUMNS;
 
 fn prepared(book: &Book) -> Prepared {
     prepare(book, &Secrets::from_seed([7; 32]), None)

@@ -12,7 +12,7 @@ use halo2_proofs::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{k_for, lane_width, tallest, HASH_LANES};
+use super::{k_for, lane_width, tallest};
 use crate::commit::empty_roots;
 use crate::gadgets::{
     coverage::{CoverageChip, CoverageConfig, CoverageInstructions},
@@ -23,6 +23,11 @@ use crate::gadgets::{
 use crate::limits::{MAX_ASSETS, MAX_DEPTH, MAX_SHARD_DEPTH};
 use crate::statement::{instance, Fp, Public};
 use crate::witness::TopWitness;
+
+/// Poseidon lanes of the top circuit. It hashes a long message per shard (its sums
+/// commitment), so every lane absorbs, and its height grows with the book: ten lanes keep
+/// 1,024 shards at `2^15` rows.
+pub const HASH_LANES: usize = 10;
 
 /// The top circuit's layout: assets, scenarios and the shards it opens.
 ///

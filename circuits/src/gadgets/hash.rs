@@ -12,6 +12,7 @@ use halo2_proofs::{
     plonk::{Advice, Column, ConstraintSystem, Error, Instance},
 };
 
+use super::columns::Reads;
 use super::poseidon::{self, PoseidonChip, PoseidonConfig, PoseidonInstructions};
 use crate::statement::Fp;
 
@@ -142,6 +143,17 @@ pub trait HashInstructions {
 #[derive(Clone, Debug)]
 pub struct HashPool {
     config: HashPoolConfig,
+}
+
+impl HashPoolConfig {
+    /// The lanes' columns and the word column, for other chips' regions in the rows they
+    /// leave free (see [`PoseidonConfig::shared`]; words are read at the current row and
+    /// equality-enabled).
+    pub fn shared(&self) -> impl Iterator<Item = (Column<Advice>, Reads)> + '_ {
+        self.poseidon
+            .shared()
+            .chain([(self.input, Reads::CUR_LINKED)])
+    }
 }
 
 impl HashPool {

@@ -36,6 +36,7 @@ use halo2_proofs::{
     poly::Rotation,
 };
 
+use super::columns::Reads;
 use crate::statement::Fp;
 
 /// State words.
@@ -107,6 +108,22 @@ pub struct PoseidonChip {
 fn pow5(x: Expression<Fp>) -> Expression<Fp> {
     let x2 = x.clone() * x.clone();
     x2.clone() * x2 * x
+}
+
+impl PoseidonConfig {
+    /// The lanes' advice columns, for other chips' regions in the rows the lanes leave free:
+    /// the rate words (read at the current and next rows, equality-enabled), the capacity
+    /// word (current and next rows) and the partial S-box (current row).
+    pub fn shared(&self) -> impl Iterator<Item = (Column<Advice>, Reads)> + '_ {
+        self.lanes.iter().flat_map(|lane| {
+            [
+                (lane.state[0], Reads::NEXT_LINKED),
+                (lane.state[1], Reads::NEXT_LINKED),
+                (lane.state[2], Reads::NEXT),
+                (lane.partial_sbox, Reads::CUR),
+            ]
+        })
+    }
 }
 
 impl PoseidonChip {

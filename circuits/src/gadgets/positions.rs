@@ -48,14 +48,16 @@ use halo2_proofs::{
     poly::Rotation,
 };
 
+use super::columns::{ColumnPool, Reads};
 use crate::bands::Band;
 use crate::commit::{packing, pow2};
 use crate::limits::MAX_SCENARIOS;
 use crate::statement::Fp;
 
-/// The most rows a slot's block may take: seven keep a shard of `2^10` slots, and the zero
-/// block, within `2^13` rows (eight would need 8,200).
-pub const MAX_BLOCK_ROWS: usize = 7;
+/// The most rows a slot's block may take: six keep a shard's blocks (the zero block and
+/// `2^10` slots, 6,150 rows) within the rows its hash lanes leave free at `2^15` (seven would
+/// need 7,175 and leave too few; see `Shape::rows`).
+pub const MAX_BLOCK_ROWS: usize = 6;
 
 /// Scenario lanes per row: the fewest that fit `lanes` lanes in [`MAX_BLOCK_ROWS`] rows.
 pub const fn lanes_per_row(lanes: usize) -> usize {
@@ -260,20 +262,30 @@ impl<const LANES: usize> Chip<Fp> for PositionsChip<LANES> {
 }
 
 impl<const LANES: usize> PositionsChip<LANES> {
-    /// Allocates the chip's columns and creates its gates and lookup.
-    pub fn configure(meta: &mut ConstraintSystem<Fp>) -> PositionsConfig<LANES> {
+    /// Takes the chip's columns from `pool` (new ones where it has none that serve) and
+    /// creates its gates and lookup. The chip reads `u, c, lo, hi, K, m` and the first three
+    /// field columns at the current and next rows, the last field column, the bits and the
+    /// prices at the current row, and the running sums at the current row and `H` rows up;
+    /// the field and sum columns are equality-enabled.
+    pub fn configure(
+        meta: &mut ConstraintSystem<Fp>,
+        pool: &mut ColumnPool,
+    ) -> PositionsConfig<LANES> {
         let per_row = lanes_per_row(LANES);
         let height = block_rows(LANES) as i32;
-        let mut advice = || meta.advice_column();
-        let (underlying, kind, lo, hi, strike, weight) =
-            (advice(), advice(), advice(), advice(), advice(), advice());
-        let fields = [(); 4].map(|_| advice());
-        let mut lanes = || {
-            (0..per_row)
-                .map(|_| meta.advice_column())
-                .collect::<Vec<_>>()
-        };
-        let (itm, price, acc) = (lanes(), lanes(), lanes());
+        let mut take = |reads| pool.take(meta, reads);
+        let [underlying, kind, lo, hi, strike, weight] = [(); 6].map(|_| take(Reads::NEXT));
+        let fields = [
+            Reads::NEXT_LINKED,
+            Reads::NEXT_LINKED,
+            Reads::NEXT_LINKED,
+            Reads::CUR_LINKED,
+        ]
+        .map(&mut take);
+        // No column is read `H` rows up already: any linked one costs that one evaluation.
+        let acc: Vec<_> = (0..per_row).map(|_| take(Reads::CUR_LINKED)).collect();
+        let itm: Vec<_> = (0..per_row).map(|_| take(Reads::CUR)).collect();
+        let price: Vec<_> = (0..per_row).map(|_| take(Reads::CUR)).collect();
         let mut table = || meta.lookup_table_column();
         let table = BandTable {
             tag: table(),
@@ -624,7 +636,7 @@ mod tests {
         fn configure(meta: &mut ConstraintSystem<Fp>) -> Self::Config {
             let constants = meta.fixed_column();
             meta.enable_constant(constants);
-            PositionsChip::configure(meta)
+            PositionsChip::configure(meta, &mut ColumnPool::default())
         }
 
         fn synthesize(

@@ -22,6 +22,7 @@ use halo2_proofs::{
     poly::Rotation,
 };
 
+use super::columns::Reads;
 use crate::statement::Fp;
 
 /// Bytes, hence rows, per checked value.
@@ -65,6 +66,14 @@ impl Chip<Fp> for RangeCheckChip {
     }
     fn loaded(&self) -> &Self::Loaded {
         &()
+    }
+}
+
+impl RangeCheckConfig {
+    /// The running-sum columns, for other chips' regions in the rows the checks leave free:
+    /// read at the current and next rows, equality-enabled.
+    pub fn shared(&self) -> impl Iterator<Item = (Column<Advice>, Reads)> + '_ {
+        self.z.iter().map(|&z| (z, Reads::NEXT_LINKED))
     }
 }
 
