@@ -214,8 +214,19 @@ impl<const LANES: usize> BookConfig<LANES> {
         }
     }
 
-    /// Lays out `2^depth` slots: the band table, one positions row per slot, each slot's
-    /// leaf hash and the tree over them. Sums and tree read the very same cells.
+    /// The positions chip's configuration, in the columns the other chips share with it.
+    #[cfg(test)]
+    pub(crate) fn positions(&self) -> &PositionsConfig<LANES> {
+        &self.positions
+    }
+
+    /// Lays out `2^depth` slots: the band table, a block of positions rows per slot, each
+    /// slot's leaf hash and the tree over them. Sums and tree read the very same cells.
+    ///
+    /// The positions' region comes first, so the floor planner puts it at the top of the
+    /// columns it shares and every other chip's regions below it, the layout
+    /// [`Shape::rows`] counts (a layout it under-counts fails to synthesize; it cannot
+    /// overlap).
     pub fn synthesize(
         &self,
         layouter: &mut impl Layouter<Fp>,
@@ -233,6 +244,7 @@ impl<const LANES: usize> BookConfig<LANES> {
             &public.scale_factors(),
             &public.shocked_prices(),
         )?;
+        // First: see above.
         let assigned = positions.assign_slots(layouter, 1 << depth, slots)?;
         let pool = HashPool::construct(self.hash.clone());
         let leaves: Vec<_> = assigned

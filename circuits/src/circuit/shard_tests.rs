@@ -196,7 +196,7 @@ fn sums_commitments_of_every_lane_width_open_in_the_top() {
 #[test]
 fn the_tallest_shard_fits_in_k_15() {
     // 1,024 slots and 16 scenario lanes: the most rows a shard lays out (`Shape::rows`
-    // counts 8,158 of 8,192); the layout must fit where the shape says.
+    // counts 31,957 of 32,768); the layout must fit where the shape says.
     let b = with_scenarios(book(1000, "2"), 16);
     let s = prepare_set(&b, &Secrets::from_seed([9; 32]), None, SHARD_DEPTH);
     assert_eq!(s.plan.shard_shape.k(), 15);

@@ -14,6 +14,8 @@ use crate::statement::Fp;
 /// or what a chip asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Reads {
+    /// Read at the previous row as well.
+    pub prev: bool,
     /// Read at the next row as well as the current one.
     pub next: bool,
     /// Equality-enabled.
@@ -23,29 +25,42 @@ pub struct Reads {
 impl Reads {
     /// Read at the current row only.
     pub const CUR: Reads = Reads {
+        prev: false,
         next: false,
         equality: false,
     };
     /// Read at the current and next rows.
     pub const NEXT: Reads = Reads {
+        prev: false,
         next: true,
         equality: false,
     };
     /// Read at the current row, equality-enabled.
     pub const CUR_LINKED: Reads = Reads {
+        prev: false,
         next: false,
         equality: true,
     };
     /// Read at the current and next rows, equality-enabled.
     pub const NEXT_LINKED: Reads = Reads {
+        prev: false,
         next: true,
         equality: true,
     };
 
+    /// Also read at the previous row.
+    pub const fn and_prev(self) -> Reads {
+        Reads { prev: true, ..self }
+    }
+
     /// Whether a column read as `self` serves a chip asking for `want` at no extra cost, and
-    /// how much it pays for that the chip does not need.
+    /// how much it pays for that the chip does not need: a link, or a read at the next row,
+    /// which another chip could have used. A read at the previous row is not counted: no chip
+    /// here asks for one, and it costs a chip that does not read it nothing.
     fn surplus(self, want: Reads) -> Option<usize> {
-        let covers = (self.next || !want.next) && (self.equality || !want.equality);
+        let covers = (self.prev || !want.prev)
+            && (self.next || !want.next)
+            && (self.equality || !want.equality);
         covers.then(|| {
             usize::from(self.next && !want.next) + usize::from(self.equality && !want.equality)
         })

@@ -99,10 +99,10 @@ pub struct PoseidonConfig {
 #[derive(Clone, Debug)]
 pub struct PoseidonChip {
     config: PoseidonConfig,
-    /// A cell to corrupt in lane 0 of every batch (batch row, column: 0–2 state, 3 partial
+    /// A cell to corrupt in every batch (lane, batch row, column: 0–2 state, 3 partial
     /// S-box), so tests can show which gate catches a forged trace.
     #[cfg(test)]
-    tamper: Option<(usize, usize)>,
+    tamper: Option<(usize, usize, usize)>,
 }
 
 fn pow5(x: Expression<Fp>) -> Expression<Fp> {
@@ -113,13 +113,21 @@ fn pow5(x: Expression<Fp>) -> Expression<Fp> {
 impl PoseidonConfig {
     /// The lanes' advice columns, for other chips' regions in the rows the lanes leave free:
     /// the rate words (read at the current and next rows, equality-enabled), the capacity
-    /// word (current and next rows) and the partial S-box (current row).
+    /// word (current and next rows) and the partial S-box (current row); an absorbing lane's
+    /// state is read at the previous row too.
     pub fn shared(&self) -> impl Iterator<Item = (Column<Advice>, Reads)> + '_ {
-        self.lanes.iter().flat_map(|lane| {
+        self.lanes.iter().enumerate().flat_map(|(l, lane)| {
+            let state = |reads: Reads| {
+                if l < self.absorbing {
+                    reads.and_prev()
+                } else {
+                    reads
+                }
+            };
             [
-                (lane.state[0], Reads::NEXT_LINKED),
-                (lane.state[1], Reads::NEXT_LINKED),
-                (lane.state[2], Reads::NEXT),
+                (lane.state[0], state(Reads::NEXT_LINKED)),
+                (lane.state[1], state(Reads::NEXT_LINKED)),
+                (lane.state[2], state(Reads::NEXT)),
                 (lane.partial_sbox, Reads::CUR),
             ]
         })
@@ -279,6 +287,13 @@ impl PoseidonChip {
         words: usize,
     ) -> Result<Vec<AssignedCell<Fp, Fp>>, Error> {
         let config = &self.config;
+        // Only the absorbing lanes check the absorb rows of a longer message.
+        assert!(
+            words <= RATE || messages.len() <= config.absorbing,
+            "{} messages of {words} words on {} absorbing lanes",
+            messages.len(),
+            config.absorbing
+        );
         let height = batch_rows(words);
         let initial = capacity(words);
 
@@ -362,7 +377,7 @@ impl PoseidonChip {
     /// Whether a test asked to corrupt this cell of lane `lane`.
     #[cfg(test)]
     fn tampered(&self, lane: usize, row: usize, column: usize) -> bool {
-        lane == 0 && self.tamper == Some((row, column))
+        self.tamper == Some((lane, row, column))
     }
 
     #[cfg(not(test))]
@@ -487,7 +502,9 @@ mod tests {
     #[derive(Clone, Default)]
     struct HashCircuit {
         messages: Vec<Vec<Fp>>,
-        tamper: Option<(usize, usize)>,
+        tamper: Option<(usize, usize, usize)>,
+        /// Lay every message out in one batch, whatever the lanes.
+        one_batch: bool,
     }
 
     impl Circuit<Fp> for HashCircuit {
@@ -540,7 +557,15 @@ mod tests {
             )?;
             let mut chip = PoseidonChip::construct(config);
             chip.tamper = self.tamper;
-            let digests = chip.hash(&mut layouter, &messages)?;
+            let digests = if self.one_batch {
+                let words = messages[0].len();
+                layouter.assign_region(
+                    || "one batch",
+                    |mut region| chip.batch(&mut region, &messages, words),
+                )?
+            } else {
+                chip.hash(&mut layouter, &messages)?
+            };
             for (i, d) in digests.iter().enumerate() {
                 layouter.constrain_instance(d.cell(), instance, i)?;
             }
@@ -589,6 +614,7 @@ mod tests {
                 let circuit = HashCircuit {
                     messages,
                     tamper: None,
+                    one_batch: false,
                 };
                 assert_eq!(run(&circuit, digests.clone()), Ok(()), "{count} × {words}");
                 // Any other digest is refused at the instance copy.
@@ -601,11 +627,17 @@ mod tests {
 
     /// Corrupts one cell of lane 0 and returns the failures.
     fn forged(words: usize, row: usize, column: usize) -> Vec<VerifyFailure> {
+        forged_in(0, words, row, column)
+    }
+
+    /// Corrupts one cell of lane `lane` and returns the failures.
+    fn forged_in(lane: usize, words: usize, row: usize, column: usize) -> Vec<VerifyFailure> {
         let messages = messages(2, words);
         let digests = messages.iter().map(|m| native(m)).collect();
         let circuit = HashCircuit {
             messages,
-            tamper: Some((row, column)),
+            tamper: Some((lane, row, column)),
+            one_batch: false,
         };
         run(&circuit, digests).unwrap_err()
     }
@@ -633,6 +665,11 @@ mod tests {
             assert_gate(&forged(2, after_partial, word), "poseidon partial rounds");
             assert_gate(&forged(2, ROUND_ROWS, word), "poseidon full round");
             assert_gate(&forged(5, PERMUTATION_ROWS, word), "poseidon absorb");
+            // Every absorbing lane absorbs under the gate, not only the first.
+            assert_gate(
+                &forged_in(ABSORBING - 1, 5, PERMUTATION_ROWS, word),
+                "poseidon absorb",
+            );
         }
         // The partial S-box output.
         assert_gate(&forged(2, 10, 3), "poseidon partial rounds");
@@ -651,5 +688,20 @@ mod tests {
                 "{failures:#?}"
             );
         }
+    }
+
+    #[test]
+    #[should_panic(expected = "absorbing lanes")]
+    fn a_long_message_is_never_laid_on_a_lane_that_does_not_absorb() {
+        // Three five-word messages in one batch would put the third on lane 2, which has no
+        // absorb gate: the chip refuses to lay it out.
+        let messages = messages(LANES, 5);
+        let digests = messages.iter().map(|m| native(m)).collect();
+        let circuit = HashCircuit {
+            messages,
+            tamper: None,
+            one_batch: true,
+        };
+        let _ = run(&circuit, digests);
     }
 }

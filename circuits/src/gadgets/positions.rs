@@ -244,8 +244,8 @@ fn repeated_values(s: &Slot) -> [Fp; 6] {
 #[derive(Clone, Debug)]
 pub struct PositionsChip<const LANES: usize> {
     config: PositionsConfig<LANES>,
-    /// Amounts to add to cells of the first slot's block (block row, column, amount), so tests
-    /// can show which constraint catches a forged block.
+    /// Amounts to add to cells of the region (row, column, amount), so tests can show which
+    /// constraint catches a forged block (the first slot's block starts at row `H`).
     #[cfg(test)]
     tamper: Vec<(usize, Column<Advice>, Fp)>,
 }
@@ -496,19 +496,19 @@ impl<const LANES: usize> PositionsInstructions<LANES> for PositionsChip<LANES> {
         if let Some(w) = witness {
             assert_eq!(w.len(), slots, "one witness per slot");
         }
-        // Assigns row `p` of slot `j`'s block; tests may corrupt one cell of the first slot.
+        // Assigns a cell of the region; tests may corrupt some.
         let assign = |region: &mut Region<'_, Fp>,
                       name: &'static str,
                       col: Column<Advice>,
-                      (j, p): (usize, usize),
+                      row: usize,
                       v: Value<Fp>| {
             #[cfg(test)]
             let v = self
                 .tamper
                 .iter()
-                .filter(|&&(row, column, _)| j == 0 && row == p && column == col)
+                .filter(|&&(at, column, _)| at == row && column == col)
                 .fold(v, |v, &(_, _, delta)| v + Value::known(delta));
-            region.assign_advice(|| name, col, (j + 1) * height + p, || v)
+            region.assign_advice(|| name, col, row, || v)
         };
         layouter.assign_region(
             || "positions",
@@ -518,12 +518,10 @@ impl<const LANES: usize> PositionsInstructions<LANES> for PositionsChip<LANES> {
                 let mut acc_cells = Vec::with_capacity(per_row * height);
                 for p in 0..height {
                     for &col in &c.acc {
-                        acc_cells.push(region.assign_advice_from_constant(
-                            || "acc start",
-                            col,
-                            p,
-                            Fp::ZERO,
-                        )?);
+                        let cell =
+                            assign(&mut region, "acc start", col, p, Value::known(Fp::ZERO))?;
+                        region.constrain_constant(cell.cell(), Fp::ZERO)?;
+                        acc_cells.push(cell);
                     }
                 }
                 let mut out = Vec::with_capacity(slots);
@@ -531,8 +529,9 @@ impl<const LANES: usize> PositionsInstructions<LANES> for PositionsChip<LANES> {
                     let s = witness.map(|w| &w[j]);
                     let known =
                         |f: fn(&Slot) -> Fp| s.map_or(Value::unknown(), |s| Value::known(f(s)));
+                    let top = (j + 1) * height;
                     let mut field = |(col, p): (usize, usize), name, v| {
-                        assign(&mut region, name, c.fields[col], (j, p), v)
+                        assign(&mut region, name, c.fields[col], top + p, v)
                     };
                     let account = field(place::ACCOUNT, "account", known(|s| s.account))?;
                     let packed = field(place::PACKED, "packed", known(|s| s.packed))?;
@@ -549,7 +548,6 @@ impl<const LANES: usize> PositionsInstructions<LANES> for PositionsChip<LANES> {
                             Value::known(v.get(l).copied().unwrap_or(Fp::ZERO))
                         })
                     };
-                    let top = (j + 1) * height;
                     c.q_slot.enable(&mut region, top)?;
                     for p in 0..height {
                         let row = top + p;
@@ -565,7 +563,7 @@ impl<const LANES: usize> PositionsInstructions<LANES> for PositionsChip<LANES> {
                         )?;
                         for (i, col) in c.repeated().into_iter().enumerate() {
                             let v = repeated.map_or(Value::unknown(), |r| Value::known(r[i]));
-                            assign(&mut region, "slot field", col, (j, p), v)?;
+                            assign(&mut region, "slot field", col, row, v)?;
                         }
                         for w in 0..per_row {
                             let l = p * per_row + w;
@@ -573,18 +571,18 @@ impl<const LANES: usize> PositionsInstructions<LANES> for PositionsChip<LANES> {
                                 &mut region,
                                 "itm",
                                 c.itm[w],
-                                (j, p),
+                                row,
                                 lane(s.map(|s| &s.itm), l),
                             )?;
                             assign(
                                 &mut region,
                                 "price",
                                 c.price[w],
-                                (j, p),
+                                row,
                                 lane(s.map(|s| &s.price), l),
                             )?;
                             acc[l] = acc[l] + lane(terms.as_ref(), l);
-                            acc_cells[l] = assign(&mut region, "acc", c.acc[w], (j, p), acc[l])?;
+                            acc_cells[l] = assign(&mut region, "acc", c.acc[w], row, acc[l])?;
                         }
                     }
                     out.push(AssignedSlot {
@@ -611,6 +609,7 @@ mod tests {
     };
 
     use crate::bands::bands;
+    use crate::circuit::BookConfig;
     use crate::snapshot::Book;
     use crate::statement::{Public, Scenario};
     use crate::test_books::demo_book;
@@ -619,14 +618,17 @@ mod tests {
     /// Picks a column of the chip, for tampering.
     type Pick<const LANES: usize> = fn(&PositionsConfig<LANES>) -> Column<Advice>;
 
+    /// The positions chip alone, in the columns the book circuits give it (shared with the
+    /// hash lanes and range checks, whose regions are left out here).
     struct TestCircuit<const LANES: usize> {
         public: Public,
         slots: Vec<Slot>,
+        /// (region row, column, amount): the first slot's block starts at row `H`.
         tamper: Vec<(usize, Pick<LANES>, Fp)>,
     }
 
     impl<const LANES: usize> Circuit<Fp> for TestCircuit<LANES> {
-        type Config = PositionsConfig<LANES>;
+        type Config = BookConfig<LANES>;
         type FloorPlanner = SimpleFloorPlanner;
 
         fn without_witnesses(&self) -> Self {
@@ -634,9 +636,7 @@ mod tests {
         }
 
         fn configure(meta: &mut ConstraintSystem<Fp>) -> Self::Config {
-            let constants = meta.fixed_column();
-            meta.enable_constant(constants);
-            PositionsChip::configure(meta, &mut ColumnPool::default())
+            BookConfig::configure(meta)
         }
 
         fn synthesize(
@@ -644,7 +644,7 @@ mod tests {
             config: Self::Config,
             mut layouter: impl Layouter<Fp>,
         ) -> Result<(), Error> {
-            let mut chip = PositionsChip::<LANES>::construct(config);
+            let mut chip = PositionsChip::<LANES>::construct(config.positions().clone());
             chip.tamper = self
                 .tamper
                 .iter()
@@ -682,6 +682,11 @@ mod tests {
         slots
     }
 
+    /// Row `p` of the first slot's block, as a region row.
+    fn slot0<const LANES: usize>(p: usize) -> usize {
+        block_rows(LANES) + p
+    }
+
     fn run<const LANES: usize>(
         b: &Book,
         tamper: Vec<(usize, Pick<LANES>, Fp)>,
@@ -691,22 +696,22 @@ mod tests {
             slots: slots(b),
             tamper,
         };
-        MockProver::run(10, &circuit, vec![]).unwrap().verify()
+        MockProver::run(10, &circuit, vec![vec![]]).unwrap().verify()
     }
 
-    /// Whether some failure is the named constraint at row `row` of the first slot's block.
-    fn fails_at(failures: &[VerifyFailure], name: &str, row: usize, lanes: usize) -> bool {
-        let offset = block_rows(lanes) + row;
+    /// Whether some failure is the named constraint (or, for "lookup", the band lookup) at
+    /// region row `row`.
+    fn fails_at(failures: &[VerifyFailure], name: &str, row: usize) -> bool {
         failures.iter().any(|f| match f {
             VerifyFailure::ConstraintNotSatisfied {
                 constraint,
-                location: FailureLocation::InRegion { offset: o, .. },
+                location: FailureLocation::InRegion { offset, .. },
                 ..
-            } => constraint.to_string().contains(name) && *o == offset,
+            } => constraint.to_string().contains(name) && *offset == row,
             VerifyFailure::Lookup {
-                location: FailureLocation::InRegion { offset: o, .. },
+                location: FailureLocation::InRegion { offset, .. },
                 ..
-            } => name == "lookup" && *o == offset,
+            } => name == "lookup" && *offset == row,
             _ => false,
         })
     }
@@ -716,6 +721,31 @@ mod tests {
         assert_eq!(run::<4>(&book(3), vec![]), Ok(()));
         assert_eq!(run::<9>(&book(9), vec![]), Ok(()));
         assert_eq!(run::<16>(&book(16), vec![]), Ok(()));
+    }
+
+    #[test]
+    fn each_slot_gate_refuses_a_forged_field() {
+        let cases: [(Pick<9>, (usize, usize), &str); 4] = [
+            (|c| c.fields[place::PACKED.0], place::PACKED, "packing"),
+            (
+                |c| c.fields[place::R_LO.0],
+                place::R_LO,
+                "strike above band floor",
+            ),
+            (
+                |c| c.fields[place::R_HI.0],
+                place::R_HI,
+                "strike below band ceiling",
+            ),
+            (|c| c.weight, (0, 0), "weight"),
+        ];
+        for (pick, (_, p), name) in cases {
+            let failures = run::<9>(&book(9), vec![(slot0::<9>(p), pick, Fp::ONE)]).unwrap_err();
+            assert!(
+                fails_at(&failures, name, slot0::<9>(0)),
+                "{name}: {failures:#?}"
+            );
+        }
     }
 
     #[test]
@@ -730,23 +760,40 @@ mod tests {
         ];
         for (pick, name) in picks {
             // Row 3 of the block differs from row 2: caught on row 2.
-            let failures = run::<9>(&book(9), vec![(3, pick, Fp::ONE)]).unwrap_err();
-            assert!(fails_at(&failures, name, 2, 9), "{name}: {failures:#?}");
+            let failures = run::<9>(&book(9), vec![(slot0::<9>(3), pick, Fp::ONE)]).unwrap_err();
+            assert!(
+                fails_at(&failures, name, slot0::<9>(2)),
+                "{name}: {failures:#?}"
+            );
         }
     }
 
     #[test]
-    fn forged_weight_fails_its_gate() {
-        let failures = run::<9>(&book(9), vec![(0, |c| c.weight, Fp::ONE)]).unwrap_err();
-        assert!(fails_at(&failures, "weight", 0, 9), "{failures:#?}");
+    fn forged_running_sum_fails_the_liability_gate_of_its_lane() {
+        // Lane 4 sits in row 2, first place; lane 5 second; with 16 lanes, lane 5 is row 1's
+        // third. The next slot's gate reads the forged sum too.
+        let failures = run::<9>(&book(9), vec![(slot0::<9>(2), |c| c.acc[0], Fp::ONE)]);
+        let failures = failures.unwrap_err();
+        let name = "liability, first lane of the row";
+        assert!(fails_at(&failures, name, slot0::<9>(2)), "{failures:#?}");
+        let failures = run::<9>(&book(9), vec![(slot0::<9>(2), |c| c.acc[1], Fp::ONE)]);
+        let failures = failures.unwrap_err();
+        let name = "liability, second lane of the row";
+        assert!(fails_at(&failures, name, slot0::<9>(2)), "{failures:#?}");
+        let failures = run::<16>(&book(16), vec![(slot0::<16>(1), |c| c.acc[2], Fp::ONE)]);
+        let failures = failures.unwrap_err();
+        let name = "liability, third lane of the row";
+        assert!(fails_at(&failures, name, slot0::<16>(1)), "{failures:#?}");
     }
 
     #[test]
-    fn forged_running_sum_fails_the_liability_gate() {
-        // Lane 5 sits in row 2, second place; the next slot's gate reads it too.
-        let failures = run::<9>(&book(9), vec![(2, |c| c.acc[1], Fp::ONE)]).unwrap_err();
+    fn sums_start_from_the_zero_block() {
+        // A sum that starts at 1 instead of 0 breaks the copy of the constant zero.
+        let failures = run::<9>(&book(9), vec![(1, |c| c.acc[1], Fp::ONE)]).unwrap_err();
         assert!(
-            fails_at(&failures, "liability, second lane of the row", 2, 9),
+            failures
+                .iter()
+                .any(|f| matches!(f, VerifyFailure::Permutation { .. })),
             "{failures:#?}"
         );
     }
@@ -761,9 +808,41 @@ mod tests {
             (place::SCALE.1, |c| c.fields[place::SCALE.0], 0),
         ];
         for (row, pick, looked_up) in cases {
-            let failures = run::<9>(&book(9), vec![(row, pick, Fp::ONE)]).unwrap_err();
-            assert!(fails_at(&failures, "lookup", looked_up, 9), "{failures:#?}");
+            let failures = run::<9>(&book(9), vec![(slot0::<9>(row), pick, Fp::ONE)]).unwrap_err();
+            assert!(
+                fails_at(&failures, "lookup", slot0::<9>(looked_up)),
+                "{failures:#?}"
+            );
         }
+    }
+
+    #[test]
+    fn an_enabled_row_never_matches_the_tables_zero_row() {
+        // Every looked-up cell of the first row zeroed: the tuple is the zero row but for the
+        // selector's leading 1, and no band has it.
+        let b = book(9);
+        let s = &slots(&b)[0];
+        let zeroed: [(Pick<9>, Fp); 9] = [
+            (|c| c.underlying, s.underlying),
+            (|c| c.kind, s.kind),
+            (|c| c.lo, s.lo),
+            (|c| c.hi, s.hi),
+            (|c| c.itm[0], s.itm[0]),
+            (|c| c.itm[1], s.itm[1]),
+            (|c| c.price[0], s.price[0]),
+            (|c| c.price[1], s.price[1]),
+            (|c| c.fields[place::SCALE.0], s.scale),
+        ];
+        let tamper = zeroed
+            .into_iter()
+            .enumerate()
+            .map(|(i, (pick, v))| (slot0::<9>(usize::from(i == 8)), pick, -v))
+            .collect();
+        let failures = run::<9>(&b, tamper).unwrap_err();
+        assert!(
+            fails_at(&failures, "lookup", slot0::<9>(0)),
+            "{failures:#?}"
+        );
     }
 
     #[test]
@@ -782,17 +861,22 @@ mod tests {
         for (w, (itm, price, acc)) in picks.into_iter().enumerate() {
             let (from, to) = (2 + w, 4 + w);
             assert_ne!(s.price[from], s.price[to], "distinct prices");
-            tamper.push((1, itm, s.itm[to] - s.itm[from]));
-            tamper.push((1, price, s.price[to] - s.price[from]));
+            let row = slot0::<9>(1);
+            tamper.push((row, itm, s.itm[to] - s.itm[from]));
+            tamper.push((row, price, s.price[to] - s.price[from]));
             let moved = weight * s.itm[to] * (s.price[to] - s.strike);
-            tamper.push((1, acc, moved - terms[from]));
+            tamper.push((row, acc, moved - terms[from]));
         }
         let failures = run::<9>(&b, tamper).unwrap_err();
-        assert!(fails_at(&failures, "lookup", 1, 9), "{failures:#?}");
         assert!(
-            !failures
-                .iter()
-                .any(|f| matches!(f, VerifyFailure::ConstraintNotSatisfied { location: FailureLocation::InRegion { offset, .. }, .. } if *offset == block_rows(9) + 1)),
+            fails_at(&failures, "lookup", slot0::<9>(1)),
+            "{failures:#?}"
+        );
+        assert!(
+            !failures.iter().any(|f| matches!(f,
+                VerifyFailure::ConstraintNotSatisfied {
+                    location: FailureLocation::InRegion { offset, .. }, ..
+                } if *offset == slot0::<9>(1))),
             "only the lookup objects: {failures:#?}"
         );
     }

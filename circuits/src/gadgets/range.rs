@@ -311,6 +311,18 @@ mod tests {
     }
 
     #[test]
+    fn rejects_a_middle_byte_of_256() {
+        // 2^24 with z_3 = 0: byte 2 is 256 and every other byte is zero, the sum still right.
+        let z = [1 << 24, 1 << 16, 256, 0, 0, 0, 0, 0].map(Fp::from);
+        let failures = run(&TestCircuit {
+            values: vec![],
+            forged: Some(z),
+        })
+        .unwrap_err();
+        assert!(only_lookup_at(&failures, 0, 2), "{failures:?}");
+    }
+
+    #[test]
     fn rejects_a_running_sum_that_wraps_the_field() {
         // p − 1 with every step byte zero: z_i = (p − 1) / 256^i in the field. Bytes 0..6 pass;
         // the division never lands below 256, so the top byte is refused.
