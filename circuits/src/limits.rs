@@ -28,7 +28,7 @@ pub const MAX_SHOCK_BPS: i64 = 100_000;
 pub const MAX_DEPTH: u32 = 12;
 /// Depth of the tree of shards above the shard subtrees: at most `2^10 = 1,024` shards.
 pub const MAX_SHARD_DEPTH: u32 = 10;
-/// Depth of one shard's subtree: `2^10 = 1,024` slots, proven at k = 15 in about 1 GB.
+/// Depth of one shard's subtree: `2^10 = 1,024` slots, proven at k = 15 in about 1.3 GB.
 /// Books of at most this many positions get a single proof; larger ones are sharded.
 pub const SHARD_DEPTH: u32 = 10;
 /// Most positions of one book: 1,024 shards of 1,024.

@@ -36,7 +36,9 @@
 //! Against a row per slot with every lane side by side, the block trades rows for columns:
 //! `10 + 3W` advice columns and `7 + 2W` table columns instead of `12 + 3·LANES` and
 //! `6 + 2·LANES` (16 and 11 instead of 39 and 24 for nine scenarios), and every column is a
-//! commitment and an evaluation in each proof.
+//! commitment and an evaluation in each proof. The chip takes its columns from a
+//! [`ColumnPool`]: in the book circuits, the hash lanes', range checker's and word column's,
+//! in the rows those leave free, so that at nine scenarios it adds one column of its own.
 
 use ff::Field;
 use halo2_proofs::{
@@ -54,9 +56,9 @@ use crate::commit::{packing, pow2};
 use crate::limits::MAX_SCENARIOS;
 use crate::statement::Fp;
 
-/// The most rows a slot's block may take: six keep a shard's blocks (the zero block and
-/// `2^10` slots, 6,150 rows) within the rows its hash lanes leave free at `2^15` (seven would
-/// need 7,175 and leave too few; see `Shape::rows`).
+/// The most rows a slot's block may take: with six, a shard's blocks (the zero block and
+/// `2^10` slots, at most 6,150 rows for sixteen lanes) fit in the rows its hash lanes leave
+/// free at `2^15` (see `Shape::rows`).
 pub const MAX_BLOCK_ROWS: usize = 6;
 
 /// Scenario lanes per row: the fewest that fit `lanes` lanes in [`MAX_BLOCK_ROWS`] rows.
@@ -696,7 +698,9 @@ mod tests {
             slots: slots(b),
             tamper,
         };
-        MockProver::run(10, &circuit, vec![vec![]]).unwrap().verify()
+        MockProver::run(10, &circuit, vec![vec![]])
+            .unwrap()
+            .verify()
     }
 
     /// Whether some failure is the named constraint (or, for "lookup", the band lookup) at
