@@ -82,3 +82,5 @@ pub mod witness;
 
 #[cfg(test)]
 mod test_books;
+#[cfg(test)]
+mod test_failures;

@@ -10,6 +10,7 @@ use crate::model::evaluate;
 use crate::snapshot::Book;
 use crate::statement::{Kind, Statement};
 use crate::test_books::{arb_book, demo_book};
+use crate::test_failures::assert_permutation_failure;
 use crate::witness::{prepare, Prepared, Secrets};
 
 /// Index of the positions chip's band lookup: after the range checker's, one per column.
@@ -63,16 +64,6 @@ fn assert_range_failure(failures: &[VerifyFailure]) {
             .iter()
             .any(|f| region_name(f).is_some_and(|r| r.contains("range check"))),
         "expected a range-check failure, got {failures:#?}"
-    );
-}
-
-/// Asserts that some failure is a copy constraint (e.g. against the instance).
-fn assert_permutation_failure(failures: &[VerifyFailure]) {
-    assert!(
-        failures
-            .iter()
-            .any(|f| matches!(f, VerifyFailure::Permutation { .. })),
-        "expected a copy-constraint failure, got {failures:#?}"
     );
 }
 
