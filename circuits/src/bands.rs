@@ -14,10 +14,13 @@
 //! replace a comparison per position per scenario. At a band edge `K = T_m` both neighbouring
 //! bands are valid and give the same value, because the scenario that differs has intrinsic 0.
 //!
-//! The bands depend only on public prices, so they are a fixed lookup table of the circuit
-//! that a verifier rebuilds from the statement.
+//! The bands depend only on public data, so they are a lookup table of the circuit whose
+//! columns a verifier commits to itself, from the statement, as it does for the instance
+//! ([`crate::keys`]): they are the only part of a verifying key that differs between two
+//! statements of one shape.
 
-use crate::statement::{Kind, Public};
+use crate::gadgets::positions::{self, block_rows};
+use crate::statement::{Fp, Kind, Public};
 
 /// One row of the moneyness table.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -66,8 +69,24 @@ pub fn bands(public: &Public) -> Vec<Band> {
 }
 
 /// Most bands a statement can have: per asset and kind, one more than the distinct prices.
-pub fn max_bands(assets: usize, scenarios: usize) -> usize {
+pub const fn max_bands(assets: usize, scenarios: usize) -> usize {
     assets * 2 * (scenarios + 1)
+}
+
+/// Most rows of the band table of a shape: the zero row and, per band, a row per block row.
+pub const fn band_rows(assets: usize, lanes: usize) -> usize {
+    max_bands(assets, lanes) * block_rows(lanes) + 1
+}
+
+/// The band table of `public` for a circuit of `lanes` lanes, column by column
+/// ([`positions::table`]).
+pub fn band_table(public: &Public, lanes: usize) -> Vec<Vec<Fp>> {
+    positions::table(
+        &bands(public),
+        &public.scale_factors(),
+        &public.shocked_prices(),
+        lanes,
+    )
 }
 
 /// The band holding a position; always exists because the bands of an asset and kind cover

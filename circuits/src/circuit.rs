@@ -9,8 +9,9 @@
 //!    `V_s ≥ ratio · L'_s` for every scenario;
 //! 4. [`RangeCheckChip`] holds every private integer below 2^64.
 //!
-//! The circuit's shape — assets, scenarios, tree depth, and so `k` — and its fixed band table
-//! derive from public data only, so a verifier rebuilds the verifying key from the statement.
+//! The circuit's fixed columns depend on its [`Shape`] only — assets, lanes, tree depth, and
+//! so `k` — except the band table's, whose values are the statement's numbers: a verifier
+//! loads the pinned key of the shape and commits to the band table itself ([`crate::keys`]).
 
 use halo2_proofs::{
     circuit::{AssignedCell, Layouter, SimpleFloorPlanner, Value},
@@ -18,16 +19,17 @@ use halo2_proofs::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::bands::{bands, max_bands, Band};
+use crate::bands::{band_rows, band_table};
 use crate::gadgets::{
     columns::ColumnPool,
     coverage::{CoverageChip, CoverageConfig, CoverageInstructions},
     hash::{merkle_rows, HashInstructions, HashPool, HashPoolConfig},
     poseidon::{self, batch_rows},
-    positions::{self, PositionsChip, PositionsConfig, PositionsInstructions, Slot},
+    positions::{self, BandTable, PositionsChip, PositionsConfig, PositionsInstructions, Slot},
     range::{self, RangeCheckChip, RangeCheckConfig, RangeCheckInstructions},
 };
-use crate::limits::{MAX_ASSETS, MAX_DEPTH, MAX_SCENARIOS};
+pub use crate::limits::{lane_width, LANE_WIDTHS};
+use crate::limits::{MAX_ASSETS, MAX_DEPTH};
 use crate::statement::{instance, Fp, Public};
 use crate::witness::Witness;
 
@@ -43,20 +45,21 @@ pub const HASH_LANES: usize = 3;
 /// the positions' blocks laid in the same columns within `2^15` rows.
 pub const RANGE_COLUMNS: usize = 2;
 
-/// Scenario lane counts the circuit is compiled for; a policy uses the smallest that fits.
-pub const LANE_WIDTHS: [usize; 3] = [4, 9, 16];
 
 /// Rows halo2 reserves at the end of every column for blinding, with margin.
 const BLINDING_ROWS: usize = 10;
 
-/// Everything that fixes the circuit's layout; derived from public data alone.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// Everything that fixes the circuit's layout, and so its verifying key: never a price, a
+/// haircut, the ratio or a date. A policy's scenarios are padded to the lane width (a padded
+/// lane has price 0, is never in the money and is covered trivially), so one shape serves
+/// every policy of up to `lanes` scenarios.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Shape {
     /// Declared assets.
     pub assets: usize,
-    /// Policy scenarios.
-    pub scenarios: usize,
+    /// Scenario lanes, one of [`LANE_WIDTHS`].
+    pub lanes: usize,
     /// The liabilities tree has `2^depth` slots.
     pub depth: u32,
 }
@@ -67,17 +70,24 @@ impl Shape {
         let depth = positions.max(1).next_power_of_two().trailing_zeros();
         Shape {
             assets: public.assets.len(),
-            scenarios: public.policy.scenarios.len(),
+            lanes: lane_width(public.policy.scenarios.len()).unwrap_or(0),
             depth,
         }
     }
 
+    /// Whether this is a shape the circuit supports (a lane width it is compiled for, at most
+    /// [`MAX_ASSETS`] assets and [`MAX_DEPTH`]).
+    pub fn is_supported(&self) -> bool {
+        (1..=MAX_ASSETS).contains(&self.assets)
+            && LANE_WIDTHS.contains(&self.lanes)
+            && self.depth <= MAX_DEPTH
+    }
+
     /// Whether this shape is one the circuit supports for `public`.
     pub fn fits(&self, public: &Public) -> bool {
-        self.assets == public.assets.len()
-            && self.scenarios == public.policy.scenarios.len()
-            && self.depth <= MAX_DEPTH
-            && self.lanes().is_some()
+        self.is_supported()
+            && self.assets == public.assets.len()
+            && Some(self.lanes) == lane_width(public.policy.scenarios.len())
     }
 
     /// Slots of the liabilities tree.
@@ -85,26 +95,20 @@ impl Shape {
         1 << self.depth
     }
 
-    /// Scenario lanes of the positions chip.
-    pub fn lanes(&self) -> Option<usize> {
-        lane_width(self.scenarios)
-    }
-
     /// Rows the layout needs, per region group laid side by side; the tallest wins.
     pub fn rows(&self) -> usize {
         let slots = self.slots();
-        let lanes = self.lanes().unwrap_or(MAX_SCENARIOS);
+        let lanes = self.lanes;
         let positions = positions::rows(lanes, slots);
-        let range = range::rows(RANGE_COLUMNS, 4 * slots + self.assets + 5 * self.scenarios);
+        let range = range::rows(RANGE_COLUMNS, 4 * slots + self.assets + 5 * lanes);
         // Leaves, tree and one commitment: the reserves' (single circuit) or the lane sums'
         // (shard circuit); both are counted, the larger one for either circuit.
-        let commitment = batch_rows(MAX_ASSETS + 1).max(batch_rows(self.lanes().unwrap_or(0) + 1));
+        let commitment = batch_rows(MAX_ASSETS + 1).max(batch_rows(lanes + 1));
         let hashing =
             poseidon::rows(HASH_LANES, slots, 2) + merkle_rows(HASH_LANES, slots) + commitment;
         let words = 2 * MAX_ASSETS + 8;
-        let coverage = MAX_ASSETS + 1 + self.scenarios * (self.assets + 2);
-        let tables =
-            (max_bands(self.assets, self.scenarios) * positions::block_rows(lanes) + 1).max(256);
+        let coverage = MAX_ASSETS + 1 + lanes * (self.assets + 2);
+        let tables = (band_rows(self.assets, lanes)).max(256);
         // The positions' blocks lie in the hash lanes', range checker's and words' columns
         // (`BookConfig::configure`), so their rows add to those of every group.
         let shared = range.max(hashing).max(words);
@@ -115,11 +119,6 @@ impl Shape {
     pub fn k(&self) -> u32 {
         k_for(self.rows())
     }
-}
-
-/// The narrowest lane width holding `scenarios` scenarios.
-pub fn lane_width(scenarios: usize) -> Option<usize> {
-    LANE_WIDTHS.into_iter().find(|&w| w >= scenarios)
 }
 
 /// Rows of a layout whose column groups, laid side by side, need `groups` rows each: the
@@ -138,7 +137,8 @@ fn k_for(rows: usize) -> u32 {
 pub struct SolvencyCircuit<const LANES: usize> {
     shape: Shape,
     public: Public,
-    bands: Vec<Band>,
+    /// The band table's columns ([`band_table`]).
+    table: Vec<Vec<Fp>>,
     witness: Option<Witness>,
 }
 
@@ -149,7 +149,7 @@ impl<const LANES: usize> SolvencyCircuit<LANES> {
             shape.fits(public),
             "shape {shape:?} does not fit the statement"
         );
-        assert_eq!(shape.lanes(), Some(LANES), "lane width");
+        assert_eq!(shape.lanes, LANES, "lane width");
         if let Some(w) = &witness {
             assert_eq!(
                 w.slots.len(),
@@ -161,7 +161,7 @@ impl<const LANES: usize> SolvencyCircuit<LANES> {
         SolvencyCircuit {
             shape,
             public: public.clone(),
-            bands: bands(public),
+            table: band_table(public, LANES),
             witness,
         }
     }
@@ -191,8 +191,11 @@ pub struct BookCells<const LANES: usize> {
 }
 
 impl<const LANES: usize> BookConfig<LANES> {
-    /// Allocates the instance and constants columns and the book's chips.
+    /// Allocates the instance and constants columns and the book's chips. The band table's
+    /// columns come first, so they are fixed columns [`positions::table_columns`], the ones
+    /// a verifier commits to itself ([`crate::keys`]).
     pub fn configure(meta: &mut ConstraintSystem<Fp>) -> Self {
+        let bands = BandTable::configure(meta, LANES);
         let instance = meta.instance_column();
         meta.enable_equality(instance);
         let constants = meta.fixed_column();
@@ -205,7 +208,7 @@ impl<const LANES: usize> BookConfig<LANES> {
         // The positions' blocks take the rows the hash lanes and the range checks leave free,
         // in columns those already pay for.
         let mut pool = ColumnPool::new(hash.shared().chain(range.shared()));
-        let positions = PositionsChip::<LANES>::configure(meta, &mut pool);
+        let positions = PositionsChip::<LANES>::configure(meta, &mut pool, bands);
         BookConfig {
             instance,
             positions,
@@ -215,8 +218,7 @@ impl<const LANES: usize> BookConfig<LANES> {
     }
 
     /// The positions chip's configuration, in the columns the other chips share with it.
-    #[cfg(test)]
-    pub(crate) fn positions(&self) -> &PositionsConfig<LANES> {
+    pub fn positions(&self) -> &PositionsConfig<LANES> {
         &self.positions
     }
 
@@ -230,20 +232,14 @@ impl<const LANES: usize> BookConfig<LANES> {
     pub fn synthesize(
         &self,
         layouter: &mut impl Layouter<Fp>,
-        public: &Public,
-        bands: &[Band],
+        table: &[Vec<Fp>],
         depth: u32,
         slots: Option<&[Slot]>,
     ) -> Result<BookCells<LANES>, Error> {
         let range = RangeCheckChip::construct(self.range.clone());
         range.load(layouter)?;
         let positions = PositionsChip::<LANES>::construct(self.positions.clone());
-        positions.load_bands(
-            layouter,
-            bands,
-            &public.scale_factors(),
-            &public.shocked_prices(),
-        )?;
+        positions.load_bands(layouter, table)?;
         // First: see above.
         let assigned = positions.assign_slots(layouter, 1 << depth, slots)?;
         let pool = HashPool::construct(self.hash.clone());
@@ -310,8 +306,7 @@ impl<const LANES: usize> Circuit<Fp> for SolvencyCircuit<LANES> {
             mut ranged,
         } = config.book.synthesize(
             &mut layouter,
-            &self.public,
-            &self.bands,
+            &self.table,
             shape.depth,
             w.map(|w| &w.slots[..]),
         )?;
@@ -335,7 +330,8 @@ impl<const LANES: usize> Circuit<Fp> for SolvencyCircuit<LANES> {
             instance::RESERVE_COMMITMENT,
         )?;
         ranged.extend(balances.iter().cloned());
-        for (s, total) in totals.iter().enumerate().take(shape.scenarios) {
+        // Every lane, padded ones included, so the layout does not depend on the policy.
+        for (s, total) in totals.iter().enumerate() {
             ranged.extend(coverage.cover(&mut layouter, s, &self.public, &balances, total)?);
         }
         range.check_u64(&mut layouter, &ranged)?;
@@ -348,23 +344,24 @@ impl<const LANES: usize> Circuit<Fp> for SolvencyCircuit<LANES> {
 }
 
 /// Runs `$body` with `$lanes` bound as a `const usize` equal to the shape's lane width (or,
-/// with `@width`, to a width given as `Option<usize>`), one of [`LANE_WIDTHS`].
+/// with `@width`, to a width given as `usize`), one of [`LANE_WIDTHS`]: callers check
+/// [`Shape::is_supported`] first.
 #[macro_export]
 macro_rules! with_lanes {
     ($shape:expr, |$lanes:ident| $body:expr) => {
-        $crate::with_lanes!(@width $shape.lanes(), |$lanes| $body)
+        $crate::with_lanes!(@width $shape.lanes, |$lanes| $body)
     };
     (@width $width:expr, |$lanes:ident| $body:expr) => {
         match $width {
-            Some(4) => {
+            4 => {
                 const $lanes: usize = 4;
                 $body
             }
-            Some(9) => {
+            9 => {
                 const $lanes: usize = 9;
                 $body
             }
-            Some(16) => {
+            16 => {
                 const $lanes: usize = 16;
                 $body
             }

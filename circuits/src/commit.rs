@@ -105,7 +105,7 @@ pub fn reserve_commitment(balances: &[u64], blinding: Fp) -> Fp {
 /// circuit's lane width (one of [`crate::circuit::LANE_WIDTHS`]), so the top circuit hashes
 /// `lanes + 1` words per shard, not `MAX_SCENARIOS + 1`.
 pub fn sums_commitment(sums: &[Fp], blinding: Fp) -> Fp {
-    crate::with_lanes!(@width Some(sums.len()), |LANES| {
+    crate::with_lanes!(@width sums.len(), |LANES| {
         hiding_commitment::<{ LANES + 1 }>(sums, blinding)
     })
 }

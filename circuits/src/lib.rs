@@ -73,6 +73,7 @@ pub mod circuit;
 pub mod commit;
 pub mod encoding;
 pub mod gadgets;
+pub mod keys;
 pub mod limits;
 pub mod model;
 pub mod proof;

@@ -33,3 +33,12 @@ pub const MAX_SHARD_DEPTH: u32 = 10;
 pub const SHARD_DEPTH: u32 = 10;
 /// Most positions of one book: 1,024 shards of 1,024.
 pub const MAX_POSITIONS: usize = 1 << (SHARD_DEPTH + MAX_SHARD_DEPTH);
+
+/// Scenario lane counts the circuits are compiled for; a policy uses the smallest that fits,
+/// its scenarios padded to it.
+pub const LANE_WIDTHS: [usize; 3] = [4, 9, 16];
+
+/// The narrowest lane width holding `scenarios` scenarios.
+pub fn lane_width(scenarios: usize) -> Option<usize> {
+    LANE_WIDTHS.into_iter().find(|&w| w >= scenarios)
+}

@@ -1,16 +1,19 @@
 //! Proving and verifying the solvency circuit: the one definition the prover binary, the
 //! verifier crate and the tests all call.
 //!
-//! The verifying key is never shipped: [`verifying_key`] rebuilds it from the public statement
-//! and the shape, so a proof can only verify against the circuit of the statement it claims.
+//! The prover generates its keys (`keygen_vk`, `keygen_pk`); a verifier loads the pinned key
+//! of the proof's shape ([`crate::keys`]). Verification needs no randomness, clock, file or
+//! thread: a batch of proofs is weighted by scalars hashed from everything the prover sent
+//! ([`verify_batch`]).
 
+use ff::{FromUniformBytes, PrimeField};
 use halo2_proofs::{
     plonk::{
-        create_proof, keygen_pk, keygen_vk, verify_proof, BatchVerifier, Circuit, Error,
-        SingleVerifier, VerifyingKey,
+        create_proof, keygen_pk, keygen_vk, verify_proof, Circuit, Error, SingleVerifier,
+        VerificationStrategy, VerifyingKey,
     },
-    poly::commitment::Params,
-    transcript::{Blake2bRead, Blake2bWrite, Challenge255},
+    poly::commitment::{Guard, Params, MSM},
+    transcript::{Blake2bRead, Blake2bWrite, Challenge255, EncodedChallenge},
 };
 use pasta_curves::vesta;
 use rand::{rngs::StdRng, SeedableRng};
@@ -29,20 +32,8 @@ use crate::witness::{Prepared, PreparedSet, ShardWitness};
 /// The curve proofs commit over (its scalar field is the circuit's field).
 pub type Curve = vesta::Affine;
 
-/// The verifying key of the circuit for `public` with `shape`.
-pub fn verifying_key(
-    params: &Params<Curve>,
-    public: &Public,
-    shape: Shape,
-) -> Result<VerifyingKey<Curve>, Error> {
-    with_lanes!(shape, |LANES| keygen_vk(
-        params,
-        &SolvencyCircuit::<LANES>::new(public, shape, None)
-    ))
-}
-
 /// Proves one circuit with its instance; returns the proof and its verifying key.
-fn prove_circuit<C: Circuit<Fp>>(
+pub(crate) fn prove_circuit<C: Circuit<Fp>>(
     params: &Params<Curve>,
     circuit: C,
     instance: &[Fp],
@@ -78,27 +69,6 @@ pub fn prove(
         &prepared.statement.instance(),
         rng
     ))
-}
-
-/// The verifying key shared by every shard of `public`'s book.
-pub fn shard_verifying_key(
-    params: &Params<Curve>,
-    public: &Public,
-    shape: Shape,
-) -> Result<VerifyingKey<Curve>, Error> {
-    with_lanes!(shape, |LANES| keygen_vk(
-        params,
-        &ShardCircuit::<LANES>::new(public, shape, None)
-    ))
-}
-
-/// The verifying key of the top circuit.
-pub fn top_verifying_key(
-    params: &Params<Curve>,
-    public: &Public,
-    shape: TopShape,
-) -> Result<VerifyingKey<Curve>, Error> {
-    keygen_vk(params, &TopCircuit::new(public, shape, None))
 }
 
 /// Shard proofs [`prove_shards`] runs at once: two fill two cores, and memory grows with each.
@@ -198,73 +168,137 @@ pub fn prove_top(
             set.plan.top_shape,
             Some(set.top.clone()),
         ),
-        &set.statement.top_instance(&set.links),
+        &set
+            .statement
+            .top_instance(&set.plan.top_shape.padded_links(&set.links)),
         rng,
     )
 }
 
-/// Checks a proof set: every shard proof in one batch (`BatchVerifier`) against its public
-/// sub-root and sums commitment, and the top proof over all of them.
+/// A verification strategy that hands back the proof's final multi-scalar multiplication
+/// instead of evaluating it, so that a batch can weigh and add them.
+struct Deferred<'p> {
+    msm: MSM<'p, Curve>,
+}
+
+impl<'p> VerificationStrategy<'p, Curve> for Deferred<'p> {
+    type Output = MSM<'p, Curve>;
+
+    fn process<E: EncodedChallenge<Curve>>(
+        self,
+        f: impl FnOnce(MSM<'p, Curve>) -> Result<Guard<'p, Curve, E>, Error>,
+    ) -> Result<Self::Output, Error> {
+        Ok(f(self.msm)?.use_challenges())
+    }
+}
+
+/// Checks many proofs of one key at once: each proof's final check is a multi-scalar
+/// multiplication that must be the identity; the batch checks `Σ r_i · MSM_i` instead, with
+/// weights `r_i` that the prover cannot know before it fixes its proofs — they are hashed
+/// (BLAKE2b) from `key_digest` and every instance and proof of the batch, in order. Where
+/// halo2's `BatchVerifier` draws them from the operating system, this needs no randomness
+/// source, so it runs unchanged in a browser or a metered VM, and gives the same verdict
+/// every time. A batch with one false proof fails except with probability about `1/p`.
+pub fn verify_batch(
+    params: &Params<Curve>,
+    vk: &VerifyingKey<Curve>,
+    key_digest: &[u8],
+    items: &[(Vec<Fp>, &[u8])],
+) -> Result<(), Error> {
+    let mut seed = blake2b_simd::Params::new()
+        .hash_length(64)
+        .personal(b"solvency-batch/1")
+        .to_state();
+    seed.update(&(key_digest.len() as u64).to_le_bytes());
+    seed.update(key_digest);
+    for (instance, proof) in items {
+        seed.update(&(instance.len() as u64).to_le_bytes());
+        for value in instance {
+            seed.update(value.to_repr().as_ref());
+        }
+        seed.update(&(proof.len() as u64).to_le_bytes());
+        seed.update(proof);
+    }
+    let seed = seed.finalize();
+    let weight = |i: usize| {
+        let hash = blake2b_simd::Params::new()
+            .hash_length(64)
+            .personal(b"solvency-weight1")
+            .to_state()
+            .update(seed.as_bytes())
+            .update(&(i as u64).to_le_bytes())
+            .finalize();
+        Fp::from_uniform_bytes(hash.as_array())
+    };
+    let msms = items
+        .par_iter()
+        .map(|(instance, proof)| {
+            let mut transcript = Blake2bRead::<_, _, Challenge255<_>>::init(*proof);
+            verify_proof(
+                params,
+                vk,
+                Deferred {
+                    msm: params.empty_msm(),
+                },
+                &[&[instance]],
+                &mut transcript,
+            )
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    let mut acc = params.empty_msm();
+    for (i, msm) in msms.iter().enumerate() {
+        acc.scale(weight(i));
+        acc.add_msm(msm);
+    }
+    if acc.eval() {
+        Ok(())
+    } else {
+        Err(Error::ConstraintSystemFailure)
+    }
+}
+
+/// Checks a proof set: every shard proof in one batch ([`verify_batch`]) against its public
+/// sub-root and sums commitment, and the top proof over all of them (padded to the top's
+/// shard slots with empty shards).
 #[allow(clippy::too_many_arguments)]
 pub fn verify_set(
     shard_params: &Params<Curve>,
     shard_vk: &VerifyingKey<Curve>,
+    shard_key_digest: &[u8],
     top_params: &Params<Curve>,
     top_vk: &VerifyingKey<Curve>,
+    top_shape: TopShape,
     statement: &Statement,
     links: &[(Fp, Fp)],
     shard_proofs: &[Vec<u8>],
     top_proof: &[u8],
 ) -> Result<(), Error> {
-    if links.len() != shard_proofs.len() {
+    if links.len() != shard_proofs.len() || links.len() > top_shape.slots() {
         return Err(Error::InvalidInstances);
     }
-    let mut batch = BatchVerifier::new();
-    for (&(root, sums), proof) in links.iter().zip(shard_proofs) {
-        batch.add_proof(
-            vec![vec![statement.public.shard_instance(root, sums)]],
-            proof.clone(),
-        );
-    }
-    if !batch.finalize(shard_params, shard_vk) {
-        return Err(Error::ConstraintSystemFailure);
-    }
-    verify_top(top_params, top_vk, statement, links, top_proof)
+    let items: Vec<(Vec<Fp>, &[u8])> = links
+        .iter()
+        .zip(shard_proofs)
+        .map(|(&(root, sums), proof)| (statement.public.shard_instance(root, sums), &proof[..]))
+        .collect();
+    verify_batch(shard_params, shard_vk, shard_key_digest, &items)?;
+    let instance = statement.top_instance(&top_shape.padded_links(links));
+    verify(top_params, top_vk, &instance, top_proof)
 }
 
-/// Checks the top proof of a set against the statement and the shards' public links.
-pub fn verify_top(
-    params: &Params<Curve>,
-    vk: &VerifyingKey<Curve>,
-    statement: &Statement,
-    links: &[(Fp, Fp)],
-    proof: &[u8],
-) -> Result<(), Error> {
-    let instance = statement.top_instance(links);
-    let mut transcript = Blake2bRead::<_, _, Challenge255<_>>::init(proof);
-    verify_proof(
-        params,
-        vk,
-        SingleVerifier::new(params),
-        &[&[&instance]],
-        &mut transcript,
-    )
-}
-
-/// Checks `proof` against `statement` under `vk`.
+/// Checks `proof` against `instance` under `vk`.
 pub fn verify(
     params: &Params<Curve>,
     vk: &VerifyingKey<Curve>,
-    statement: &Statement,
+    instance: &[Fp],
     proof: &[u8],
 ) -> Result<(), Error> {
-    let instance = statement.instance();
     let mut transcript = Blake2bRead::<_, _, Challenge255<_>>::init(proof);
     verify_proof(
         params,
         vk,
         SingleVerifier::new(params),
-        &[&[&instance]],
+        &[&[instance]],
         &mut transcript,
     )
 }

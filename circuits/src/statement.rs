@@ -135,6 +135,11 @@ impl Public {
             .collect()
     }
 
+    /// The circuits' lane width for this policy ([`crate::limits::lane_width`]).
+    pub fn lanes(&self) -> usize {
+        crate::limits::lane_width(self.policy.scenarios.len()).expect("validated scenario count")
+    }
+
     /// `P[i,s]`, indexed `[asset][scenario]`. Valid statements never overflow (checked).
     pub fn shocked_prices(&self) -> Vec<Vec<u64>> {
         self.assets
@@ -283,7 +288,8 @@ fn check_assets(assets: &[Asset]) -> Result<(), SnapshotError> {
 
 /// Offsets of the public inputs in the circuit's single instance column.
 ///
-/// `[digest, C_R, R_L, ratio, then per asset i: scale_i, haircut_i, P[i,0..S]]`.
+/// `[digest, C_R, R_L, ratio, then per asset i: scale_i, haircut_i, P[i,0..L]]`, with the
+/// policy's scenarios padded to the circuit's `L` lanes by price 0.
 pub mod instance {
     /// Digest of the whole [`super::Statement`]: binds every field, metadata included.
     pub const STATEMENT_DIGEST: usize = 0;
@@ -297,30 +303,31 @@ pub mod instance {
     const ASSETS: usize = 4;
 
     /// `10^(D - d[i])` of asset `i`.
-    pub const fn scale(i: usize, scenarios: usize) -> usize {
-        ASSETS + i * (2 + scenarios)
+    pub const fn scale(i: usize, lanes: usize) -> usize {
+        ASSETS + i * (2 + lanes)
     }
     /// Haircut of asset `i`, in basis points.
-    pub const fn haircut(i: usize, scenarios: usize) -> usize {
-        scale(i, scenarios) + 1
+    pub const fn haircut(i: usize, lanes: usize) -> usize {
+        scale(i, lanes) + 1
     }
-    /// Shocked price `P[i,s]`.
-    pub const fn shocked_price(i: usize, s: usize, scenarios: usize) -> usize {
-        scale(i, scenarios) + 2 + s
+    /// Shocked price `P[i,s]` (0 for a padded lane).
+    pub const fn shocked_price(i: usize, s: usize, lanes: usize) -> usize {
+        scale(i, lanes) + 2 + s
     }
-    /// Length of the instance column for `assets` × `scenarios`.
-    pub const fn len(assets: usize, scenarios: usize) -> usize {
-        scale(assets, scenarios)
+    /// Length of the instance column for `assets` × `lanes`.
+    pub const fn len(assets: usize, lanes: usize) -> usize {
+        scale(assets, lanes)
     }
 
-    /// The top proof of a sharded book: after the single-proof layout, shard `i`'s sub-root.
-    pub const fn shard_root(i: usize, assets: usize, scenarios: usize) -> usize {
-        len(assets, scenarios) + 2 * i
+    /// The top proof of a sharded book: after the single-proof layout, shard `i`'s sub-root
+    /// (for every shard slot of the top's tree, empty ones included).
+    pub const fn shard_root(i: usize, assets: usize, lanes: usize) -> usize {
+        len(assets, lanes) + 2 * i
     }
 
     /// The top proof of a sharded book: shard `i`'s commitment to its lane sums.
-    pub const fn shard_sums(i: usize, assets: usize, scenarios: usize) -> usize {
-        shard_root(i, assets, scenarios) + 1
+    pub const fn shard_sums(i: usize, assets: usize, lanes: usize) -> usize {
+        shard_root(i, assets, lanes) + 1
     }
 
     /// Offsets of a shard proof's instance.
@@ -356,7 +363,7 @@ impl Statement {
     /// The instance column, derived natively from the statement (see [`instance`]).
     pub fn instance(&self) -> Vec<Fp> {
         let p = &self.public;
-        let n_s = p.policy.scenarios.len();
+        let n_s = p.lanes();
         let mut v = vec![Fp::zero(); instance::len(p.assets.len(), n_s)];
         v[instance::STATEMENT_DIGEST] = self.digest();
         v[instance::RESERVE_COMMITMENT] = self.reserve_commitment;
@@ -642,7 +649,9 @@ mod tests {
     fn instance_layout_matches_offsets() {
         let st = statement();
         let inst = st.instance();
-        let s = st.public.policy.scenarios.len();
+        // Three scenarios, padded to four lanes.
+        let s = st.public.lanes();
+        assert_eq!(s, 4);
         assert_eq!(inst.len(), instance::len(2, s));
         assert_eq!(inst[instance::RESERVE_COMMITMENT], Fp::from(7));
         assert_eq!(inst[instance::LIABILITIES_ROOT], Fp::from(11));

@@ -232,9 +232,8 @@ fn balances(book: &Book) -> Vec<Fp> {
 /// fits one circuit (at most `2^MAX_DEPTH` positions).
 pub fn prepare(book: &Book, secrets: &Secrets, previous: Option<[u8; 32]>) -> Prepared {
     let shape = Shape::for_book(&book.public, book.positions.len());
-    let lanes = shape.lanes().expect("validated scenario count");
     let used = shape.slots();
-    let placement = Placement::new(&book.public, book.positions.len(), secrets, used, lanes);
+    let placement = Placement::new(&book.public, book.positions.len(), secrets, used, shape.lanes);
     let (slots, leaves) = placement.rows(&Slotted::new(book, &placement, used).get(0..used));
     let tree = MerkleTree::new(shape.depth, &leaves);
     let witness = Witness {
@@ -303,6 +302,8 @@ pub struct ShardPlan {
     pub shard_shape: Shape,
     /// The shape of the top circuit.
     pub top_shape: TopShape,
+    /// Shards proven: the first of the top's `2^depth` shard slots.
+    pub shards: usize,
     placement: Placement,
 }
 
@@ -314,21 +315,16 @@ impl ShardPlan {
     pub fn new(public: &Public, positions: usize, secrets: &Secrets, shard_depth: u32) -> Self {
         let shard_shape = Shape {
             assets: public.assets.len(),
-            scenarios: public.policy.scenarios.len(),
+            lanes: public.lanes(),
             depth: shard_depth,
         };
-        let top_shape = TopShape {
-            assets: shard_shape.assets,
-            scenarios: shard_shape.scenarios,
-            shards: shard_count(positions, shard_depth),
-            shard_depth,
-        };
-        let lanes = shard_shape.lanes().expect("validated scenario count");
-        let used = top_shape.shards << shard_depth;
+        let shards = shard_count(positions, shard_depth);
+        let used = shards << shard_depth;
         ShardPlan {
             shard_shape,
-            top_shape,
-            placement: Placement::new(public, positions, secrets, used, lanes),
+            top_shape: TopShape::for_shards(shard_shape, shards),
+            shards,
+            placement: Placement::new(public, positions, secrets, used, shard_shape.lanes),
         }
     }
 
@@ -382,7 +378,7 @@ impl ShardPlan {
                 found: header.positions,
             });
         }
-        let shards = shards.start.min(self.top_shape.shards)..shards.end.min(self.top_shape.shards);
+        let shards = shards.start.min(self.shards)..shards.end.min(self.shards);
         let slots = self.slots(shards.clone());
         let mut kept: Vec<Option<Position>> = vec![None; slots.len()];
         header.read_positions(reader, |i, position| {
@@ -460,7 +456,7 @@ pub fn prepare_set<'a>(
     shard_depth: u32,
 ) -> PreparedSet<'a> {
     let plan = ShardPlan::new(&book.public, book.positions.len(), secrets, shard_depth);
-    let shards = plan.top_shape.shards;
+    let shards = plan.shards;
     let used = plan.slots(0..shards).len();
     let slotted = Slotted::new(book, &plan.placement, used);
     let mut leaves = Vec::with_capacity(used);
@@ -471,7 +467,7 @@ pub fn prepare_set<'a>(
         // Only what the top and the links need is kept; the rows are rebuilt per proof.
         opened.push((witness.sums(), witness.blinding));
     }
-    let depth = shard_depth + plan.top_shape.depth();
+    let depth = shard_depth + plan.top_shape.depth;
     let tree = MerkleTree::new(depth, &leaves);
     // Each shard's sub-root is a node of the whole tree: no subtree is hashed twice.
     let links = opened

@@ -20,13 +20,13 @@ use std::{
     time::{Duration, Instant},
 };
 
-use halo2_proofs::{plonk::VerifyingKey, poly::commitment::Params};
 use serde::{Deserialize, Serialize};
 use solvency_circuits::{
     commit::MerkleTree,
+    keys::{KeyShape, Srs},
     limits::SHARD_DEPTH,
     model::{evaluate, Evaluation},
-    proof::{self, Curve},
+    proof,
     snapshot::{Book, Header, Position, SnapshotError},
     statement::{format_decimal, Fp},
     witness::{prepare, prepare_set, PreparedSet, Secrets, ShardPlan},
@@ -38,7 +38,7 @@ use solvency_verifier::{
     },
     inclusion::{file_name, InclusionFile},
     opening::{Balance, ReserveOpening, OPENING_FORMAT},
-    vk_digest,
+    pinned, verify_with, VerifyError,
 };
 use thiserror::Error;
 
@@ -174,7 +174,7 @@ pub fn prove_book(
     book: &Book,
     seed: [u8; 32],
     previous: Option<[u8; 32]>,
-    mut params: impl FnMut(u32) -> Params<Curve>,
+    mut params: impl FnMut(u32) -> Srs,
     mut step: impl FnMut(&str) + Send,
 ) -> Result<Proved, ProveError> {
     let evaluation = solvent(book)?;
@@ -197,8 +197,8 @@ pub fn prove_book(
         // time report.
         let proved = AtomicUsize::new(0);
         let shared_step = Mutex::new(&mut step);
-        let (shard_proofs, shard_vk) =
-            proof::prove_set_shards(&shard_params, &set, rand::rng(), |_| {
+        let (shard_proofs, _) =
+            proof::prove_set_shards(&shard_params.params, &set, rand::rng(), |_| {
                 let m = proved.fetch_add(1, Ordering::Relaxed) + 1;
                 let mut step = shared_step.lock().unwrap_or_else(|e| e.into_inner());
                 step(&format!("proved {m} of {n} shards (k = {shard_k})"))
@@ -210,7 +210,7 @@ pub fn prove_book(
             seed,
             &set,
             shard_proofs,
-            (&shard_params, &shard_vk),
+            shard_params,
             &mut params,
             &mut step,
             timings,
@@ -230,22 +230,22 @@ pub fn prove_book(
         prepared.shape.slots()
     ));
     let t = Instant::now();
-    let (proof, vk) = proof::prove(&params, &prepared, rand::rng()).map_err(proving)?;
+    let (proof, _) = proof::prove(&params.params, &prepared, rand::rng()).map_err(proving)?;
     timings.prove = t.elapsed();
-    step("checking the proof");
-    let t = Instant::now();
-    proof::verify(&params, &vk, &prepared.statement, &proof).map_err(self_check)?;
-    timings.self_check = t.elapsed();
     let file = Proof::Single(ProofFile {
         format: PROOF_FORMAT.into(),
         circuit: CircuitParams {
             shape: prepared.shape,
             k,
-            vk_digest: vk_digest(&vk),
+            vk_digest: pinned_digest(KeyShape::Single(prepared.shape))?,
         },
         statement: prepared.statement,
         proof: hex::encode(&proof),
     });
+    step("checking the proof");
+    let t = Instant::now();
+    self_check(&file, &[params])?;
+    timings.self_check = t.elapsed();
     Ok(finish(
         book,
         &secrets,
@@ -273,8 +273,27 @@ fn proving(e: halo2_proofs::plonk::Error) -> ProveError {
     ProveError::Proving(e.to_string())
 }
 
-fn self_check(e: halo2_proofs::plonk::Error) -> ProveError {
-    ProveError::Proving(format!("the fresh proof does not verify: {e}"))
+/// The pinned key digest of `shape`, which a proof file names; a shape without a pinned
+/// key cannot be verified, so it is not proven.
+fn pinned_digest(shape: KeyShape) -> Result<String, ProveError> {
+    pinned::key(shape)
+        .map(|(_, digest)| digest.to_string())
+        .map_err(|e| ProveError::Proving(e.to_string()))
+}
+
+/// Verifies a fresh proof file exactly as a user's verifier will (pinned keys, every public
+/// input recomputed), with the parameters it was proven with.
+fn self_check(file: &Proof, params: &[Srs]) -> Result<(), ProveError> {
+    let mut params = |k| {
+        params
+            .iter()
+            .find(|p| p.params.k() == k)
+            .cloned()
+            .ok_or_else(|| VerifyError::Invalid(format!("no parameters for k = {k}")))
+    };
+    verify_with(&mut params, &file.to_bytes())
+        .map(|_| ())
+        .map_err(|e| ProveError::Proving(format!("the fresh proof does not verify: {e}")))
 }
 
 /// Proves the top circuit over proven shards, checks the whole set, and assembles the files:
@@ -285,8 +304,8 @@ fn finish_set(
     seed: [u8; 32],
     set: &PreparedSet,
     shard_proofs: Vec<Vec<u8>>,
-    (shard_params, shard_vk): (&Params<Curve>, &VerifyingKey<Curve>),
-    params: &mut impl FnMut(u32) -> Params<Curve>,
+    shard_params: Srs,
+    params: &mut impl FnMut(u32) -> Srs,
     step: &mut impl FnMut(&str),
     mut timings: Timings,
     evaluation: Evaluation,
@@ -298,22 +317,9 @@ fn finish_set(
     timings.params += t.elapsed();
     step(&format!("proving the top over {n} shards (k = {top_k})"));
     let t = Instant::now();
-    let (top_proof, top_vk) = proof::prove_top(&top_params, set, rand::rng()).map_err(proving)?;
+    let (top_proof, _) =
+        proof::prove_top(&top_params.params, set, rand::rng()).map_err(proving)?;
     timings.prove += t.elapsed();
-    step("checking the proofs");
-    let t = Instant::now();
-    proof::verify_set(
-        shard_params,
-        shard_vk,
-        &top_params,
-        &top_vk,
-        &set.statement,
-        &set.links,
-        &shard_proofs,
-        &top_proof,
-    )
-    .map_err(self_check)?;
-    timings.self_check = t.elapsed();
     let len = shard_proofs.iter().map(Vec::len).sum::<usize>() + top_proof.len();
     let file = ProofSetFile {
         format: PROOF_SET_FORMAT.into(),
@@ -322,7 +328,7 @@ fn finish_set(
             circuit: CircuitParams {
                 shape: set.plan.shard_shape,
                 k: set.plan.shard_shape.k(),
-                vk_digest: vk_digest(shard_vk),
+                vk_digest: pinned_digest(KeyShape::Shard(set.plan.shard_shape))?,
             },
             sub_roots: set.links.iter().map(|l| l.0).collect(),
             sums: set.links.iter().map(|l| l.1).collect(),
@@ -331,15 +337,20 @@ fn finish_set(
         top: TopSection {
             shape: set.plan.top_shape,
             k: top_k,
-            vk_digest: vk_digest(&top_vk),
+            vk_digest: pinned_digest(KeyShape::Top(set.plan.top_shape))?,
             proof: hex::encode(&top_proof),
         },
     };
+    let file = Proof::Set(file);
+    step("checking the proofs");
+    let t = Instant::now();
+    self_check(&file, &[shard_params, top_params])?;
+    timings.self_check = t.elapsed();
     Ok(finish(
         book,
         &Secrets::from_seed(seed),
         seed,
-        Proof::Set(file),
+        file,
         &set.tree,
         set.slot_of(),
         evaluation,
@@ -444,7 +455,7 @@ pub fn prove_shards(
     seed: [u8; 32],
     first: usize,
     count: usize,
-    params: impl FnOnce(u32) -> Params<Curve>,
+    params: impl FnOnce(u32) -> Srs,
     done: impl Fn(usize) + Sync,
 ) -> Result<Vec<ShardProofFile>, ProveError> {
     let (header, positions) = open_streaming(snapshot)?;
@@ -454,7 +465,7 @@ pub fn prove_shards(
         &Secrets::from_seed(seed),
         SHARD_DEPTH,
     );
-    let n = plan.top_shape.shards;
+    let n = plan.shards;
     if first >= n || count == 0 {
         return Err(ProveError::Input(format!(
             "--index {first} --count {count}: the book has {n} shards (0..{n})"
@@ -472,8 +483,9 @@ pub fn prove_shards(
         let (root, sums) = shard.link;
         (shard.witness.clone(), public.shard_instance(root, sums))
     };
-    let (proofs, _) = proof::prove_shards(&params, public, shape, &indices, job, rand::rng(), done)
-        .map_err(proving)?;
+    let (proofs, _) =
+        proof::prove_shards(&params.params, public, shape, &indices, job, rand::rng(), done)
+            .map_err(proving)?;
     Ok(indices
         .into_iter()
         .zip(shards)
@@ -497,7 +509,7 @@ pub fn aggregate(
     seed: [u8; 32],
     previous: Option<[u8; 32]>,
     shard_files: &[ShardProofFile],
-    mut params: impl FnMut(u32) -> Params<Curve>,
+    mut params: impl FnMut(u32) -> Srs,
     mut step: impl FnMut(&str),
 ) -> Result<Proved, ProveError> {
     let evaluation = solvent(book)?;
@@ -529,15 +541,12 @@ pub fn aggregate(
     let t = Instant::now();
     let shard_params = params(shard_k);
     timings.params = t.elapsed();
-    step("rebuilding the shards' verifying key");
-    let shard_vk = proof::shard_verifying_key(&shard_params, &book.public, set.plan.shard_shape)
-        .map_err(proving)?;
     finish_set(
         book,
         seed,
         &set,
         proofs,
-        (&shard_params, &shard_vk),
+        shard_params,
         &mut params,
         &mut step,
         timings,

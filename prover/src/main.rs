@@ -158,7 +158,7 @@ fn summary(p: &Proved, out: &[PathBuf]) {
         ),
         Proof::Set(f) => println!(
             "  circuits   {} shards of {} slots (k = {}) and a top proof (k = {})",
-            f.top.shape.shards,
+            f.shards.proofs.len(),
             f.shards.circuit.shape.slots(),
             f.shards.circuit.k,
             f.top.k

@@ -1,9 +1,9 @@
 //! `solvency-proof/1`: the self-contained proof file.
 //!
 //! Every field is bound to the proof: the statement through its digest (a public input) and
-//! the verifying key it determines; the shape and `k` through the verifying key they rebuild;
-//! the key digest by comparison with the rebuilt key; the proof bytes by verification. The
-//! file holds nothing else — unknown fields are refused.
+//! the band table the verifier commits to; the shape and `k` through the pinned verifying key
+//! they select; the key digest by comparison with the pinned one; the proof bytes by
+//! verification. The file holds nothing else — unknown fields are refused.
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use solvency_circuits::{
@@ -12,11 +12,17 @@ use solvency_circuits::{
 };
 
 /// The format tag of single-proof files.
-pub const PROOF_FORMAT: &str = "solvency-proof/1";
+pub const PROOF_FORMAT: &str = "solvency-proof/2";
 /// The format tag of proof-set files (a sharded book).
-pub const PROOF_SET_FORMAT: &str = "solvency-proof-set/2";
+pub const PROOF_SET_FORMAT: &str = "solvency-proof-set/3";
+/// Tags of earlier formats, whose circuits had no pinned keys: refused with a clear error.
+const RETIRED: [&str; 3] = [
+    "solvency-proof/1",
+    "solvency-proof-set/1",
+    "solvency-proof-set/2",
+];
 
-/// What a verifier needs to rebuild the verifying key.
+/// The circuit a proof was made with: its shape picks the pinned verifying key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CircuitParams {
@@ -24,7 +30,8 @@ pub struct CircuitParams {
     pub shape: Shape,
     /// `log2` of the circuit's rows; must equal `shape.k()`.
     pub k: u32,
-    /// BLAKE2b-256 of the pinned verifying key, hex.
+    /// Digest of the shape's pinned verifying key, hex ([`solvency_circuits::keys::digest`]):
+    /// the same for every epoch of the shape, refused unless it is the pinned one.
     pub vk_digest: String,
 }
 
@@ -67,7 +74,7 @@ pub struct TopSection {
     pub shape: TopShape,
     /// `log2` of its rows; must equal `shape.k()`.
     pub k: u32,
-    /// BLAKE2b-256 of its pinned verifying key, hex.
+    /// Digest of its shape's pinned verifying key, hex.
     pub vk_digest: String,
     /// The proof bytes, hex.
     pub proof: String,
@@ -144,6 +151,11 @@ impl Proof {
             PROOF_SET_FORMAT => {
                 canonical(bytes, PROOF_SET_FORMAT, |f: &ProofSetFile| &f.format).map(Proof::Set)
             }
+            retired if RETIRED.contains(&retired) => Err(format!(
+                "format: {retired:?} proofs were made with circuits whose verifying keys \
+                 changed every epoch and are no longer accepted; prove the snapshot again \
+                 (this verifier reads {PROOF_FORMAT:?} and {PROOF_SET_FORMAT:?})"
+            )),
             other => Err(format!(
                 "format: expected {PROOF_FORMAT:?} or {PROOF_SET_FORMAT:?}, found {other:?}"
             )),

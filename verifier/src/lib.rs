@@ -3,9 +3,12 @@
 //! [`verify`] is a pure function over the bytes of a `solvency-proof/1` or
 //! `solvency-proof-set/2` file: no files, no clock, no threads required (rayon runs its work on
 //! the calling thread where none can be spawned), so the same code runs on a laptop and inside
-//! a deterministic runtime. It rebuilds the verifying key from the statement and the recorded shape,
-//! recomputes every public input natively (shocked prices included) and checks the proof.
-//! Callers that keep IPA parameters between calls use [`verify_with_params`].
+//! a deterministic runtime. It loads the pinned verifying key of the proof's shape (compiled
+//! in, checked against its pinned digest, [`pinned`]), commits to the statement's band table
+//! itself, recomputes every public input natively (shocked prices included) and checks the
+//! proof; a proof set's shard proofs are checked in one batch weighted by hashes of the
+//! proofs, not by OS randomness. Callers that keep IPA parameters between calls use
+//! [`verify_with`] or [`verify_with_params`].
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
@@ -17,13 +20,14 @@ pub mod inclusion;
 pub mod opening;
 #[cfg(feature = "cli")]
 pub mod params;
+pub mod pinned;
 #[cfg(feature = "cli")]
 pub mod replay;
 
-use halo2_proofs::poly::commitment::Params;
 use solvency_circuits::{
-    circuit::Shape,
-    proof::{self, Curve},
+    circuit::{top::TopShape, Shape},
+    keys::{self, KeyShape, Srs},
+    proof,
     statement::{Fp, Statement},
 };
 use thiserror::Error;
@@ -74,7 +78,7 @@ pub struct Verified {
 }
 
 /// Supplies IPA parameters for a `k`.
-pub type ParamsFor<'a> = dyn FnMut(u32) -> Result<Params<Curve>, VerifyError> + 'a;
+pub type ParamsFor<'a> = dyn FnMut(u32) -> Result<Srs, VerifyError> + 'a;
 
 /// Parses a proof file of either kind and checks that its circuits can be rebuilt for its
 /// statement (shapes fit, each `k` is its shape's).
@@ -114,20 +118,20 @@ pub fn parse(bytes: &[u8]) -> Result<Proof, VerifyError> {
                 )));
             }
             check_k("top", f.top.k, top.k())?;
-            if top.shard_depth != f.shards.circuit.shape.depth {
-                return Err(VerifyError::Invalid(format!(
-                    "top: shards of depth {} but the shard circuit has depth {}",
-                    top.shard_depth, f.shards.circuit.shape.depth
-                )));
-            }
-            let n = top.shards;
             let s = &f.shards;
-            if s.sub_roots.len() != n || s.sums.len() != n || s.proofs.len() != n {
+            let n = s.proofs.len();
+            if s.sub_roots.len() != n || s.sums.len() != n {
                 return Err(VerifyError::Invalid(format!(
-                    "{} sub-roots, {} sums and {} proofs for {n} shards",
+                    "{} sub-roots and {} sums for {n} shard proofs",
                     s.sub_roots.len(),
                     s.sums.len(),
-                    s.proofs.len()
+                )));
+            }
+            let expected = TopShape::for_shards(s.circuit.shape, n);
+            if n < 2 || top != expected {
+                return Err(VerifyError::Invalid(format!(
+                    "top: shape {top:?} for {n} shards of {:?}; expected {expected:?}",
+                    s.circuit.shape
                 )));
             }
         }
@@ -143,36 +147,29 @@ pub fn ks(proof: &Proof) -> Vec<u32> {
     }
 }
 
-/// BLAKE2b-256 of the verifying key's pinned form, hex: what a proof file records.
-pub fn vk_digest(vk: &halo2_proofs::plonk::VerifyingKey<Curve>) -> String {
-    let pinned = format!("{:?}", vk.pinned());
-    hex::encode(
-        blake2b_simd::Params::new()
-            .hash_length(32)
-            .personal(b"solvency-vk/1\0\0\0")
-            .hash(pinned.as_bytes())
-            .as_bytes(),
-    )
-}
-
 fn proof_bytes(what: &str, text: &str) -> Result<Vec<u8>, VerifyError> {
     hex::decode(text).map_err(|e| VerifyError::Malformed(format!("{what}: {e}")))
 }
 
-fn check_vk(
+/// The pinned key of `shape` for `public`: refused unless the proof file names the pinned
+/// digest of its shape; never generated.
+fn pinned_key(
     what: &str,
-    vk: Result<halo2_proofs::plonk::VerifyingKey<Curve>, halo2_proofs::plonk::Error>,
-    digest: &str,
-) -> Result<halo2_proofs::plonk::VerifyingKey<Curve>, VerifyError> {
-    let vk = vk.map_err(|e| {
-        VerifyError::Invalid(format!("{what}: cannot rebuild the verifying key: {e}"))
-    })?;
-    if vk_digest(&vk) != digest {
+    srs: &Srs,
+    shape: KeyShape,
+    public: &solvency_circuits::statement::Public,
+    named: &str,
+) -> Result<(halo2_proofs::plonk::VerifyingKey<proof::Curve>, &'static str), VerifyError> {
+    let invalid = |e: keys::KeyError| VerifyError::Invalid(format!("{what}: {e}"));
+    let (bytes, digest) = pinned::key(shape).map_err(invalid)?;
+    if named != digest {
         return Err(VerifyError::Invalid(format!(
-            "{what}: the verifying key digest does not match the circuit of this statement"
+            "{what}: the proof names verifying key {named}, but the key pinned for the {shape} \
+             circuit is {digest}"
         )));
     }
-    Ok(vk)
+    let vk = keys::load(srs, shape, public, bytes, digest).map_err(invalid)?;
+    Ok((vk, digest))
 }
 
 /// Verifies a proof file of either kind; `params` supplies IPA parameters for each `k`.
@@ -190,13 +187,10 @@ pub fn verify_with(params: &mut ParamsFor<'_>, bytes: &[u8]) -> Result<Verified,
     let (depth, shards, proof_len) = match &proof {
         Proof::Single(f) => {
             let bytes = proof_bytes("proof", &f.proof)?;
-            let params = params(f.circuit.k)?;
-            let vk = check_vk(
-                "circuit",
-                proof::verifying_key(&params, public, f.circuit.shape),
-                &f.circuit.vk_digest,
-            )?;
-            proof::verify(&params, &vk, &statement, &bytes)
+            let srs = params(f.circuit.k)?;
+            let shape = KeyShape::Single(f.circuit.shape);
+            let (vk, _) = pinned_key("circuit", &srs, shape, public, &f.circuit.vk_digest)?;
+            proof::verify(&srs.params, &vk, &statement.instance(), &bytes)
                 .map_err(|e| VerifyError::Invalid(format!("the proof does not verify: {e}")))?;
             (f.circuit.shape.depth, 0, bytes.len())
         }
@@ -209,16 +203,18 @@ pub fn verify_with(params: &mut ParamsFor<'_>, bytes: &[u8]) -> Result<Verified,
                 .map(|(i, p)| proof_bytes(&format!("shard {i} proof"), p))
                 .collect::<Result<Vec<_>, _>>()?;
             let top_proof = proof_bytes("top proof", &f.top.proof)?;
-            let shard_params = params(f.shards.circuit.k)?;
-            let top_params = params(f.top.k)?;
-            // The two keys are independent; building them side by side fills the serial
-            // stretches of key generation (measured: see docs/performance.md).
-            let (shard_vk, top_vk) = rayon::join(
-                || proof::shard_verifying_key(&shard_params, public, f.shards.circuit.shape),
-                || proof::top_verifying_key(&top_params, public, f.top.shape),
-            );
-            let shard_vk = check_vk("shards", shard_vk, &f.shards.circuit.vk_digest)?;
-            let top_vk = check_vk("top", top_vk, &f.top.vk_digest)?;
+            let shard_srs = params(f.shards.circuit.k)?;
+            let top_srs = params(f.top.k)?;
+            let shard_shape = KeyShape::Shard(f.shards.circuit.shape);
+            let (shard_vk, shard_digest) = pinned_key(
+                "shards",
+                &shard_srs,
+                shard_shape,
+                public,
+                &f.shards.circuit.vk_digest,
+            )?;
+            let top_shape = KeyShape::Top(f.top.shape);
+            let (top_vk, _) = pinned_key("top", &top_srs, top_shape, public, &f.top.vk_digest)?;
             let links: Vec<(Fp, Fp)> = f
                 .shards
                 .sub_roots
@@ -227,10 +223,12 @@ pub fn verify_with(params: &mut ParamsFor<'_>, bytes: &[u8]) -> Result<Verified,
                 .zip(f.shards.sums.iter().copied())
                 .collect();
             proof::verify_set(
-                &shard_params,
+                &shard_srs.params,
                 &shard_vk,
-                &top_params,
+                shard_digest.as_bytes(),
+                &top_srs.params,
                 &top_vk,
+                f.top.shape,
                 &statement,
                 &links,
                 &shard_proofs,
@@ -239,7 +237,7 @@ pub fn verify_with(params: &mut ParamsFor<'_>, bytes: &[u8]) -> Result<Verified,
             .map_err(|e| VerifyError::Invalid(format!("the proof set does not verify: {e}")))?;
             let len = shard_proofs.iter().map(Vec::len).sum::<usize>() + top_proof.len();
             (
-                f.shards.circuit.shape.depth + f.top.shape.depth(),
+                f.shards.circuit.shape.depth + f.top.shape.depth,
                 links.len(),
                 len,
             )
@@ -256,15 +254,15 @@ pub fn verify_with(params: &mut ParamsFor<'_>, bytes: &[u8]) -> Result<Verified,
 }
 
 /// Verifies a single-proof file with the given IPA parameters (whose `k` must be the file's).
-pub fn verify_with_params(params: &Params<Curve>, bytes: &[u8]) -> Result<Verified, VerifyError> {
+pub fn verify_with_params(params: &Srs, bytes: &[u8]) -> Result<Verified, VerifyError> {
     verify_with(
         &mut |k| {
-            if k == params.k() {
+            if k == params.params.k() {
                 Ok(params.clone())
             } else {
                 Err(VerifyError::Invalid(format!(
                     "parameters for k = {} given for a circuit of k = {k}",
-                    params.k()
+                    params.params.k()
                 )))
             }
         },
@@ -272,9 +270,13 @@ pub fn verify_with_params(params: &Params<Curve>, bytes: &[u8]) -> Result<Verifi
     )
 }
 
-/// Verifies a proof file of either kind, computing the IPA parameters it needs.
+/// Verifies a proof file of either kind with the IPA parameters compiled into the verifier
+/// ([`pinned`]), generating only those of a `k` above [`pinned::MAX_EMBEDDED_K`].
 pub fn verify(bytes: &[u8]) -> Result<Verified, VerifyError> {
-    verify_with(&mut |k| Ok(Params::new(k)), bytes)
+    verify_with(
+        &mut |k| Ok(pinned::srs(k).unwrap_or_else(|| Srs::new(k))),
+        bytes,
+    )
 }
 
 impl Verified {

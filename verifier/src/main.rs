@@ -13,12 +13,13 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use solvency_circuits::{
+    keys::{self, KeyShape, Srs},
     snapshot::Position,
     statement::{field_bytes, format_decimal, Kind, Public},
 };
 use solvency_verifier::{
     opening::{OpeningError, ReserveOpening},
-    params, replay, verify_with, InclusionFile, Verified, VerifyError,
+    params, pinned, replay, verify_with, InclusionFile, Verified, VerifyError,
 };
 
 #[derive(Parser)]
@@ -98,6 +99,23 @@ enum Command {
         /// Print `(k, "digest")` lines for pinning in the source.
         #[arg(long)]
         print_digests: bool,
+    },
+    /// Regenerate pinned verifying keys from the circuit code (keygen_vk) and compare them
+    /// with the keys compiled into this verifier; or write a new pinned set.
+    Keys {
+        /// Only these shapes (names as `--list` prints them); default: every pinned shape.
+        #[arg(long = "only", value_name = "NAME")]
+        only: Vec<String>,
+        /// List the pinned shapes with their k and digest, and stop.
+        #[arg(long)]
+        list: bool,
+        /// Write `keys.bin` and `digests.txt` for every pinned shape into DIR instead of
+        /// comparing (`scripts/regenerate-keys.sh`).
+        #[arg(long, value_name = "DIR", conflicts_with = "only")]
+        write: Option<PathBuf>,
+        /// Where IPA parameters are cached.
+        #[arg(long)]
+        params_dir: Option<PathBuf>,
     },
 }
 
@@ -293,13 +311,7 @@ fn verify(
 }
 
 /// The IPA parameters of every circuit of a proof file, from the cache in `dir`.
-fn load_params(
-    bytes: &[u8],
-    dir: &Path,
-) -> Result<
-    HashMap<u32, halo2_proofs::poly::commitment::Params<solvency_circuits::proof::Curve>>,
-    VerifyError,
-> {
+fn load_params(bytes: &[u8], dir: &Path) -> Result<HashMap<u32, Srs>, VerifyError> {
     let ks = solvency_verifier::ks(&solvency_verifier::parse(bytes)?);
     let bar = spinner(format!("loading IPA parameters for k = {ks:?}"));
     let loaded = ks.iter().map(|&k| (k, params::load(dir, k))).collect();
@@ -347,8 +359,7 @@ fn replay(corpus: &Path, reprove: bool, json: bool, params_dir: Option<PathBuf>)
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ({elapsed})")
             .expect("valid template"),
     );
-    let mut cache: std::collections::HashMap<u32, halo2_proofs::poly::commitment::Params<_>> =
-        Default::default();
+    let mut cache: HashMap<u32, Srs> = Default::default();
     let mut reports = Vec::new();
     for case in &cases {
         bar.set_message(case.display().to_string());
@@ -546,6 +557,12 @@ fn main() -> ExitCode {
             json,
             params_dir,
         } => open_reserves(&proof, &opening, json, params_dir),
+        Command::Keys {
+            only,
+            list,
+            write,
+            params_dir,
+        } => keys_command(&only, list, write.as_deref(), &params_dir.unwrap_or_else(params::default_dir)),
         Command::Params {
             k,
             params_dir,
@@ -561,10 +578,109 @@ fn main() -> ExitCode {
                 let p = params::load(&dir, k);
                 bar.finish_and_clear();
                 if print_digests {
-                    println!("    ({k}, \"{}\"),", params::digest(&params::to_bytes(&p)));
+                    println!(
+                        "    ({k}, \"{}\"),",
+                        params::digest(&params::to_bytes(&p.params))
+                    );
                 }
             }
             ExitCode::SUCCESS
         }
     }
+}
+
+/// `solvency-verifier keys`: regenerate pinned keys and compare, list them, or write them.
+fn keys_command(only: &[String], list: bool, write: Option<&Path>, dir: &Path) -> ExitCode {
+    let mut shapes = KeyShape::pinned();
+    if !only.is_empty() {
+        for name in only {
+            if !shapes.iter().any(|s| &s.to_string() == name) {
+                eprintln!("solvency-verifier: no pinned shape is named {name:?} (see --list)");
+                return ExitCode::from(2);
+            }
+        }
+        shapes.retain(|s| only.contains(&s.to_string()));
+    }
+    if list {
+        for shape in &shapes {
+            let digest = pinned::key(*shape).map_or("(missing)", |(_, d)| d);
+            println!("{shape} k={} {digest}", shape.k());
+        }
+        return ExitCode::SUCCESS;
+    }
+    let bar = ProgressBar::new(shapes.len() as u64).with_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ({elapsed})")
+            .expect("valid template"),
+    );
+    let mut srs: HashMap<u32, Srs> = HashMap::new();
+    let mut written = Vec::with_capacity(shapes.len());
+    let mut differ = 0;
+    for shape in shapes {
+        bar.set_message(shape.to_string());
+        let k = shape.k();
+        let srs = srs.entry(k).or_insert_with(|| params::load(dir, k));
+        let (assets, lanes) = match shape {
+            KeyShape::Single(s) | KeyShape::Shard(s) => (s.assets, s.lanes),
+            KeyShape::Top(t) => (t.assets, t.lanes),
+        };
+        let public = keys::reference_public(assets, lanes);
+        let vk = match keys::generate(&srs.params, shape, &public) {
+            Ok(vk) => vk,
+            Err(e) => {
+                bar.finish_and_clear();
+                eprintln!("solvency-verifier: {shape}: key generation failed: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        let bytes = keys::key_bytes(shape, &vk);
+        if write.is_none() {
+            match pinned::key(shape) {
+                Ok((pinned, digest)) if pinned == bytes && keys::digest(&bytes) == digest => {
+                    bar.println(format!("{shape}: matches its pinned key {digest}"));
+                }
+                _ => {
+                    differ += 1;
+                    bar.println(format!(
+                        "{shape}: DIFFERS from the pinned key (regenerated {})",
+                        keys::digest(&bytes)
+                    ));
+                }
+            }
+        }
+        written.push((shape, bytes));
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    if let Some(out) = write {
+        let files = [
+            ("keys.bin", keys::bundle(&written)),
+            ("digests.txt", keys::digests_text(&written).into_bytes()),
+        ];
+        for (name, bytes) in files {
+            if let Err(e) = write_atomically(&out.join(name), &bytes) {
+                eprintln!("solvency-verifier: {}: {e}", out.join(name).display());
+                return ExitCode::from(2);
+            }
+        }
+        println!("wrote {} keys to {}", written.len(), out.display());
+        return ExitCode::SUCCESS;
+    }
+    if differ > 0 {
+        println!("{differ} of {} keys differ from the pinned ones", written.len());
+        ExitCode::from(1)
+    } else {
+        println!("all {} keys match the pinned ones", written.len());
+        ExitCode::SUCCESS
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary file in the same folder, then a rename.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.persist(path).map_err(|e| e.error)?;
+    Ok(())
 }

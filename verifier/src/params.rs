@@ -1,5 +1,6 @@
-//! IPA parameters on disk: generated on first use, cached, and checked against digests pinned
-//! in this source on every load.
+//! IPA parameters on disk, for the `k` the verifier does not carry compiled in
+//! ([`crate::pinned::MAX_EMBEDDED_K`]) and for the prover: generated on first use, cached,
+//! and checked against digests pinned in the source on every load.
 //!
 //! `Params::new(k)` is deterministic (hash-to-curve from a fixed domain) but slow — 46 s at
 //! k = 16 on 2 cores — while reading a cached copy takes under a second. A cached file is
@@ -14,69 +15,10 @@ use std::{
 };
 
 use halo2_proofs::poly::commitment::Params;
-use solvency_circuits::proof::Curve;
+use solvency_circuits::keys::Srs;
 
-/// BLAKE2b-256 of `Params::<vesta::Affine>::new(k)` as written by `Params::write`, per `k`;
-/// produced by `solvency-verifier params --print-digests`.
-pub const PINNED: &[(u32, &str)] = &[
-    (
-        4,
-        "7ee93e9302ff373047ec1c7189c7549771ba8b6fd1c58b31cb0b2d58b5b46cc5",
-    ),
-    (
-        5,
-        "b3d8ca7bdd5d3ada17ca9c40d805e95bbbae1b695fa33caa234da7e36da18900",
-    ),
-    (
-        6,
-        "161e189cae860a1135afddd547ea409c32f837e79a2cdbc32d76afa1cffec314",
-    ),
-    (
-        7,
-        "93b56d33334e63facd84180409ed5bb09570054a325fbc6b14860ec818244112",
-    ),
-    (
-        8,
-        "5c122bcf21c0dc1d9f7efd689a651768f33fcb64cd8b2608c59fdd602c0cf634",
-    ),
-    (
-        9,
-        "bead50f1ebfb3d0ea5aace2d35c657f79dfe24aae4b47e6866ef906c4ad2ab70",
-    ),
-    (
-        10,
-        "a3ebfb3ca65042a7165d73d3ee655d8311aa70bd0cc31ef201526f9c56244d4f",
-    ),
-    (
-        11,
-        "c2df5328f6f77a434553905092eaeb555bb6717671e9f942d3a3f23bc02647cb",
-    ),
-    (
-        12,
-        "a894bf51657797fc8484d7813aed52a109a70c8dadb6c8493df2943803ec6116",
-    ),
-    (
-        13,
-        "0c5d7cb35125e0c507a0360a18b3a100ebb5bdff44c605f28c37b74d447f9381",
-    ),
-    (
-        14,
-        "11fe644b32946ba1df909e101903f2682c2119958ef35e6c4554ae994d797215",
-    ),
-    (
-        15,
-        "2e6a8e478301c6298a7f570e547abdb7d3c4be3e06a42735bd610e6e7bcb47a2",
-    ),
-    (
-        16,
-        "149ad010c98c7a5972b1b7c9c766ba2140c43c7eeb1270cbe372d95a43c9865a",
-    ),
-];
-
-/// The pinned digest of the parameters for `k`, if any.
-pub fn pinned(k: u32) -> Option<&'static str> {
-    PINNED.iter().find(|(pk, _)| *pk == k).map(|(_, d)| *d)
-}
+pub use crate::pinned::{params_digest as digest, pinned_params as pinned};
+pub use solvency_circuits::keys::to_bytes;
 
 /// The default cache directory: `$SOLVENCY_PARAMS_DIR`, else `$XDG_CACHE_HOME/solvency`,
 /// else `~/.cache/solvency`, else `./.solvency-cache`.
@@ -92,45 +34,30 @@ pub fn default_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(".solvency-cache"))
 }
 
-/// BLAKE2b-256 of serialized parameters, hex.
-pub fn digest(bytes: &[u8]) -> String {
-    hex::encode(
-        blake2b_simd::Params::new()
-            .hash_length(32)
-            .personal(b"solvency-params1")
-            .hash(bytes)
-            .as_bytes(),
-    )
-}
-
-/// Serializes parameters.
-pub fn to_bytes(params: &Params<Curve>) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    params.write(&mut bytes).expect("writing to a Vec");
-    bytes
-}
-
 /// Where a pinned `k` lands in the cache.
 fn path(dir: &Path, k: u32) -> PathBuf {
     dir.join(format!("params-k{k}.bin"))
 }
 
-/// The parameters for `k`, from the cache in `dir` when a pinned copy is there; otherwise
-/// generated (and cached when `k` is pinned). A cache that cannot be written is not an error.
-pub fn load(dir: &Path, k: u32) -> Params<Curve> {
+/// The parameters for `k`: compiled in when they are, else from the cache in `dir` when a
+/// pinned copy is there, else generated (and cached when `k` is pinned). A cache that cannot
+/// be written is not an error.
+pub fn load(dir: &Path, k: u32) -> Srs {
+    if let Some(srs) = crate::pinned::srs(k) {
+        return srs;
+    }
     let Some(pin) = pinned(k) else {
-        return Params::new(k);
+        return Srs::new(k);
     };
     let file = path(dir, k);
     if let Ok(bytes) = fs::read(&file) {
         if digest(&bytes) == pin {
-            if let Ok(params) = Params::read(&mut &bytes[..]) {
-                return params;
+            if let Ok(srs) = Srs::read(&bytes) {
+                return srs;
             }
         }
     }
-    let params = Params::new(k);
-    let bytes = to_bytes(&params);
+    let bytes = to_bytes(&Params::new(k));
     assert_eq!(
         digest(&bytes),
         pin,
@@ -138,7 +65,7 @@ pub fn load(dir: &Path, k: u32) -> Params<Curve> {
     );
     // Best effort: a read-only or full disk only costs the next run the same wait.
     let _ = store(dir, &file, &bytes);
-    params
+    Srs::read(&bytes).expect("fresh parameters read back")
 }
 
 /// Writes `bytes` to `file` atomically (temporary file in `dir`, then rename).

@@ -11,10 +11,10 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use halo2_proofs::poly::commitment::Params;
 use solvency_circuits::{
+    keys::{self, KeyShape, Srs},
     limits::SHARD_DEPTH,
-    proof::{self, Curve},
+    proof,
     snapshot::Book,
     witness::{prepare, prepare_set, Secrets},
 };
@@ -59,7 +59,7 @@ pub fn cases(corpus: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// Replays one case; `params` supplies IPA parameters for a `k`.
 pub fn replay_case(
     dir: &Path,
-    params: &mut dyn FnMut(u32) -> Params<Curve>,
+    params: &mut dyn FnMut(u32) -> Srs,
     reprove: bool,
 ) -> CaseReport {
     let mut r = CaseReport {
@@ -186,24 +186,28 @@ pub fn replay_case(
         // The same split as the prover: one circuit, or shards and a top proof.
         let reproved = if book.positions.len() <= 1 << SHARD_DEPTH {
             let prepared = prepare(&book, &secrets, previous);
-            let params = params(prepared.shape.k());
+            let params = params(prepared.shape.k()).params;
+            let instance = prepared.statement.instance();
             proof::prove(&params, &prepared, rand::rng())
-                .and_then(|(proof, vk)| proof::verify(&params, &vk, &prepared.statement, &proof))
+                .and_then(|(proof, vk)| proof::verify(&params, &vk, &instance, &proof))
                 .map(|()| prepared.statement)
         } else {
             let set = prepare_set(&book, &secrets, previous, SHARD_DEPTH);
             let (shard_params, top_params) = (
-                params(set.plan.shard_shape.k()),
-                params(set.plan.top_shape.k()),
+                params(set.plan.shard_shape.k()).params,
+                params(set.plan.top_shape.k()).params,
             );
             proof::prove_set_shards(&shard_params, &set, rand::rng(), |_| ())
                 .and_then(|(shards, shard_vk)| {
                     let (top, top_vk) = proof::prove_top(&top_params, &set, rand::rng())?;
+                    let key = keys::pinned_digest(KeyShape::Shard(set.plan.shard_shape), &shard_vk);
                     proof::verify_set(
                         &shard_params,
                         &shard_vk,
+                        key.as_bytes(),
                         &top_params,
                         &top_vk,
+                        set.plan.top_shape,
                         &set.statement,
                         &set.links,
                         &shards,

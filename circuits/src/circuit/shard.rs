@@ -8,7 +8,7 @@ use halo2_proofs::{
 };
 
 use super::{BookCells, BookConfig, Shape};
-use crate::bands::{bands, Band};
+use crate::bands::band_table;
 use crate::gadgets::{hash::HashInstructions, range::RangeCheckInstructions};
 use crate::statement::{instance::shard, Fp, Public};
 use crate::witness::ShardWitness;
@@ -17,8 +17,8 @@ use crate::witness::ShardWitness;
 #[derive(Clone, Debug)]
 pub struct ShardCircuit<const LANES: usize> {
     shape: Shape,
-    public: Public,
-    bands: Vec<Band>,
+    /// The band table's columns ([`band_table`]).
+    table: Vec<Vec<Fp>>,
     witness: Option<ShardWitness>,
 }
 
@@ -26,7 +26,7 @@ impl<const LANES: usize> ShardCircuit<LANES> {
     /// A shard circuit for `public`; `witness` is `None` for key generation.
     pub fn new(public: &Public, shape: Shape, witness: Option<ShardWitness>) -> Self {
         assert!(shape.fits(public), "shard shape {shape:?}");
-        assert_eq!(shape.lanes(), Some(LANES), "lane width");
+        assert_eq!(shape.lanes, LANES, "lane width");
         if let Some(w) = &witness {
             assert_eq!(
                 w.slots.len(),
@@ -36,8 +36,7 @@ impl<const LANES: usize> ShardCircuit<LANES> {
         }
         ShardCircuit {
             shape,
-            public: public.clone(),
-            bands: bands(public),
+            table: band_table(public, LANES),
             witness,
         }
     }
@@ -72,8 +71,7 @@ impl<const LANES: usize> Circuit<Fp> for ShardCircuit<LANES> {
             ranged,
         } = config.synthesize(
             &mut layouter,
-            &self.public,
-            &self.bands,
+            &self.table,
             self.shape.depth,
             w.map(|w| &w.slots[..]),
         )?;

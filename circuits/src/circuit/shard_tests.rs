@@ -10,9 +10,8 @@ use super::{shard::ShardCircuit, top::TopCircuit};
 use crate::commit::{empty_root, MerkleTree};
 use crate::limits::SHARD_DEPTH;
 use crate::model::evaluate;
-use crate::proof::{
-    prove_set_shards, prove_top, shard_verifying_key, top_verifying_key, verify_set,
-};
+use crate::keys::{self, KeyShape};
+use crate::proof::{prove_set_shards, prove_top, verify_set};
 use crate::snapshot::{Book, Header, SnapshotError};
 use crate::statement::Fp;
 use crate::test_failures::assert_permutation_failure;
@@ -55,7 +54,9 @@ fn mock_top(
     MockProver::run(
         set.plan.top_shape.k(),
         &c,
-        vec![set.statement.top_instance(links)],
+        vec![set
+            .statement
+            .top_instance(&set.plan.top_shape.padded_links(links))],
     )
     .unwrap()
     .verify()
@@ -141,7 +142,7 @@ proptest::proptest! {
         let json = b.to_json();
         let header = Header::from_reader(json.as_bytes()).unwrap();
         let plan = ShardPlan::new(&header.public, header.positions, &secrets, 1);
-        let shards = plan.top_shape.shards;
+        let shards = plan.shards;
         for first in 0..shards {
             for count in 1..=shards - first {
                 let range = first..first + count;
@@ -175,10 +176,7 @@ fn sums_commitments_of_every_lane_width_open_in_the_top() {
     for scenarios in [3usize, 9, 16] {
         let b = with_scenarios(book(10, "2"), scenarios);
         let s = set(&b);
-        assert_eq!(
-            s.plan.top_shape.lanes(),
-            s.plan.shard_shape.lanes().unwrap()
-        );
+        assert_eq!(s.plan.top_shape.lanes, s.plan.shard_shape.lanes);
         for i in 0..s.links.len() {
             assert_eq!(
                 mock_shard(&s, i),
@@ -283,14 +281,18 @@ fn proof_set_round_trip_with_batch_verification() {
     let (proofs, _) = prove_set_shards(&shard_params, &s, rand::rng(), |_| ()).unwrap();
     let (top, _) = prove_top(&top_params, &s, rand::rng()).unwrap();
     let public = &s.statement.public;
-    let shard_vk = shard_verifying_key(&shard_params, public, s.plan.shard_shape).unwrap();
-    let top_vk = top_verifying_key(&top_params, public, s.plan.top_shape).unwrap();
+    let shard_shape = KeyShape::Shard(s.plan.shard_shape);
+    let shard_vk = keys::generate(&shard_params, shard_shape, public).unwrap();
+    let top_vk = keys::generate(&top_params, KeyShape::Top(s.plan.top_shape), public).unwrap();
+    let digest = keys::pinned_digest(shard_shape, &shard_vk);
     let check = |links: &[(Fp, Fp)], proofs: &[Vec<u8>], top: &[u8]| {
         verify_set(
             &shard_params,
             &shard_vk,
+            digest.as_bytes(),
             &top_params,
             &top_vk,
+            s.plan.top_shape,
             &s.statement,
             links,
             proofs,
@@ -305,4 +307,18 @@ fn proof_set_round_trip_with_batch_verification() {
     bad[1][100] ^= 1;
     assert!(check(&s.links, &bad, &top).is_err());
     assert!(check(&s.links, &proofs[..2], &top).is_err());
+    // One bad shard proof among good ones fails the whole batch, whichever it is.
+    for i in 0..proofs.len() {
+        let mut bad = proofs.clone();
+        let last = bad[i].len() - 1;
+        bad[i][last] ^= 1;
+        assert!(check(&s.links, &bad, &top).is_err(), "shard {i}");
+    }
+    // A proof swapped for another shard's (valid, but for another sub-root) is refused.
+    let mut swapped = proofs.clone();
+    swapped.swap(0, 1);
+    assert!(check(&s.links, &swapped, &top).is_err());
+    // Claiming fewer shards than the top proved: the missing one becomes an empty shard in
+    // the top's instance, and the top proof fails.
+    assert!(check(&s.links[..2], &proofs[..2], &top).is_err());
 }

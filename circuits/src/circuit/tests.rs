@@ -295,7 +295,7 @@ fn exact_equality_proves_and_one_unit_short_does_not() {
 fn every_public_input_is_bound() {
     use crate::statement::instance as at;
     let p = prepared(&book());
-    let n_s = p.shape.scenarios;
+    let n_s = p.shape.lanes;
     for (what, offset) in [
         ("reserve commitment", at::RESERVE_COMMITMENT),
         ("liabilities root", at::LIABILITIES_ROOT),
@@ -352,44 +352,90 @@ fn shape_rows_fit_for_every_lane_width() {
 
 #[test]
 fn proof_round_trip_and_tampering() {
-    use crate::proof::{prove, verify, verifying_key};
-    use halo2_proofs::poly::commitment::Params;
+    use crate::keys::{self, KeyShape, Srs};
+    use crate::proof::{prove, verify};
     let p = prepared(&demo_book());
-    let params = Params::new(p.shape.k());
-    let (proof, vk) = prove(&params, &p, rand::rng()).unwrap();
-    // The verifier's rebuilt key is the prover's key.
-    let rebuilt = verifying_key(&params, &p.statement.public, p.shape).unwrap();
+    let srs = Srs::new(p.shape.k());
+    let params = &srs.params;
+    let (proof, vk) = prove(params, &p, rand::rng()).unwrap();
+    // The key a verifier loads — the pinned part, the band table committed from the
+    // statement — is the prover's key, to the last byte of its pinned form.
+    let shape = KeyShape::Single(p.shape);
+    let bytes = keys::key_bytes(shape, &vk);
+    let load = |public: &crate::statement::Public| {
+        keys::load(&srs, shape, public, &bytes, &keys::digest(&bytes)).unwrap()
+    };
+    let loaded = load(&p.statement.public);
     assert_eq!(
-        format!("{:?}", rebuilt.pinned()),
+        format!("{:?}", loaded.pinned()),
         format!("{:?}", vk.pinned())
     );
-    assert!(verify(&params, &vk, &p.statement, &proof).is_ok());
+    let check = |vk: &halo2_proofs::plonk::VerifyingKey<_>, st: &Statement, proof: &[u8]| {
+        verify(params, vk, &st.instance(), proof)
+    };
+    assert!(check(&loaded, &p.statement, &proof).is_ok());
 
     // Any change to the statement — metadata included, through the digest — is refused.
     let mut st = p.statement.clone();
     st.public.protocol.push('!');
-    assert!(verify(&params, &vk, &st, &proof).is_err());
+    assert!(check(&loaded, &st, &proof).is_err());
     let mut st = p.statement.clone();
     st.previous = Some([1; 32]);
-    assert!(verify(&params, &vk, &st, &proof).is_err());
+    assert!(check(&loaded, &st, &proof).is_err());
     let mut st = p.statement.clone();
     st.liabilities_root += Fp::ONE;
-    assert!(verify(&params, &vk, &st, &proof).is_err());
-    // A statement with another policy has another verifying key and instance.
+    assert!(check(&loaded, &st, &proof).is_err());
+    // Another price or policy: the verifier's instance and band table are those of the
+    // statement it is given, and the proof fails against them.
     let mut st = p.statement.clone();
     st.public.policy.haircuts_bps[0] += 1;
-    let vk2 = verifying_key(&params, &st.public, p.shape).unwrap();
-    assert!(verify(&params, &vk2, &st, &proof).is_err());
+    assert!(check(&load(&st.public), &st, &proof).is_err());
+    let mut st = p.statement.clone();
+    st.public.assets[0].price += 1;
+    assert!(check(&load(&st.public), &st, &proof).is_err());
     // Flipped proof bytes are refused.
     for i in [0, proof.len() / 2, proof.len() - 1] {
         let mut bad = proof.clone();
         bad[i] ^= 1;
+        assert!(check(&loaded, &p.statement, &bad).is_err(), "byte {i}");
+    }
+    assert!(check(&loaded, &p.statement, &proof[..proof.len() - 1]).is_err());
+}
+
+#[test]
+fn a_prover_with_its_own_band_table_is_refused() {
+    use crate::keys::{self, KeyShape, Srs};
+    use crate::proof::{prove_circuit, verify};
+    let p = prepared(&demo_book());
+    let shape = p.shape;
+    let srs = Srs::new(shape.k());
+    let public = &p.statement.public;
+    let key_shape = KeyShape::Single(shape);
+    let vk = keys::generate(&srs.params, key_shape, public).unwrap();
+    let bytes = keys::key_bytes(key_shape, &vk);
+    let honest = keys::load(&srs, key_shape, public, &bytes, &keys::digest(&bytes)).unwrap();
+    // The last band row: another shocked price, then another in-the-money bit. No slot of
+    // the demo uses that row, so the witness still satisfies every constraint and the proof
+    // is valid under the prover's own key — but not under the verifier's.
+    // Columns: 7 fields, then the `W` lanes' bits, then their prices.
+    let price = 7 + positions::lanes_per_row(shape.lanes);
+    let itm = 7;
+    let doctor: [(usize, fn(Fp) -> Fp); 2] = [(price, |v| v + Fp::ONE), (itm, |v| Fp::ONE - v)];
+    for (column, change) in doctor {
+        let (proof, own_vk) = crate::with_lanes!(shape, |L| {
+            let mut circuit = SolvencyCircuit::<L>::new(public, shape, Some(p.witness.clone()));
+            let last = circuit.table[column].last_mut().unwrap();
+            *last = change(*last);
+            prove_circuit(&srs.params, circuit, &p.statement.instance(), rand::rng())
+        })
+        .unwrap();
+        let instance = p.statement.instance();
+        assert!(verify(&srs.params, &own_vk, &instance, &proof).is_ok());
         assert!(
-            verify(&params, &vk, &p.statement, &bad).is_err(),
-            "byte {i}"
+            verify(&srs.params, &honest, &instance, &proof).is_err(),
+            "column {column}"
         );
     }
-    assert!(verify(&params, &vk, &p.statement, &proof[..proof.len() - 1]).is_err());
 }
 
 proptest! {

@@ -12,16 +12,17 @@ use halo2_proofs::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{k_for, lane_width, tallest};
-use crate::commit::empty_roots;
+use super::{k_for, lane_width, tallest, Shape, LANE_WIDTHS};
+use crate::commit::{empty_root, sums_commitment};
 use crate::gadgets::{
     coverage::{CoverageChip, CoverageConfig, CoverageInstructions},
     hash::{merkle_rows, HashInstructions, HashPool, HashPoolConfig},
     poseidon::{self, batch_rows},
     range::{self, RangeCheckChip, RangeCheckConfig, RangeCheckInstructions},
 };
-use crate::limits::{MAX_ASSETS, MAX_DEPTH, MAX_SHARD_DEPTH};
+use crate::limits::{MAX_ASSETS, MAX_DEPTH, MAX_SCENARIOS, MAX_SHARD_DEPTH};
 use crate::statement::{instance, Fp, Public};
+use ff::Field;
 use crate::witness::TopWitness;
 
 /// Poseidon lanes of the top circuit. It hashes a long message per shard (its sums
@@ -29,59 +30,84 @@ use crate::witness::TopWitness;
 /// 1,024 shards at `2^15` rows.
 pub const HASH_LANES: usize = 10;
 
-/// The top circuit's layout: assets, scenarios and the shards it opens.
+/// The top circuit's layout: assets, lanes and the depth of the tree of shards.
 ///
-/// The tree of shards has `2^depth()` leaves; the proven shards are the first `shards` of them
-/// and the rest are empty subtrees of height `shard_depth`, whose constant root the circuit
-/// uses in their place (no proof, no commitment: they hold no position and add nothing).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// The tree of shards has `2^depth` leaves, and the circuit opens a sums commitment and reads
+/// a sub-root for every one of them: the proven shards are the first ones, and the others
+/// are empty — their sub-root is the constant root of an empty subtree of height
+/// `shard_depth` and their sums commitment the constant commitment to zero sums under a zero
+/// blinding ([`TopShape::padded_links`]), both put in the instance by the verifier. So one
+/// key serves every shard count of a depth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TopShape {
     /// Declared assets.
     pub assets: usize,
-    /// Policy scenarios.
-    pub scenarios: usize,
-    /// Proven shards.
-    pub shards: usize,
+    /// Scenario lanes, one of [`super::LANE_WIDTHS`].
+    pub lanes: usize,
+    /// The tree of shards has `2^depth` leaves.
+    pub depth: u32,
     /// Depth of each shard's subtree.
     pub shard_depth: u32,
 }
 
 impl TopShape {
-    /// Depth of the tree of shards.
-    pub fn depth(&self) -> u32 {
-        self.shards.next_power_of_two().trailing_zeros()
+    /// The top shape over `shards` shards of `shard_shape`: the fewest leaves holding them.
+    pub fn for_shards(shard_shape: Shape, shards: usize) -> Self {
+        TopShape {
+            assets: shard_shape.assets,
+            lanes: shard_shape.lanes,
+            depth: shards.max(1).next_power_of_two().trailing_zeros(),
+            shard_depth: shard_shape.depth,
+        }
     }
 
-    /// Lane sums each shard commits to.
-    pub fn lanes(&self) -> usize {
-        lane_width(self.scenarios).expect("validated scenario count")
+    /// Leaves of the tree of shards.
+    pub fn slots(&self) -> usize {
+        1 << self.depth
+    }
+
+    /// Whether this is a shape the circuit supports.
+    pub fn is_supported(&self) -> bool {
+        (1..=MAX_ASSETS).contains(&self.assets)
+            && LANE_WIDTHS.contains(&self.lanes)
+            && self.depth <= MAX_SHARD_DEPTH
+            && self.shard_depth <= MAX_DEPTH
     }
 
     /// Whether this shape is supported for `public`.
     pub fn fits(&self, public: &Public) -> bool {
-        self.assets == public.assets.len()
-            && self.scenarios == public.policy.scenarios.len()
-            && lane_width(self.scenarios).is_some()
-            && (1..=1 << MAX_SHARD_DEPTH).contains(&self.shards)
-            && self.shard_depth <= MAX_DEPTH
+        self.is_supported()
+            && self.assets == public.assets.len()
+            && Some(self.lanes) == lane_width(public.policy.scenarios.len())
+    }
+
+    /// The proven shards' `(sub-root, sums commitment)`, followed by those of empty shards
+    /// up to [`TopShape::slots`]: the pairs the top instance holds.
+    pub fn padded_links(&self, links: &[(Fp, Fp)]) -> Vec<(Fp, Fp)> {
+        let empty = (
+            empty_root(self.shard_depth),
+            sums_commitment(&vec![Fp::ZERO; self.lanes], Fp::ZERO),
+        );
+        let mut all = links.to_vec();
+        all.resize(self.slots().max(links.len()), empty);
+        all
     }
 
     /// Rows the layout needs; the tallest column group wins.
     pub fn rows(&self) -> usize {
-        let n = self.shards;
-        let depth = self.depth() as usize;
-        let lanes = self.lanes();
+        let n = self.slots();
+        let depth = self.depth as usize;
+        let lanes = self.lanes;
         let hashing = poseidon::rows(HASH_LANES, n, lanes + 1)
             + merkle_rows(HASH_LANES, n)
             + batch_rows(MAX_ASSETS + 1);
         // Sums, blindings and sub-roots of every shard, balances, constants.
         let words = n * (lanes + 2) + 2 * MAX_ASSETS + depth + 8;
-        let coverage = self.scenarios * (self.assets + 2) + self.scenarios * (n + 1);
-        // Zero padding of odd-length commitments, empty-subtree roots, two per scenario in
-        // the coverage chip.
-        let constants = n + depth + 2 * self.scenarios + 8;
-        let range = range::rows(1, self.assets + 5 * self.scenarios);
+        let coverage = lanes * (self.assets + 2) + lanes * (n + 1);
+        // Zero padding of odd-length commitments, two per lane in the coverage chip.
+        let constants = n + depth + 2 * lanes + 8;
+        let range = range::rows(1, self.assets + 5 * lanes);
         tallest([hashing, words, coverage, constants, range, 256])
     }
 
@@ -104,7 +130,10 @@ impl TopCircuit {
     pub fn new(public: &Public, shape: TopShape, witness: Option<TopWitness>) -> Self {
         assert!(shape.fits(public), "top shape {shape:?}");
         if let Some(w) = &witness {
-            assert_eq!(w.shards.len(), shape.shards, "one opening per shard");
+            assert!(
+                (1..=shape.slots()).contains(&w.shards.len()),
+                "one opening per proven shard"
+            );
         }
         TopCircuit {
             shape,
@@ -159,7 +188,7 @@ impl Circuit<Fp> for TopCircuit {
         config: Self::Config,
         mut layouter: impl Layouter<Fp>,
     ) -> Result<(), Error> {
-        let (a, s_n) = (self.shape.assets, self.shape.scenarios);
+        let (a, s_n) = (self.shape.assets, self.shape.lanes);
         let w = self.witness.as_ref();
         let known =
             |f: &dyn Fn(&TopWitness) -> Fp| w.map_or(Value::unknown(), |w| Value::known(f(w)));
@@ -180,13 +209,16 @@ impl Circuit<Fp> for TopCircuit {
         )?;
 
         // Every shard's sums, opened against its public commitment.
-        let mut openings = Vec::with_capacity(self.shape.shards);
-        for i in 0..self.shape.shards {
-            let words: Vec<Value<Fp>> = (0..self.shape.lanes())
-                .map(|l| known(&|w| w.shards[i].0[l]))
+        // Shards past the proven ones open the commitment to zero sums under a zero
+        // blinding, which the verifier puts in their instance slots.
+        let opening = |w: &TopWitness, i: usize| w.shards.get(i).map_or(([Fp::ZERO; MAX_SCENARIOS], Fp::ZERO), |o| *o);
+        let mut openings = Vec::with_capacity(self.shape.slots());
+        for i in 0..self.shape.slots() {
+            let words: Vec<Value<Fp>> = (0..s_n)
+                .map(|l| known(&|w| opening(w, i).0[l]))
                 .collect();
             let words = pool.assign(&mut layouter, &words)?;
-            openings.push((words, known(&|w| w.shards[i].1)));
+            openings.push((words, known(&|w| opening(w, i).1)));
         }
         let commitments = pool.commit_sums(&mut layouter, &openings)?;
         for (i, c) in commitments.iter().enumerate() {
@@ -196,12 +228,11 @@ impl Circuit<Fp> for TopCircuit {
         let sums: Vec<_> = openings.into_iter().map(|(words, _)| words).collect();
 
         // R_L over the shard sub-roots, empty subtrees past the last shard.
-        let offsets: Vec<usize> = (0..self.shape.shards)
+        let offsets: Vec<usize> = (0..self.shape.slots())
             .map(|i| instance::shard_root(i, a, s_n))
             .collect();
         let roots = pool.public(&mut layouter, &offsets)?;
-        let empty = empty_roots(self.shape.shard_depth, self.shape.depth());
-        let root = pool.merkle_root(&mut layouter, roots, &empty)?;
+        let root = pool.merkle_root(&mut layouter, roots, &[])?;
         layouter.constrain_instance(root.cell(), config.instance, instance::LIABILITIES_ROOT)?;
 
         // Coverage of every scenario by the reserves.

@@ -214,7 +214,7 @@ impl CoverageInstructions for CoverageChip {
         liability: &AssignedCell<Fp, Fp>,
     ) -> Result<Vec<AssignedCell<Fp, Fp>>, Error> {
         let c = &self.config;
-        let n_s = public.policy.scenarios.len();
+        let n_s = public.lanes();
         let scale = public.scale_factors();
         let prices = public.shocked_prices();
         let haircuts = &public.policy.haircuts_bps;
@@ -230,7 +230,9 @@ impl CoverageInstructions for CoverageChip {
                         self.public_input(&mut region, &mut publics, (i, col), value, offset)
                     };
                     let scale = public(1, scale[i], instance::scale(i, n_s))?;
-                    let price = public(2, prices[i][s], instance::shocked_price(i, s, n_s))?;
+                    // A padded lane's price is 0: its value and liability are 0.
+                    let price_s = prices[i].get(s).copied().unwrap_or(0);
+                    let price = public(2, price_s, instance::shocked_price(i, s, n_s))?;
                     let haircut = public(3, haircuts[i], instance::haircut(i, n_s))?;
                     let term = b.value().copied()
                         * scale.value()

@@ -170,14 +170,9 @@ pub struct AssignedPositions<const LANES: usize> {
 
 /// What the circuit may ask of the positions chip.
 pub trait PositionsInstructions<const LANES: usize> {
-    /// Loads the band table for this statement.
-    fn load_bands(
-        &self,
-        layouter: &mut impl Layouter<Fp>,
-        bands: &[Band],
-        scale: &[u64],
-        prices: &[Vec<u64>],
-    ) -> Result<(), Error>;
+    /// Loads the band table for this statement: the columns [`table`] computes.
+    fn load_bands(&self, layouter: &mut impl Layouter<Fp>, table: &[Vec<Fp>])
+        -> Result<(), Error>;
 
     /// Assigns `slots` blocks (unknown values when synthesizing without witnesses) and returns
     /// their cells plus the per-lane totals `Σ size·scale·intrinsic`.
@@ -189,9 +184,10 @@ pub trait PositionsInstructions<const LANES: usize> {
     ) -> Result<AssignedPositions<LANES>, Error>;
 }
 
-/// Columns of the band table.
+/// Columns of the band table, allocated one after the other in the order of [`table`]'s
+/// vectors.
 #[derive(Clone, Debug)]
-struct BandTable {
+pub struct BandTable {
     tag: TableColumn,
     underlying: TableColumn,
     kind: TableColumn,
@@ -223,6 +219,50 @@ pub struct PositionsConfig<const LANES: usize> {
     table: BandTable,
 }
 
+impl BandTable {
+    /// Allocates the table's `7 + 2W` columns for `lanes` lanes. A circuit that allocates
+    /// them before any other fixed column has them as its fixed columns `0..7 + 2W`
+    /// ([`table_columns`]): the only fixed columns whose values are a statement's numbers.
+    pub fn configure(meta: &mut ConstraintSystem<Fp>, lanes: usize) -> Self {
+        let per_row = lanes_per_row(lanes);
+        let mut table = || meta.lookup_table_column();
+        BandTable {
+            tag: table(),
+            underlying: table(),
+            kind: table(),
+            lo: table(),
+            hi: table(),
+            block_row: table(),
+            scale: table(),
+            itm: (0..per_row).map(|_| table()).collect(),
+            price: (0..per_row).map(|_| table()).collect(),
+        }
+    }
+
+    /// The table's columns, in the order of [`table`]'s vectors.
+    fn columns(&self) -> Vec<TableColumn> {
+        [
+            self.tag,
+            self.underlying,
+            self.kind,
+            self.lo,
+            self.hi,
+            self.block_row,
+            self.scale,
+        ]
+        .into_iter()
+        .chain(self.itm.iter().copied())
+        .chain(self.price.iter().copied())
+        .collect()
+    }
+}
+
+/// Indices of the band table's fixed columns in a circuit that allocates them first
+/// ([`BandTable::configure`]): `7 + 2W` columns for `lanes` lanes.
+pub const fn table_columns(lanes: usize) -> std::ops::Range<usize> {
+    0..7 + 2 * lanes_per_row(lanes)
+}
+
 impl<const LANES: usize> PositionsConfig<LANES> {
     /// The columns every row of a block repeats, in the order of [`Self::repeated_values`].
     fn repeated(&self) -> [Column<Advice>; 6] {
@@ -240,6 +280,42 @@ impl<const LANES: usize> PositionsConfig<LANES> {
 /// The values of [`PositionsConfig::repeated`] for a slot.
 fn repeated_values(s: &Slot) -> [Fp; 6] {
     [s.underlying, s.kind, s.lo, s.hi, s.strike, s.weight()]
+}
+
+/// The band table's values, column by column (tag, underlying, kind, lo, hi, block row,
+/// scale, then the bits and the prices of a row's `W` lanes), row by row from row 0: one
+/// definition for the chip that assigns it and the verifier that commits to it.
+///
+/// Row 0 is all zeros (matched by disabled rows only: their tag input is 0). Then, for every
+/// band and every block row `p < H`: tag 1, the band's asset, kind and edges, `p`, the asset's
+/// scale on `p = 0` only (0 elsewhere, as `q_slot` is), and the bits and prices of lanes
+/// `p·W..p·W+W`; lanes past the policy's scenarios are never in the money and have price 0.
+pub fn table(bands: &[Band], scale: &[u64], prices: &[Vec<u64>], lanes: usize) -> Vec<Vec<Fp>> {
+    let per_row = lanes_per_row(lanes);
+    let height = block_rows(lanes);
+    let mut columns = vec![vec![Fp::ZERO]; 7 + 2 * per_row];
+    for b in bands {
+        for p in 0..height {
+            let slot_scale = if p == 0 { scale[b.asset] } else { 0 };
+            let fields = [
+                1,
+                b.asset as u64,
+                b.kind.bit(),
+                b.lo,
+                b.hi,
+                p as u64,
+                slot_scale,
+            ];
+            let lane = |w| p * per_row + w;
+            let itm = (0..per_row).map(|w| u64::from(b.itm.get(lane(w)).copied().unwrap_or(false)));
+            let price =
+                (0..per_row).map(|w| prices[b.asset].get(lane(w)).copied().unwrap_or(0));
+            for (column, v) in columns.iter_mut().zip(fields.into_iter().chain(itm).chain(price)) {
+                column.push(Fp::from(v));
+            }
+        }
+    }
+    columns
 }
 
 /// The positions chip.
@@ -272,6 +348,7 @@ impl<const LANES: usize> PositionsChip<LANES> {
     pub fn configure(
         meta: &mut ConstraintSystem<Fp>,
         pool: &mut ColumnPool,
+        table: BandTable,
     ) -> PositionsConfig<LANES> {
         let per_row = lanes_per_row(LANES);
         let height = block_rows(LANES) as i32;
@@ -288,18 +365,7 @@ impl<const LANES: usize> PositionsChip<LANES> {
         let acc: Vec<_> = (0..per_row).map(|_| take(Reads::CUR_LINKED)).collect();
         let itm: Vec<_> = (0..per_row).map(|_| take(Reads::CUR)).collect();
         let price: Vec<_> = (0..per_row).map(|_| take(Reads::CUR)).collect();
-        let mut table = || meta.lookup_table_column();
-        let table = BandTable {
-            tag: table(),
-            underlying: table(),
-            kind: table(),
-            lo: table(),
-            hi: table(),
-            block_row: table(),
-            scale: table(),
-            itm: (0..per_row).map(|_| table()).collect(),
-            price: (0..per_row).map(|_| table()).collect(),
-        };
+        let block_row = meta.fixed_column();
         let config = PositionsConfig {
             underlying,
             kind,
@@ -311,7 +377,7 @@ impl<const LANES: usize> PositionsChip<LANES> {
             itm,
             price,
             acc,
-            block_row: meta.fixed_column(),
+            block_row,
             q_slot: meta.complex_selector(),
             q_down: meta.selector(),
             q_row: meta.complex_selector(),
@@ -432,53 +498,16 @@ impl<const LANES: usize> PositionsInstructions<LANES> for PositionsChip<LANES> {
     fn load_bands(
         &self,
         layouter: &mut impl Layouter<Fp>,
-        bands: &[Band],
-        scale: &[u64],
-        prices: &[Vec<u64>],
+        table: &[Vec<Fp>],
     ) -> Result<(), Error> {
-        let t = &self.config.table;
-        let per_row = lanes_per_row(LANES);
+        let columns = self.config.table.columns();
+        assert_eq!(table.len(), columns.len(), "one value vector per table column");
         layouter.assign_table(
             || "bands",
-            |mut table| {
-                let mut put =
-                    |col, row, v: Fp| table.assign_cell(|| "band", col, row, || Value::known(v));
-                // Row 0: all zeros, matched by disabled rows only (their tag input is 0).
-                let width = [
-                    t.tag,
-                    t.underlying,
-                    t.kind,
-                    t.lo,
-                    t.hi,
-                    t.block_row,
-                    t.scale,
-                ]
-                .into_iter()
-                .chain(t.itm.iter().copied())
-                .chain(t.price.iter().copied());
-                for col in width {
-                    put(col, 0, Fp::ZERO)?;
-                }
-                let mut row = 1;
-                for b in bands {
-                    for p in 0..block_rows(LANES) {
-                        put(t.tag, row, Fp::ONE)?;
-                        put(t.underlying, row, Fp::from(b.asset as u64))?;
-                        put(t.kind, row, Fp::from(b.kind.bit()))?;
-                        put(t.lo, row, Fp::from(b.lo))?;
-                        put(t.hi, row, Fp::from(b.hi))?;
-                        put(t.block_row, row, Fp::from(p as u64))?;
-                        let slot_scale = if p == 0 { scale[b.asset] } else { 0 };
-                        put(t.scale, row, Fp::from(slot_scale))?;
-                        for w in 0..per_row {
-                            // Lanes past the policy's scenarios are never in the money.
-                            let l = p * per_row + w;
-                            let itm = b.itm.get(l).copied().unwrap_or(false);
-                            let price = prices[b.asset].get(l).copied().unwrap_or(0);
-                            put(t.itm[w], row, Fp::from(u64::from(itm)))?;
-                            put(t.price[w], row, Fp::from(price))?;
-                        }
-                        row += 1;
+            |mut t| {
+                for (&col, values) in columns.iter().zip(table) {
+                    for (row, &v) in values.iter().enumerate() {
+                        t.assign_cell(|| "band", col, row, || Value::known(v))?;
                     }
                 }
                 Ok(())
@@ -610,7 +639,7 @@ mod tests {
         plonk::Circuit,
     };
 
-    use crate::bands::bands;
+    use crate::bands::band_table;
     use crate::circuit::BookConfig;
     use crate::snapshot::Book;
     use crate::statement::{Public, Scenario};
@@ -653,13 +682,7 @@ mod tests {
                 .iter()
                 .map(|&(row, pick, delta)| (row, pick(&chip.config), delta))
                 .collect();
-            let p = &self.public;
-            chip.load_bands(
-                &mut layouter,
-                &bands(p),
-                &p.scale_factors(),
-                &p.shocked_prices(),
-            )?;
+            chip.load_bands(&mut layouter, &band_table(&self.public, LANES))?;
             chip.assign_slots(&mut layouter, self.slots.len(), Some(&self.slots))?;
             Ok(())
         }

@@ -1,0 +1,129 @@
+//! The verifying keys and IPA parameters compiled into the verifier, so that a first
+//! verification on a fresh machine generates nothing.
+//!
+//! `keys/keys.bin` holds the pinned part of the key of every supported circuit shape
+//! ([`solvency_circuits::keys`]), `keys/digests.txt` their BLAKE2b digests: the reviewable
+//! pins. A key is used only after its bytes hash to its pinned digest. Both files are
+//! written by `solvency-verifier keys --write verifier/keys` (`scripts/regenerate-keys.sh`);
+//! `solvency-verifier keys` regenerates every key from the circuit code and compares.
+//!
+//! `params/params-k{k}.bin` are `Params::new(k)` as `Params::write` writes them, for every `k` up to
+//! [`MAX_EMBEDDED_K`]; each is checked against its digest pinned in [`PARAMS`]
+//! before use.
+
+use solvency_circuits::keys::{self, KeyError, KeyShape, Srs};
+
+/// Every pinned key's bytes.
+pub const KEYS: &[u8] = include_bytes!("../keys/keys.bin");
+
+/// The pinned digest of each key, a line `name digest` per key.
+pub const DIGESTS: &str = include_str!("../keys/digests.txt");
+
+/// Largest `k` whose parameters are compiled in; larger ones (tops over hundreds of shards)
+/// come from the parameters cache.
+pub const MAX_EMBEDDED_K: u32 = 15;
+
+/// The pinned key bytes of `shape` and their pinned digest.
+pub fn key(shape: KeyShape) -> Result<(&'static [u8], &'static str), KeyError> {
+    if !shape.is_pinned() {
+        return Err(KeyError::NotPinned(shape));
+    }
+    let digest = keys::find_digest(DIGESTS, shape).ok_or(KeyError::NotPinned(shape))?;
+    let bytes = keys::find(KEYS, shape).ok_or(KeyError::NotPinned(shape))?;
+    Ok((bytes, digest))
+}
+
+/// The compiled-in parameters for `k`, if any.
+pub fn params_bytes(k: u32) -> Option<&'static [u8]> {
+    Some(match k {
+        9 => include_bytes!("../params/params-k9.bin"),
+        10 => include_bytes!("../params/params-k10.bin"),
+        11 => include_bytes!("../params/params-k11.bin"),
+        12 => include_bytes!("../params/params-k12.bin"),
+        13 => include_bytes!("../params/params-k13.bin"),
+        14 => include_bytes!("../params/params-k14.bin"),
+        15 => include_bytes!("../params/params-k15.bin"),
+        _ => return None,
+    })
+}
+
+/// The compiled-in parameters for `k`, checked against their pinned digest.
+pub fn srs(k: u32) -> Option<Srs> {
+    let bytes = params_bytes(k)?;
+    (Some(params_digest(bytes).as_str()) == pinned_params(k))
+        .then(|| Srs::read(bytes).ok())
+        .flatten()
+}
+
+/// BLAKE2b-256 of `Params::<vesta::Affine>::new(k)` as written by `Params::write`, per `k`;
+/// produced by `solvency-verifier params --print-digests`.
+pub const PARAMS: &[(u32, &str)] = &[
+    (
+        4,
+        "7ee93e9302ff373047ec1c7189c7549771ba8b6fd1c58b31cb0b2d58b5b46cc5",
+    ),
+    (
+        5,
+        "b3d8ca7bdd5d3ada17ca9c40d805e95bbbae1b695fa33caa234da7e36da18900",
+    ),
+    (
+        6,
+        "161e189cae860a1135afddd547ea409c32f837e79a2cdbc32d76afa1cffec314",
+    ),
+    (
+        7,
+        "93b56d33334e63facd84180409ed5bb09570054a325fbc6b14860ec818244112",
+    ),
+    (
+        8,
+        "5c122bcf21c0dc1d9f7efd689a651768f33fcb64cd8b2608c59fdd602c0cf634",
+    ),
+    (
+        9,
+        "bead50f1ebfb3d0ea5aace2d35c657f79dfe24aae4b47e6866ef906c4ad2ab70",
+    ),
+    (
+        10,
+        "a3ebfb3ca65042a7165d73d3ee655d8311aa70bd0cc31ef201526f9c56244d4f",
+    ),
+    (
+        11,
+        "c2df5328f6f77a434553905092eaeb555bb6717671e9f942d3a3f23bc02647cb",
+    ),
+    (
+        12,
+        "a894bf51657797fc8484d7813aed52a109a70c8dadb6c8493df2943803ec6116",
+    ),
+    (
+        13,
+        "0c5d7cb35125e0c507a0360a18b3a100ebb5bdff44c605f28c37b74d447f9381",
+    ),
+    (
+        14,
+        "11fe644b32946ba1df909e101903f2682c2119958ef35e6c4554ae994d797215",
+    ),
+    (
+        15,
+        "2e6a8e478301c6298a7f570e547abdb7d3c4be3e06a42735bd610e6e7bcb47a2",
+    ),
+    (
+        16,
+        "149ad010c98c7a5972b1b7c9c766ba2140c43c7eeb1270cbe372d95a43c9865a",
+    ),
+];
+
+/// The pinned digest of the parameters for `k`, if any.
+pub fn pinned_params(k: u32) -> Option<&'static str> {
+    PARAMS.iter().find(|(pk, _)| *pk == k).map(|(_, d)| *d)
+}
+
+/// BLAKE2b-256 of serialized parameters, hex.
+pub fn params_digest(bytes: &[u8]) -> String {
+    hex::encode(
+        blake2b_simd::Params::new()
+            .hash_length(32)
+            .personal(b"solvency-params1")
+            .hash(bytes)
+            .as_bytes(),
+    )
+}
