@@ -1,12 +1,14 @@
-//! Criterion benchmarks, 4 assets × 9 scenarios: proving against book size, verifying-key
-//! build, parameter load, verification one by one and batched, inclusion checks.
+//! Criterion benchmarks, 4 assets × 9 scenarios: proving against book size, verifying key
+//! generated against loaded from its pinned bytes, parameter load, verification one by one
+//! and batched, inclusion checks.
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use halo2_proofs::{plonk::BatchVerifier, poly::commitment::Params};
+use halo2_proofs::poly::commitment::Params;
 use solvency_benches::synthetic_book;
 use solvency_circuits::{
     commit::{account_commitment, leaf, pack, MerkleTree},
-    proof::{prove, verify, verifying_key, Curve},
+    keys::{self, KeyShape, Srs},
+    proof::{prove, verify, verify_batch, Curve},
     snapshot::Position,
     statement::{Fp, Kind, Statement},
     witness::{prepare, Prepared, Secrets},
@@ -38,13 +40,21 @@ fn verifying(c: &mut Criterion) {
     g.sample_size(10);
     for n in [100, 1_000] {
         let p = prepared(n, 1);
-        let params = Params::new(p.shape.k());
-        let (proof, vk) = prove(&params, &p, rand::rng()).unwrap();
-        g.bench_with_input(BenchmarkId::new("proof", n), &p, |b, p| {
-            b.iter(|| verify(&params, &vk, &p.statement, &proof).unwrap())
+        let srs = Srs::new(p.shape.k());
+        let params = &srs.params;
+        let (proof, vk) = prove(params, &p, rand::rng()).unwrap();
+        let instance = p.statement.instance();
+        g.bench_with_input(BenchmarkId::new("proof", n), &p, |b, _| {
+            b.iter(|| verify(params, &vk, &instance, &proof).unwrap())
         });
+        let shape = KeyShape::Single(p.shape);
         g.bench_with_input(BenchmarkId::new("keygen_vk", n), &p, |b, p| {
-            b.iter(|| verifying_key(&params, &p.statement.public, p.shape).unwrap())
+            b.iter(|| keys::generate(params, shape, &p.statement.public).unwrap())
+        });
+        let bytes = keys::key_bytes(shape, &vk);
+        let digest = keys::digest(&bytes);
+        g.bench_with_input(BenchmarkId::new("load_pinned_key", n), &p, |b, p| {
+            b.iter(|| keys::load(&srs, shape, &p.statement.public, &bytes, &digest).unwrap())
         });
         let mut bytes = Vec::new();
         params.write(&mut bytes).unwrap();
@@ -64,22 +74,21 @@ fn verifying(c: &mut Criterion) {
             (p, proof)
         })
         .collect();
-    let k = proofs[0].0.shape.k();
-    let params = Params::new(k);
-    let vk = verifying_key(&params, &proofs[0].0.statement.public, proofs[0].0.shape).unwrap();
+    let first = &proofs[0].0;
+    let params = Params::new(first.shape.k());
+    let vk = keys::generate(&params, KeyShape::Single(first.shape), &first.statement.public)
+        .unwrap();
+    let items: Vec<(Vec<Fp>, &[u8])> = proofs
+        .iter()
+        .map(|(p, proof)| (p.statement.instance(), &proof[..]))
+        .collect();
     g.bench_function("batch_of_8/100", |b| {
-        b.iter(|| {
-            let mut batch = BatchVerifier::new();
-            for (p, proof) in &proofs {
-                batch.add_proof(vec![vec![p.statement.instance()]], proof.clone());
-            }
-            assert!(batch.finalize(&params, &vk));
-        })
+        b.iter(|| verify_batch(&params, &vk, b"bench", &items).unwrap())
     });
     g.bench_function("one_by_one_8/100", |b| {
         b.iter(|| {
-            for (p, proof) in &proofs {
-                verify(&params, &vk, &p.statement, proof).unwrap();
+            for (instance, proof) in &items {
+                verify(&params, &vk, instance, proof).unwrap();
             }
         })
     });

@@ -20,7 +20,9 @@
 //!   statement and its instance layout; [`limits`] holds every bound.
 //! * [`model`] is the native model; [`commit`] the native commitments and tree; [`bands`] the
 //!   moneyness table both sides share; [`witness`] turns a book into statement and witness.
-//! * [`gadgets`] holds the chips; [`circuit`] wires them.
+//! * [`gadgets`] holds the chips; [`circuit`] wires them; [`proof`] proves and verifies.
+//! * [`keys`] pins a verifying key per circuit shape: every commitment but the band table's,
+//!   which a verifier computes from the statement like the public inputs.
 //!
 //! # Layout and cost
 //!

@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use halo2_proofs::poly::commitment::Params;
+use solvency_circuits::keys::Srs;
 use serde_json::{json, Value};
 use solvency_circuits::{commit, snapshot::Book};
 use solvency_prover::{prove_book, write_outputs, Proved, DEMO_SNAPSHOT};
@@ -33,13 +33,13 @@ fn book(epoch: u64) -> Book {
     Book::from_json(v.to_string().as_bytes()).unwrap()
 }
 
-fn prove(book: &Book, seed: u8) -> (Proved, Params<solvency_circuits::proof::Curve>) {
+fn prove(book: &Book, seed: u8) -> (Proved, Srs) {
     let mut params = None;
     let proved = prove_book(
         book,
         [seed; 32],
         None,
-        |k| params.insert(Params::new(k)).clone(),
+        |k| params.insert(solvency_verifier::pinned::srs_or_new(k)).clone(),
         |_| (),
     )
     .unwrap();

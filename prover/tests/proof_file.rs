@@ -1,6 +1,5 @@
 //! Every field of a proof file is bound: each nudged variant is refused, never accepted.
 
-use halo2_proofs::poly::commitment::Params;
 use serde_json::Value;
 use solvency_prover::{prove_book, read_book};
 use solvency_verifier::{verify_with_params, VerifyError};
@@ -103,7 +102,7 @@ fn every_nudge_of_every_field_is_refused() {
         &book,
         [3; 32],
         None,
-        |k| params.insert(Params::new(k)).clone(),
+        |k| params.insert(solvency_verifier::pinned::srs_or_new(k)).clone(),
         |_| (),
     )
     .unwrap();
@@ -145,4 +144,45 @@ fn every_nudge_of_every_field_is_refused() {
         verify_with_params(&params, b"\xff\xfe not json"),
         Err(VerifyError::Malformed(_))
     ));
+}
+
+#[test]
+fn two_epochs_of_one_shape_with_other_numbers_name_the_same_pinned_key() {
+    let book = read_book(None).unwrap();
+    let mut next = book.clone();
+    next.public.epoch += 1;
+    next.public.assets[0].price = next.public.assets[0].price * 9 / 10;
+    next.public.policy.haircuts_bps[0] += 250;
+    next.public.policy.scenarios[1].shocks_bps[0] = -2500;
+    let mut params = None;
+    let mut prove = |b| {
+        prove_book(
+            b,
+            [4; 32],
+            None,
+            |k| {
+                params
+                    .get_or_insert_with(|| solvency_verifier::pinned::srs_or_new(k))
+                    .clone()
+            },
+            |_| (),
+        )
+        .unwrap()
+        .file
+    };
+    let (first, second) = (prove(&book), prove(&next));
+    let circuit = |f: &solvency_verifier::Proof| match f {
+        solvency_verifier::Proof::Single(f) => f.circuit.clone(),
+        solvency_verifier::Proof::Set(_) => panic!("the demo is one proof"),
+    };
+    assert_ne!(first.statement(), second.statement());
+    assert_eq!(circuit(&first), circuit(&second));
+    assert_eq!(
+        circuit(&first).vk_digest,
+        solvency_verifier::pinned::key(solvency_circuits::keys::KeyShape::Single(
+            circuit(&first).shape
+        ))
+        .unwrap()
+        .1
+    );
 }

@@ -1,7 +1,6 @@
 //! A book over 1,024 positions becomes a proof set: shards plus a top proof, verified as a
 //! whole, with inclusion paths across both levels.
 
-use halo2_proofs::poly::commitment::Params;
 use serde_json::Value;
 use solvency_circuits::snapshot::Book;
 use solvency_prover::prove_book;
@@ -17,7 +16,7 @@ fn a_large_book_is_proven_as_a_set_and_checked_as_a_whole() {
         &book,
         [5; 32],
         None,
-        |k| cache.entry(k).or_insert_with(|| Params::new(k)).clone(),
+        |k| cache.entry(k).or_insert_with(|| solvency_verifier::pinned::srs_or_new(k)).clone(),
         |_| (),
     )
     .unwrap();
@@ -26,7 +25,7 @@ fn a_large_book_is_proven_as_a_set_and_checked_as_a_whole() {
     };
     assert_eq!(set.shards.proofs.len(), 2);
     let bytes = proved.file.to_bytes();
-    let mut params = |k| Ok(cache.get(&k).cloned().unwrap_or_else(|| Params::new(k)));
+    let mut params = |k| Ok(cache.get(&k).cloned().unwrap_or_else(|| solvency_verifier::pinned::srs_or_new(k)));
     let verified = verify_with(&mut params, &bytes).unwrap();
     assert_eq!((verified.shards, verified.depth), (2, 11));
 
@@ -46,9 +45,9 @@ fn a_large_book_is_proven_as_a_set_and_checked_as_a_whole() {
     for key in ["sub_roots", "sums", "proofs"] {
         dropped["shards"][key].as_array_mut().unwrap().pop();
     }
-    // A top shape claiming one shard fewer (links dropped to match) is another circuit.
-    let mut fewer = dropped.clone();
-    fewer["top"]["shape"]["shards"] = 1.into();
+    // A top over a deeper tree of shards (more empty shard slots) is another circuit.
+    let mut deeper_top = doc.clone();
+    deeper_top["top"]["shape"]["depth"] = 2.into();
     // Empty subtrees of another height would mean another tree: refused before any key.
     let mut deeper = doc.clone();
     deeper["top"]["shape"]["shard_depth"] = 9.into();
@@ -56,8 +55,8 @@ fn a_large_book_is_proven_as_a_set_and_checked_as_a_whole() {
     let Err(VerifyError::Invalid(why)) = verify_with(&mut params, &bytes) else {
         panic!("a top over shards of another depth verified")
     };
-    assert!(why.contains("depth 9"), "{why}");
-    for bad in [swapped, dropped, fewer] {
+    assert!(why.contains("shard_depth: 9"), "{why}");
+    for bad in [swapped, dropped, deeper_top] {
         let bytes = serde_json::to_vec_pretty(&bad).unwrap();
         assert!(matches!(
             verify_with(&mut params, &bytes),

@@ -1,4 +1,4 @@
-//! `solvency-proof/1`: the self-contained proof file.
+//! `solvency-proof/2` and `solvency-proof-set/3`: the self-contained proof files.
 //!
 //! Every field is bound to the proof: the statement through its digest (a public input) and
 //! the band table the verifier commits to; the shape and `k` through the pinned verifying key

@@ -1,7 +1,7 @@
 //! Verifying solvency proofs.
 //!
-//! [`verify`] is a pure function over the bytes of a `solvency-proof/1` or
-//! `solvency-proof-set/2` file: no files, no clock, no threads required (rayon runs its work on
+//! [`verify`] is a pure function over the bytes of a `solvency-proof/2` or
+//! `solvency-proof-set/3` file: no files, no clock, no threads required (rayon runs its work on
 //! the calling thread where none can be spawned), so the same code runs on a laptop and inside
 //! a deterministic runtime. It loads the pinned verifying key of the proof's shape (compiled
 //! in, checked against its pinned digest, [`pinned`]), commits to the statement's band table
@@ -273,10 +273,7 @@ pub fn verify_with_params(params: &Srs, bytes: &[u8]) -> Result<Verified, Verify
 /// Verifies a proof file of either kind with the IPA parameters compiled into the verifier
 /// ([`pinned`]), generating only those of a `k` above [`pinned::MAX_EMBEDDED_K`].
 pub fn verify(bytes: &[u8]) -> Result<Verified, VerifyError> {
-    verify_with(
-        &mut |k| Ok(pinned::srs(k).unwrap_or_else(|| Srs::new(k))),
-        bytes,
-    )
+    verify_with(&mut |k| Ok(pinned::srs_or_new(k)), bytes)
 }
 
 impl Verified {

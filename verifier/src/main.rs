@@ -35,7 +35,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Verify a proof file (solvency-proof/1) and print what it proves.
+    /// Verify a proof file (solvency-proof/2 or solvency-proof-set/3) and print what it proves.
     Verify {
         /// The proof file.
         proof: PathBuf,

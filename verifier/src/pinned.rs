@@ -47,6 +47,12 @@ pub fn params_bytes(k: u32) -> Option<&'static [u8]> {
     })
 }
 
+/// The compiled-in parameters for `k`, else freshly generated ones (slow: about 46 s at
+/// k = 16 on two cores).
+pub fn srs_or_new(k: u32) -> Srs {
+    srs(k).unwrap_or_else(|| Srs::new(k))
+}
+
 /// The compiled-in parameters for `k`, checked against their pinned digest.
 pub fn srs(k: u32) -> Option<Srs> {
     let bytes = params_bytes(k)?;

@@ -11,7 +11,8 @@ use halo2_proofs::poly::commitment::Params;
 use solvency_benches::synthetic_book;
 use solvency_circuits::{
     limits::SHARD_DEPTH,
-    proof::{prove_top, top_verifying_key, verify_top},
+    keys::{self, KeyShape},
+    proof::{prove_top, verify},
     witness::{prepare_set, Secrets},
 };
 
@@ -31,14 +32,15 @@ fn main() -> ExitCode {
     let (proof, _) = prove_top(&params, &set, rand::rng()).expect("the top proves");
     let prove = t.elapsed();
     let t = Instant::now();
-    let vk = top_verifying_key(&params, &set.statement.public, shape).expect("keygen");
+    let vk = keys::generate(&params, KeyShape::Top(shape), &set.statement.public).expect("keygen");
     let keygen = t.elapsed();
     let t = Instant::now();
-    verify_top(&params, &vk, &set.statement, &set.links, &proof).expect("the top verifies");
+    let instance = set.statement.top_instance(&shape.padded_links(&set.links));
+    verify(&params, &vk, &instance, &proof).expect("the top verifies");
     let verify = t.elapsed();
     println!(
         "| {positions} | {} | {k} | {:.1} s | {:.1} s | {:.1} s | {:.0} ms | {} |",
-        shape.shards,
+        set.plan.shards,
         prepare.as_secs_f64(),
         prove.as_secs_f64(),
         keygen.as_secs_f64(),

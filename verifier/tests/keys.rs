@@ -1,0 +1,147 @@
+//! The verifying keys compiled into the verifier: every pinned shape has one, a sample of them
+//! regenerates from the circuit code (the full set: `scripts/regenerate-keys.sh --check`), a
+//! loaded key is the key `keygen_vk` makes for any statement of its shape, and a key with one
+//! byte changed is refused before use.
+
+use halo2_proofs::{
+    plonk::VerifyingKey,
+    transcript::{Blake2bWrite, Challenge255, EncodedChallenge, Transcript},
+};
+use solvency_circuits::{
+    keys::{self, reference_public, KeyError, KeyShape, Srs},
+    proof::Curve,
+    statement::{Fp, Public},
+};
+use solvency_verifier::pinned;
+
+/// Shapes regenerated in CI: each kind of circuit, each lane width, small and large assets.
+const SAMPLE: [&str; 5] = [
+    "single-a2-l4-d0",
+    "single-a3-l9-d6",
+    "single-a8-l16-d2",
+    "shard-a2-l4-d10",
+    "top-a4-l9-d7-s10",
+];
+
+fn shape(name: &str) -> KeyShape {
+    KeyShape::pinned()
+        .into_iter()
+        .find(|s| s.to_string() == name)
+        .unwrap_or_else(|| panic!("{name} is not pinned"))
+}
+
+fn assets_lanes(shape: KeyShape) -> (usize, usize) {
+    match shape {
+        KeyShape::Single(s) | KeyShape::Shard(s) => (s.assets, s.lanes),
+        KeyShape::Top(t) => (t.assets, t.lanes),
+    }
+}
+
+/// The shape's reference public data with other numbers: other prices, shocks, haircuts,
+/// decimals and ratio — another epoch of the same shape.
+fn another_epoch(shape: KeyShape) -> Public {
+    let (assets, lanes) = assets_lanes(shape);
+    let mut p = reference_public(assets, lanes);
+    p.epoch = 99;
+    p.policy.collateral_ratio_bps = 15_000;
+    for (i, a) in p.assets.iter_mut().enumerate() {
+        a.price = 3_150_25000000 + 17 * i as u64;
+        a.decimals = 18 - i as u32;
+    }
+    p.policy.haircuts_bps = (0..assets).map(|i| 500 * i as u64).collect();
+    for (s, sc) in p.policy.scenarios.iter_mut().enumerate() {
+        sc.shocks_bps = (0..assets).map(|i| (s as i64 - 2) * 700 + i as i64).collect();
+    }
+    p.check().expect("valid public data");
+    p
+}
+
+/// A challenge squeezed right after the key's transcript representative: what every proof's
+/// transcript starts from.
+fn representative(vk: &VerifyingKey<Curve>) -> Fp {
+    let mut t = Blake2bWrite::<_, Curve, Challenge255<_>>::init(vec![]);
+    vk.hash_into(&mut t).unwrap();
+    let c: Challenge255<Curve> = t.squeeze_challenge();
+    c.get_scalar()
+}
+
+#[test]
+fn every_pinned_shape_has_a_key_matching_its_digest() {
+    let shapes = KeyShape::pinned();
+    assert_eq!(shapes.len(), 8 * 3 * (11 + 1 + 10));
+    for shape in shapes {
+        let (bytes, digest) = pinned::key(shape).unwrap();
+        assert_eq!(keys::digest(bytes), digest, "{shape}");
+    }
+}
+
+#[test]
+fn a_sample_of_pinned_keys_regenerates_and_loads_as_keygen_makes_them() {
+    for name in SAMPLE {
+        let shape = shape(name);
+        let srs = pinned::srs(shape.k()).expect("compiled-in parameters");
+        let (assets, lanes) = assets_lanes(shape);
+        // Regenerated from the circuit code, the key is the pinned one.
+        let vk = keys::generate(&srs.params, shape, &reference_public(assets, lanes)).unwrap();
+        let (bytes, digest) = pinned::key(shape).unwrap();
+        assert_eq!(keys::key_bytes(shape, &vk), bytes, "{name}");
+        // Loaded for another epoch's numbers, it is the key keygen_vk makes for them: the
+        // same pinned form (every commitment and the whole constraint system) and the same
+        // transcript representative.
+        let public = another_epoch(shape);
+        let loaded = keys::load(&srs, shape, &public, bytes, digest).unwrap();
+        let made = keys::generate(&srs.params, shape, &public).unwrap();
+        assert_eq!(
+            format!("{:?}", loaded.pinned()),
+            format!("{:?}", made.pinned()),
+            "{name}"
+        );
+        assert_eq!(representative(&loaded), representative(&made), "{name}");
+        // And its pinned part is the same for both epochs.
+        assert_eq!(keys::pinned_digest(shape, &made), digest, "{name}");
+    }
+}
+
+#[test]
+fn a_key_with_one_byte_changed_is_refused_before_use() {
+    let shape = shape(SAMPLE[0]);
+    let srs: Srs = pinned::srs(shape.k()).unwrap();
+    let (bytes, digest) = pinned::key(shape).unwrap();
+    let public = another_epoch(shape);
+    for at in [0, 17, 40, bytes.len() / 2, bytes.len() - 1] {
+        let mut bad = bytes.to_vec();
+        bad[at] ^= 1;
+        assert!(
+            matches!(
+                keys::load(&srs, shape, &public, &bad, digest),
+                Err(KeyError::Digest { .. })
+            ),
+            "byte {at}"
+        );
+    }
+    // Truncated or extended: refused the same way.
+    for bad in [&bytes[..bytes.len() - 1], &[bytes, &[0]].concat()[..]] {
+        assert!(matches!(
+            keys::load(&srs, shape, &public, bad, digest),
+            Err(KeyError::Digest { .. })
+        ));
+    }
+    // A key of another shape under its own (valid) digest is refused as that shape's.
+    let other = shape_named_other(shape);
+    let (other_bytes, other_digest) = pinned::key(other).unwrap();
+    assert!(matches!(
+        keys::load(&srs, shape, &public, other_bytes, other_digest),
+        Err(KeyError::Digest { .. })
+    ));
+    assert!(matches!(
+        keys::load(&srs, shape, &public, other_bytes, &keys::digest(other_bytes)),
+        Err(KeyError::Malformed { .. })
+    ));
+}
+
+fn shape_named_other(shape: KeyShape) -> KeyShape {
+    KeyShape::pinned()
+        .into_iter()
+        .find(|s| *s != shape && s.k() == shape.k())
+        .unwrap()
+}
