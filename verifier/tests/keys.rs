@@ -126,15 +126,16 @@ fn a_key_with_one_byte_changed_is_refused_before_use() {
             Err(KeyError::Digest { .. })
         ));
     }
-    // A key of another shape under its own (valid) digest is refused as that shape's.
+    // Another shape's key is refused: against this shape's pin, and, even under its own
+    // (valid) digest, as a key of another shape.
     let other = shape_named_other(shape);
     let (other_bytes, other_digest) = pinned::key(other).unwrap();
     assert!(matches!(
-        keys::load(&srs, shape, &public, other_bytes, other_digest),
+        keys::load(&srs, shape, &public, other_bytes, digest),
         Err(KeyError::Digest { .. })
     ));
     assert!(matches!(
-        keys::load(&srs, shape, &public, other_bytes, &keys::digest(other_bytes)),
+        keys::load(&srs, shape, &public, other_bytes, other_digest),
         Err(KeyError::Malformed { .. })
     ));
 }
