@@ -76,8 +76,12 @@ fn verifying(c: &mut Criterion) {
         .collect();
     let first = &proofs[0].0;
     let params = Params::new(first.shape.k());
-    let vk = keys::generate(&params, KeyShape::Single(first.shape), &first.statement.public)
-        .unwrap();
+    let vk = keys::generate(
+        &params,
+        KeyShape::Single(first.shape),
+        &first.statement.public,
+    )
+    .unwrap();
     let items: Vec<(Vec<Fp>, &[u8])> = proofs
         .iter()
         .map(|(p, proof)| (p.statement.instance(), &proof[..]))

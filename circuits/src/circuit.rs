@@ -45,7 +45,6 @@ pub const HASH_LANES: usize = 3;
 /// the positions' blocks laid in the same columns within `2^15` rows.
 pub const RANGE_COLUMNS: usize = 2;
 
-
 /// Rows halo2 reserves at the end of every column for blinding, with margin.
 const BLINDING_ROWS: usize = 10;
 

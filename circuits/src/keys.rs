@@ -515,7 +515,10 @@ mod tests {
         let domain = EvaluationDomain::<Fp>::new(1, 6);
         let mut poly = domain.empty_lagrange();
         poly[..][..values.len()].copy_from_slice(&values);
-        let expected = srs.params.commit_lagrange(&poly, Blind::default()).to_affine();
+        let expected = srs
+            .params
+            .commit_lagrange(&poly, Blind::default())
+            .to_affine();
         assert_eq!(srs.commit(&values), Some(expected));
     }
 }

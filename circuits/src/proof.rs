@@ -168,8 +168,7 @@ pub fn prove_top(
             set.plan.top_shape,
             Some(set.top.clone()),
         ),
-        &set
-            .statement
+        &set.statement
             .top_instance(&set.plan.top_shape.padded_links(&set.links)),
         rng,
     )

@@ -233,7 +233,13 @@ fn balances(book: &Book) -> Vec<Fp> {
 pub fn prepare(book: &Book, secrets: &Secrets, previous: Option<[u8; 32]>) -> Prepared {
     let shape = Shape::for_book(&book.public, book.positions.len());
     let used = shape.slots();
-    let placement = Placement::new(&book.public, book.positions.len(), secrets, used, shape.lanes);
+    let placement = Placement::new(
+        &book.public,
+        book.positions.len(),
+        secrets,
+        used,
+        shape.lanes,
+    );
     let (slots, leaves) = placement.rows(&Slotted::new(book, &placement, used).get(0..used));
     let tree = MerkleTree::new(shape.depth, &leaves);
     let witness = Witness {

@@ -317,8 +317,7 @@ fn finish_set(
     timings.params += t.elapsed();
     step(&format!("proving the top over {n} shards (k = {top_k})"));
     let t = Instant::now();
-    let (top_proof, _) =
-        proof::prove_top(&top_params.params, set, rand::rng()).map_err(proving)?;
+    let (top_proof, _) = proof::prove_top(&top_params.params, set, rand::rng()).map_err(proving)?;
     timings.prove += t.elapsed();
     let len = shard_proofs.iter().map(Vec::len).sum::<usize>() + top_proof.len();
     let file = ProofSetFile {
@@ -483,9 +482,16 @@ pub fn prove_shards(
         let (root, sums) = shard.link;
         (shard.witness.clone(), public.shard_instance(root, sums))
     };
-    let (proofs, _) =
-        proof::prove_shards(&params.params, public, shape, &indices, job, rand::rng(), done)
-            .map_err(proving)?;
+    let (proofs, _) = proof::prove_shards(
+        &params.params,
+        public,
+        shape,
+        &indices,
+        job,
+        rand::rng(),
+        done,
+    )
+    .map_err(proving)?;
     Ok(indices
         .into_iter()
         .zip(shards)

@@ -3,8 +3,8 @@
 
 use std::fs;
 
-use solvency_circuits::keys::Srs;
 use serde_json::{json, Value};
+use solvency_circuits::keys::Srs;
 use solvency_circuits::{commit, snapshot::Book};
 use solvency_prover::{prove_book, write_outputs, Proved, DEMO_SNAPSHOT};
 use solvency_verifier::{
@@ -39,7 +39,11 @@ fn prove(book: &Book, seed: u8) -> (Proved, Srs) {
         book,
         [seed; 32],
         None,
-        |k| params.insert(solvency_verifier::pinned::srs_or_new(k)).clone(),
+        |k| {
+            params
+                .insert(solvency_verifier::pinned::srs_or_new(k))
+                .clone()
+        },
         |_| (),
     )
     .unwrap();

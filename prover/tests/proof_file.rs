@@ -102,7 +102,11 @@ fn every_nudge_of_every_field_is_refused() {
         &book,
         [3; 32],
         None,
-        |k| params.insert(solvency_verifier::pinned::srs_or_new(k)).clone(),
+        |k| {
+            params
+                .insert(solvency_verifier::pinned::srs_or_new(k))
+                .clone()
+        },
         |_| (),
     )
     .unwrap();

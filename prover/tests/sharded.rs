@@ -16,7 +16,12 @@ fn a_large_book_is_proven_as_a_set_and_checked_as_a_whole() {
         &book,
         [5; 32],
         None,
-        |k| cache.entry(k).or_insert_with(|| solvency_verifier::pinned::srs_or_new(k)).clone(),
+        |k| {
+            cache
+                .entry(k)
+                .or_insert_with(|| solvency_verifier::pinned::srs_or_new(k))
+                .clone()
+        },
         |_| (),
     )
     .unwrap();
@@ -25,7 +30,12 @@ fn a_large_book_is_proven_as_a_set_and_checked_as_a_whole() {
     };
     assert_eq!(set.shards.proofs.len(), 2);
     let bytes = proved.file.to_bytes();
-    let mut params = |k| Ok(cache.get(&k).cloned().unwrap_or_else(|| solvency_verifier::pinned::srs_or_new(k)));
+    let mut params = |k| {
+        Ok(cache
+            .get(&k)
+            .cloned()
+            .unwrap_or_else(|| solvency_verifier::pinned::srs_or_new(k)))
+    };
     let verified = verify_with(&mut params, &bytes).unwrap();
     assert_eq!((verified.shards, verified.depth), (2, 11));
 

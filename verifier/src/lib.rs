@@ -159,7 +159,13 @@ fn pinned_key(
     shape: KeyShape,
     public: &solvency_circuits::statement::Public,
     named: &str,
-) -> Result<(halo2_proofs::plonk::VerifyingKey<proof::Curve>, &'static str), VerifyError> {
+) -> Result<
+    (
+        halo2_proofs::plonk::VerifyingKey<proof::Curve>,
+        &'static str,
+    ),
+    VerifyError,
+> {
     let invalid = |e: keys::KeyError| VerifyError::Invalid(format!("{what}: {e}"));
     let (bytes, digest) = pinned::key(shape).map_err(invalid)?;
     if named != digest {

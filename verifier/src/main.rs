@@ -562,7 +562,12 @@ fn main() -> ExitCode {
             list,
             write,
             params_dir,
-        } => keys_command(&only, list, write.as_deref(), &params_dir.unwrap_or_else(params::default_dir)),
+        } => keys_command(
+            &only,
+            list,
+            write.as_deref(),
+            &params_dir.unwrap_or_else(params::default_dir),
+        ),
         Command::Params {
             k,
             params_dir,
@@ -666,7 +671,10 @@ fn keys_command(only: &[String], list: bool, write: Option<&Path>, dir: &Path) -
         return ExitCode::SUCCESS;
     }
     if differ > 0 {
-        println!("{differ} of {} keys differ from the pinned ones", written.len());
+        println!(
+            "{differ} of {} keys differ from the pinned ones",
+            written.len()
+        );
         ExitCode::from(1)
     } else {
         println!("all {} keys match the pinned ones", written.len());

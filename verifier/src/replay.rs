@@ -57,11 +57,7 @@ pub fn cases(corpus: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// Replays one case; `params` supplies IPA parameters for a `k`.
-pub fn replay_case(
-    dir: &Path,
-    params: &mut dyn FnMut(u32) -> Srs,
-    reprove: bool,
-) -> CaseReport {
+pub fn replay_case(dir: &Path, params: &mut dyn FnMut(u32) -> Srs, reprove: bool) -> CaseReport {
     let mut r = CaseReport {
         name: dir.file_name().map_or_else(
             || dir.display().to_string(),

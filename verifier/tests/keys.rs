@@ -50,7 +50,9 @@ fn another_epoch(shape: KeyShape) -> Public {
     }
     p.policy.haircuts_bps = (0..assets).map(|i| 500 * i as u64).collect();
     for (s, sc) in p.policy.scenarios.iter_mut().enumerate() {
-        sc.shocks_bps = (0..assets).map(|i| (s as i64 - 2) * 700 + i as i64).collect();
+        sc.shocks_bps = (0..assets)
+            .map(|i| (s as i64 - 2) * 700 + i as i64)
+            .collect();
     }
     p.check().expect("valid public data");
     p

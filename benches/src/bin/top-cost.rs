@@ -10,8 +10,8 @@ use std::time::Instant;
 use halo2_proofs::poly::commitment::Params;
 use solvency_benches::synthetic_book;
 use solvency_circuits::{
-    limits::SHARD_DEPTH,
     keys::{self, KeyShape},
+    limits::SHARD_DEPTH,
     proof::{prove_top, verify},
     witness::{prepare_set, Secrets},
 };

@@ -8,9 +8,9 @@ use halo2_proofs::{
 
 use super::{shard::ShardCircuit, top::TopCircuit};
 use crate::commit::{empty_root, MerkleTree};
+use crate::keys::{self, KeyShape};
 use crate::limits::SHARD_DEPTH;
 use crate::model::evaluate;
-use crate::keys::{self, KeyShape};
 use crate::proof::{prove_set_shards, prove_top, verify_set};
 use crate::snapshot::{Book, Header, SnapshotError};
 use crate::statement::Fp;

@@ -22,8 +22,8 @@ use crate::gadgets::{
 };
 use crate::limits::{MAX_ASSETS, MAX_DEPTH, MAX_SCENARIOS, MAX_SHARD_DEPTH};
 use crate::statement::{instance, Fp, Public};
-use ff::Field;
 use crate::witness::TopWitness;
+use ff::Field;
 
 /// Poseidon lanes of the top circuit. It hashes a long message per shard (its sums
 /// commitment), so every lane absorbs, and its height grows with the book: ten lanes keep
@@ -211,12 +211,14 @@ impl Circuit<Fp> for TopCircuit {
         // Every shard's sums, opened against its public commitment.
         // Shards past the proven ones open the commitment to zero sums under a zero
         // blinding, which the verifier puts in their instance slots.
-        let opening = |w: &TopWitness, i: usize| w.shards.get(i).map_or(([Fp::ZERO; MAX_SCENARIOS], Fp::ZERO), |o| *o);
+        let opening = |w: &TopWitness, i: usize| {
+            w.shards
+                .get(i)
+                .map_or(([Fp::ZERO; MAX_SCENARIOS], Fp::ZERO), |o| *o)
+        };
         let mut openings = Vec::with_capacity(self.shape.slots());
         for i in 0..self.shape.slots() {
-            let words: Vec<Value<Fp>> = (0..s_n)
-                .map(|l| known(&|w| opening(w, i).0[l]))
-                .collect();
+            let words: Vec<Value<Fp>> = (0..s_n).map(|l| known(&|w| opening(w, i).0[l])).collect();
             let words = pool.assign(&mut layouter, &words)?;
             openings.push((words, known(&|w| opening(w, i).1)));
         }

@@ -171,8 +171,7 @@ pub struct AssignedPositions<const LANES: usize> {
 /// What the circuit may ask of the positions chip.
 pub trait PositionsInstructions<const LANES: usize> {
     /// Loads the band table for this statement: the columns [`table`] computes.
-    fn load_bands(&self, layouter: &mut impl Layouter<Fp>, table: &[Vec<Fp>])
-        -> Result<(), Error>;
+    fn load_bands(&self, layouter: &mut impl Layouter<Fp>, table: &[Vec<Fp>]) -> Result<(), Error>;
 
     /// Assigns `slots` blocks (unknown values when synthesizing without witnesses) and returns
     /// their cells plus the per-lane totals `Σ size·scale·intrinsic`.
@@ -308,9 +307,11 @@ pub fn table(bands: &[Band], scale: &[u64], prices: &[Vec<u64>], lanes: usize) -
             ];
             let lane = |w| p * per_row + w;
             let itm = (0..per_row).map(|w| u64::from(b.itm.get(lane(w)).copied().unwrap_or(false)));
-            let price =
-                (0..per_row).map(|w| prices[b.asset].get(lane(w)).copied().unwrap_or(0));
-            for (column, v) in columns.iter_mut().zip(fields.into_iter().chain(itm).chain(price)) {
+            let price = (0..per_row).map(|w| prices[b.asset].get(lane(w)).copied().unwrap_or(0));
+            for (column, v) in columns
+                .iter_mut()
+                .zip(fields.into_iter().chain(itm).chain(price))
+            {
                 column.push(Fp::from(v));
             }
         }
@@ -495,13 +496,13 @@ impl<const LANES: usize> PositionsChip<LANES> {
 }
 
 impl<const LANES: usize> PositionsInstructions<LANES> for PositionsChip<LANES> {
-    fn load_bands(
-        &self,
-        layouter: &mut impl Layouter<Fp>,
-        table: &[Vec<Fp>],
-    ) -> Result<(), Error> {
+    fn load_bands(&self, layouter: &mut impl Layouter<Fp>, table: &[Vec<Fp>]) -> Result<(), Error> {
         let columns = self.config.table.columns();
-        assert_eq!(table.len(), columns.len(), "one value vector per table column");
+        assert_eq!(
+            table.len(),
+            columns.len(),
+            "one value vector per table column"
+        );
         layouter.assign_table(
             || "bands",
             |mut t| {
