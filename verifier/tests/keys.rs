@@ -45,7 +45,7 @@ fn another_epoch(shape: KeyShape) -> Public {
     p.epoch = 99;
     p.policy.collateral_ratio_bps = 15_000;
     for (i, a) in p.assets.iter_mut().enumerate() {
-        a.price = 3_150_25000000 + 17 * i as u64;
+        a.price = 315_025_000_000 + 17 * i as u64;
         a.decimals = 18 - i as u32;
     }
     p.policy.haircuts_bps = (0..assets).map(|i| 500 * i as u64).collect();

@@ -420,7 +420,9 @@ fn a_prover_with_its_own_band_table_is_refused() {
     // Columns: 7 fields, then the `W` lanes' bits, then their prices.
     let price = 7 + positions::lanes_per_row(shape.lanes);
     let itm = 7;
-    let doctor: [(usize, fn(Fp) -> Fp); 2] = [(price, |v| v + Fp::ONE), (itm, |v| Fp::ONE - v)];
+    /// A change to one value of the band table.
+    type Doctor = fn(Fp) -> Fp;
+    let doctor: [(usize, Doctor); 2] = [(price, |v| v + Fp::ONE), (itm, |v| Fp::ONE - v)];
     for (column, change) in doctor {
         let (proof, own_vk) = crate::with_lanes!(shape, |L| {
             let mut circuit = SolvencyCircuit::<L>::new(public, shape, Some(p.witness.clone()));
