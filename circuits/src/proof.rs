@@ -174,6 +174,9 @@ pub fn prove_top(
     )
 }
 
+/// Proofs whose checks [`verify_batch`] holds in memory at once.
+const BATCH_CHUNK: usize = 32;
+
 /// A verification strategy that hands back the proof's final multi-scalar multiplication
 /// instead of evaluating it, so that a batch can weigh and add them.
 struct Deferred<'p> {
@@ -192,8 +195,8 @@ impl<'p> VerificationStrategy<'p, Curve> for Deferred<'p> {
 }
 
 /// Checks many proofs of one key at once: each proof's final check is a multi-scalar
-/// multiplication that must be the identity; the batch checks `Σ r_i · MSM_i` instead, with
-/// weights `r_i` that the prover cannot know before it fixes its proofs — they are hashed
+/// multiplication that must be the identity; the batch checks `Σ w_i · MSM_i` instead, with
+/// weights `w_i` that the prover cannot know before it fixes its proofs — they are hashed
 /// (BLAKE2b) from `key_digest` and every instance and proof of the batch, in order. Where
 /// halo2's `BatchVerifier` draws them from the operating system, this needs no randomness
 /// source, so it runs unchanged in a browser or a metered VM, and gives the same verdict
@@ -229,25 +232,32 @@ pub fn verify_batch(
             .finalize();
         Fp::from_uniform_bytes(hash.as_array())
     };
-    let msms = items
-        .par_iter()
-        .map(|(instance, proof)| {
-            let mut transcript = Blake2bRead::<_, _, Challenge255<_>>::init(*proof);
-            verify_proof(
-                params,
-                vk,
-                Deferred {
-                    msm: params.empty_msm(),
-                },
-                &[&[instance]],
-                &mut transcript,
-            )
-        })
-        .collect::<Result<Vec<_>, Error>>()?;
+    // Each proof's check weighted on its own thread, then added: Σ w_i · MSM_i. Chunks bound
+    // the memory (each MSM holds 2^k scalars: 1 MB at k = 15) whatever the number of shards.
     let mut acc = params.empty_msm();
-    for (i, msm) in msms.iter().enumerate() {
-        acc.scale(weight(i));
-        acc.add_msm(msm);
+    for (c, chunk) in items.chunks(BATCH_CHUNK).enumerate() {
+        let msms = chunk
+            .par_iter()
+            .enumerate()
+            .map(|(j, (instance, proof))| {
+                let mut msm = read_whole(proof, |transcript| {
+                    verify_proof(
+                        params,
+                        vk,
+                        Deferred {
+                            msm: params.empty_msm(),
+                        },
+                        &[&[instance]],
+                        transcript,
+                    )
+                })?;
+                msm.scale(weight(c * BATCH_CHUNK + j));
+                Ok(msm)
+            })
+            .collect::<Result<Vec<_>, Error>>()?;
+        for msm in &msms {
+            acc.add_msm(msm);
+        }
     }
     if acc.eval() {
         Ok(())
@@ -285,19 +295,38 @@ pub fn verify_set(
     verify(top_params, top_vk, &instance, top_proof)
 }
 
-/// Checks `proof` against `instance` under `vk`.
+/// Checks `proof` against `instance` under `vk`. Bytes left after the proof's transcript are
+/// refused: one statement and one proof have one encoding.
 pub fn verify(
     params: &Params<Curve>,
     vk: &VerifyingKey<Curve>,
     instance: &[Fp],
     proof: &[u8],
 ) -> Result<(), Error> {
-    let mut transcript = Blake2bRead::<_, _, Challenge255<_>>::init(proof);
-    verify_proof(
-        params,
-        vk,
-        SingleVerifier::new(params),
-        &[&[instance]],
-        &mut transcript,
-    )
+    read_whole(proof, |transcript| {
+        verify_proof(
+            params,
+            vk,
+            SingleVerifier::new(params),
+            &[&[instance]],
+            transcript,
+        )
+    })
+}
+
+/// Reads a proof's transcript with `read`, then refuses any byte left over.
+fn read_whole<T>(
+    proof: &[u8],
+    read: impl FnOnce(&mut Blake2bRead<&mut &[u8], Curve, Challenge255<Curve>>) -> Result<T, Error>,
+) -> Result<T, Error> {
+    let mut rest = proof;
+    let out = read(&mut Blake2bRead::init(&mut rest))?;
+    if rest.is_empty() {
+        Ok(out)
+    } else {
+        Err(Error::Transcript(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("{} bytes after the end of the proof", rest.len()),
+        )))
+    }
 }

@@ -147,7 +147,13 @@ pub fn ks(proof: &Proof) -> Vec<u32> {
     }
 }
 
+/// Proof bytes from their one spelling: lower-case hex.
 fn proof_bytes(what: &str, text: &str) -> Result<Vec<u8>, VerifyError> {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(VerifyError::Malformed(format!(
+            "{what}: upper-case hex (proof bytes are written in lower case only)"
+        )));
+    }
     hex::decode(text).map_err(|e| VerifyError::Malformed(format!("{what}: {e}")))
 }
 

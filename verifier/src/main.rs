@@ -11,6 +11,7 @@ use std::{
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
 use serde_json::json;
 use solvency_circuits::{
     keys::{self, KeyShape, Srs},
@@ -101,7 +102,8 @@ enum Command {
         print_digests: bool,
     },
     /// Regenerate pinned verifying keys from the circuit code (keygen_vk) and compare them
-    /// with the keys compiled into this verifier; or write a new pinned set.
+    /// with the keys compiled into this verifier (bytes, and the loaded key's pinned form);
+    /// or write a new pinned set.
     Keys {
         /// Only these shapes (names as `--list` prints them); default: every pinned shape.
         #[arg(long = "only", value_name = "NAME")]
@@ -314,7 +316,8 @@ fn verify(
 fn load_params(bytes: &[u8], dir: &Path) -> Result<HashMap<u32, Srs>, VerifyError> {
     let ks = solvency_verifier::ks(&solvency_verifier::parse(bytes)?);
     let bar = spinner(format!("loading IPA parameters for k = {ks:?}"));
-    let loaded = ks.iter().map(|&k| (k, params::load(dir, k))).collect();
+    // Side by side: reading parameters is point decompression, one core each.
+    let loaded = ks.par_iter().map(|&k| (k, params::load(dir, k))).collect();
     bar.finish_and_clear();
     Ok(loaded)
 }
@@ -639,8 +642,14 @@ fn keys_command(only: &[String], list: bool, write: Option<&Path>, dir: &Path) -
         };
         let bytes = keys::key_bytes(shape, &vk);
         if write.is_none() {
+            // The pinned key, loaded as a verifier loads it, must be the generated key itself.
+            let loads_as_made = |pinned: &[u8], digest: &str| {
+                keys::load(srs, shape, &public, pinned, digest).is_ok_and(|loaded| {
+                    format!("{:?}", loaded.pinned()) == format!("{:?}", vk.pinned())
+                })
+            };
             match pinned::key(shape) {
-                Ok((pinned, digest)) if pinned == bytes && keys::digest(&bytes) == digest => {
+                Ok((pinned, digest)) if pinned == bytes && loads_as_made(pinned, digest) => {
                     bar.println(format!("{shape}: matches its pinned key {digest}"));
                 }
                 _ => {

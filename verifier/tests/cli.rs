@@ -44,6 +44,14 @@ fn demo_proof_is_valid_and_reported() {
     assert_eq!(v["statement"]["public"]["protocol"], "demo-options");
 }
 
+/// The proof file `text` with its proof bytes' hex rewritten by `f`.
+fn reencode(text: &str, f: impl Fn(&str) -> String) -> String {
+    let mut v: Value = serde_json::from_str(text).unwrap();
+    let hex = v["proof"].as_str().unwrap().to_owned();
+    v["proof"] = Value::String(f(&hex));
+    serde_json::to_string_pretty(&v).unwrap()
+}
+
 #[test]
 fn tampered_proof_is_invalid_and_garbage_is_bad_input() {
     let tmp = tempfile::tempdir().unwrap();
@@ -64,6 +72,9 @@ fn tampered_proof_is_invalid_and_garbage_is_bad_input() {
         // A proof of the retired format (keys rebuilt per epoch) is bad input, not a panic.
         (bytes.replacen("solvency-proof/2", "solvency-proof/1", 1), 2),
         ("{}".to_owned(), 2),
+        // Re-encodings of the same proof bytes: upper-case hex, a byte appended.
+        (reencode(&bytes, |hex| hex.to_uppercase()), 2),
+        (reencode(&bytes, |hex| format!("{hex}00")), 1),
     ];
     for (i, (text, code)) in cases.iter().enumerate() {
         let path = tmp.path().join(format!("case{i}.json"));

@@ -314,6 +314,10 @@ fn proof_set_round_trip_with_batch_verification() {
         bad[i][last] ^= 1;
         assert!(check(&s.links, &bad, &top).is_err(), "shard {i}");
     }
+    // A byte appended to one shard's proof is refused too.
+    let mut longer = proofs.clone();
+    longer[2].push(0);
+    assert!(check(&s.links, &longer, &top).is_err());
     // A proof swapped for another shard's (valid, but for another sub-root) is refused.
     let mut swapped = proofs.clone();
     swapped.swap(0, 1);

@@ -400,6 +400,8 @@ fn proof_round_trip_and_tampering() {
         assert!(check(&loaded, &p.statement, &bad).is_err(), "byte {i}");
     }
     assert!(check(&loaded, &p.statement, &proof[..proof.len() - 1]).is_err());
+    // So are bytes after the proof: one proof has one encoding.
+    assert!(check(&loaded, &p.statement, &[&proof[..], &[0]].concat()).is_err());
 }
 
 #[test]
