@@ -650,14 +650,16 @@ fn keys_command(only: &[String], list: bool, write: Option<&Path>, dir: &Path) -
             };
             match pinned::key(shape) {
                 Ok((pinned, digest)) if pinned == bytes && loads_as_made(pinned, digest) => {
-                    bar.println(format!("{shape}: matches its pinned key {digest}"));
+                    bar.suspend(|| println!("{shape}: matches its pinned key {digest}"));
                 }
                 _ => {
                     differ += 1;
-                    bar.println(format!(
-                        "{shape}: DIFFERS from the pinned key (regenerated {})",
-                        keys::digest(&bytes)
-                    ));
+                    bar.suspend(|| {
+                        println!(
+                            "{shape}: DIFFERS from the pinned key (regenerated {})",
+                            keys::digest(&bytes)
+                        )
+                    });
                 }
             }
         }
