@@ -403,6 +403,12 @@ pub fn load(
         return Err(KeyError::Digest { shape, got });
     }
     let (mut fixed, permutation) = parse(shape, bytes)?;
+    if srs.params.k() != shape.k() {
+        return Err(KeyError::Malformed {
+            shape,
+            why: format!("parameters for k = {} given", srs.params.k()),
+        });
+    }
     let (assets, lanes) = shape.assets_lanes();
     if public.assets.len() != assets || public.lanes() != lanes {
         return Err(KeyError::Malformed {
@@ -436,12 +442,6 @@ pub fn load(
         ) -> Result<VerifyingKey<Curve>, Error> {
             vk_from_commitments(self.params, circuit, self.fixed, self.permutation)
         }
-    }
-    if srs.params.k() != shape.k() {
-        return Err(KeyError::Malformed {
-            shape,
-            why: format!("parameters for k = {} given", srs.params.k()),
-        });
     }
     shape
         .with_circuit(
