@@ -176,11 +176,18 @@ fn every_tamper_is_refused() {
         let result = verified.check_inclusion(&serde_json::to_vec(&v).unwrap());
         assert!(result.is_err(), "{what} accepted");
     }
-    // Dropping a position is the holder's own business (they know what they hold), but a
-    // malformed file is bad input.
+    // Dropping a position is the holder's own business (they know what they hold, and the
+    // verifier lists what it checked), but a malformed file is bad input, and so is a file
+    // that names no position at all: it would show nothing and the prover never writes one.
     assert!(matches!(
         verified.check_inclusion(b"{not json"),
         Err(InclusionError::Malformed(_))
+    ));
+    let mut empty = honest.clone();
+    empty["positions"] = json!([]);
+    assert!(matches!(
+        verified.check_inclusion(&serde_json::to_vec(&empty).unwrap()),
+        Err(InclusionError::Malformed(why)) if why.contains("no position")
     ));
 }
 

@@ -124,7 +124,8 @@ impl InclusionFile {
     }
 
     /// Checks every position of the file against a proven statement whose tree has
-    /// `2^depth` slots; returns the positions as counted.
+    /// `2^depth` slots; returns the positions as counted. A file that names no position is
+    /// refused: it would show nothing.
     pub fn check(
         &self,
         statement: &Statement,
@@ -143,6 +144,13 @@ impl InclusionFile {
             return Err(InclusionError::NotIncluded(
                 0,
                 "the file's root is not the proof's liabilities root".into(),
+            ));
+        }
+        if self.positions.is_empty() {
+            return Err(InclusionError::Malformed(
+                "the file names no position, so it shows nothing (the prover writes a file \
+                 only for an account with positions)"
+                    .into(),
             ));
         }
         let commitment = account_commitment(&self.account, self.salt);

@@ -298,12 +298,17 @@ fn verify(
                 report(&v, elapsed);
                 for (account, positions) in &checked {
                     println!(
-                        "INCLUDED: all {} position(s) of account {account:?} are counted, unchanged:",
+                        "INCLUDED: these {} position(s) of account {account:?} are in the proven \
+                         tree, unchanged:",
                         positions.len()
                     );
                     for q in positions {
                         println!("    {}", describe(&v.statement.public, q));
                     }
+                    println!(
+                        "  Compare them with your own records: a position of yours missing \
+                         from this list is not shown to be counted."
+                    );
                 }
             }
             ExitCode::SUCCESS

@@ -105,9 +105,10 @@ fn inclusion_files_are_checked_against_the_proof() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert!(
-        out.contains("INCLUDED: all 1 position(s) of account \"alice\""),
+        out.contains("INCLUDED: these 1 position(s) of account \"alice\" are in the proven tree"),
         "{out}"
     );
+    assert!(out.contains("Compare them with your own records"), "{out}");
     assert!(out.contains("call ETH strike 3500 USD, size 2.5"), "{out}");
 
     let text = fs::read_to_string(alice).unwrap();
@@ -115,6 +116,15 @@ fn inclusion_files_are_checked_against_the_proof() {
         (text.replacen("\"size\": \"2.5\"", "\"size\": \"25\"", 1), 1),
         (text.replacen("\"epoch\": 7", "\"epoch\": 6", 1), 1),
         (text[..text.len() / 2].to_owned(), 2),
+        // A file naming no position shows nothing: bad input, not "all counted".
+        (
+            {
+                let mut v: Value = serde_json::from_str(&text).unwrap();
+                v["positions"] = Value::Array(vec![]);
+                serde_json::to_string_pretty(&v).unwrap()
+            },
+            2,
+        ),
     ]
     .into_iter()
     .enumerate()
