@@ -78,7 +78,8 @@ sinfo
 
 # The job: a snapshot, one seed for every machine, PER_TASK shards per array task.
 "$bin/synthetic-snapshot" "$positions" > "$work/snapshot.json"
-seed=$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')
+# The seed lives in a file only its owner can read, never on a command line (ps, sacct).
+(umask 077 && head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$work/seed")
 shards=$("$bin/solvency-prover" plan --snapshot "$work/snapshot.json")
 tasks=$(( (shards + per_task - 1) / per_task ))
 [[ -n $sample && $sample -gt $tasks ]] && sample=$tasks
@@ -86,7 +87,7 @@ echo "$positions positions -> $shards shards in $tasks tasks"
 start=$(date +%s)
 sbatch --wait --array=0-$((${sample:-$tasks} - 1)) --cpus-per-task="$(nproc)" --mem=4G \
   --output="$work/shard-%a.log" --job-name=solvency-shard \
-  --wrap "/usr/bin/time -v $bin/solvency-prover shard --snapshot $work/snapshot.json --seed $seed --index \$((SLURM_ARRAY_TASK_ID * $per_task)) --count $per_task --out $work/shards --params-dir $work/params"
+  --wrap "/usr/bin/time -v $bin/solvency-prover shard --snapshot $work/snapshot.json --seed-file $work/seed --index \$((SLURM_ARRAY_TASK_ID * $per_task)) --count $per_task --out $work/shards --params-dir $work/params"
 shards_done=$(date +%s)
 if [[ -n $sample ]]; then
   took=$((shards_done - start))
@@ -95,7 +96,7 @@ if [[ -n $sample ]]; then
   grep -h "Elapsed\|Maximum resident" "$work"/shard-*.log
   exit 0
 fi
-"$bin/solvency-prover" aggregate --snapshot "$work/snapshot.json" --seed "$seed" \
+"$bin/solvency-prover" aggregate --snapshot "$work/snapshot.json" --seed-file "$work/seed" \
   --shards "$work/shards" --out "$work/out" --params-dir "$work/params"
 done_at=$(date +%s)
 "$bin/solvency-verifier" verify "$work/out/proof.json" --params-dir "$work/params"

@@ -102,12 +102,39 @@ pub struct Proved {
     pub timings: Timings,
 }
 
-/// Parses a 64-hex-digit seed.
-pub fn parse_seed(text: &str) -> Result<[u8; 32], ProveError> {
-    hex::decode(text)
+/// Parses a 64-hex-digit seed given by `what` (an option or a variable, named in the error;
+/// the value is not echoed: it is a secret).
+pub fn parse_seed(what: &str, text: &str) -> Result<[u8; 32], ProveError> {
+    hex::decode(text.trim())
         .ok()
         .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| ProveError::Input(format!("--seed: {text:?} is not 64 hex digits")))
+        .ok_or_else(|| ProveError::Input(format!("{what}: the seed is not 64 hex digits")))
+}
+
+/// Reads the epoch's secret seed from `path`: 64 hex digits, in a regular file readable by
+/// its owner only (mode 0600 or 0400), so that no other user of the machine can read it.
+pub fn read_seed_file(path: &Path) -> Result<[u8; 32], ProveError> {
+    let what = format!("--seed-file {}", path.display());
+    let bad = |why: String| ProveError::Input(format!("{what}: {why}"));
+    let meta = fs::metadata(path).map_err(|e| bad(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(bad("not a regular file".into()));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode != 0o600 && mode != 0o400 {
+            return Err(bad(format!(
+                "mode {mode:04o} lets others read the secret seed; chmod 600 it"
+            )));
+        }
+    }
+    if meta.len() > 1024 {
+        return Err(bad("larger than a seed".into()));
+    }
+    let text = fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+    parse_seed(&what, &text)
 }
 
 /// Validates the snapshot at `path` in two streaming passes, holding none of its positions,

@@ -13,8 +13,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rand::RngExt;
 use serde_json::json;
 use solvency_prover::{
-    check_snapshot, parse_seed, prove_book, read_book, read_previous, shortfalls, write_atomically,
-    write_outputs, ProveError, Proved, ShardProofFile, DEMO_SNAPSHOT,
+    check_snapshot, parse_seed, prove_book, read_book, read_previous, read_seed_file, shortfalls,
+    write_atomically, write_outputs, ProveError, Proved, ShardProofFile, DEMO_SNAPSHOT,
 };
 use solvency_verifier::{
     expected::{Expected, Verdict},
@@ -43,8 +43,12 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
         /// Secret seed of the epoch's blindings and salts, 64 hex digits (default: random).
-        #[arg(long)]
+        /// Visible to other users in `ps` and kept in shell history: prefer --seed-file or
+        /// $SOLVENCY_SEED.
+        #[arg(long, conflicts_with = "seed_file")]
         seed: Option<String>,
+        #[command(flatten)]
+        seed_source: SeedSource,
         /// The previous epoch's proof file, to chain this proof to it.
         #[arg(long)]
         previous: Option<PathBuf>,
@@ -79,9 +83,9 @@ enum Command {
         /// The snapshot.
         #[arg(long)]
         snapshot: PathBuf,
-        /// The epoch's secret seed, 64 hex digits (shared by all machines of the job).
-        #[arg(long)]
-        seed: String,
+        /// The epoch's secret seed, shared by all machines of the job.
+        #[command(flatten)]
+        seed: SeedSource,
         /// The first shard (0-based).
         #[arg(long)]
         index: usize,
@@ -101,8 +105,8 @@ enum Command {
         #[arg(long)]
         snapshot: PathBuf,
         /// The epoch's secret seed, as given to every shard.
-        #[arg(long)]
-        seed: String,
+        #[command(flatten)]
+        seed: SeedSource,
         /// The folder holding shard-0.json, shard-1.json, …
         #[arg(long)]
         shards: PathBuf,
@@ -210,10 +214,21 @@ fn main() -> ExitCode {
             snapshot,
             out,
             seed,
+            seed_source,
             previous,
             json,
             params_dir,
-        } => prove(snapshot, out, seed, previous, json, params_dir),
+        } => {
+            // An explicit --seed, else --seed-file or $SOLVENCY_SEED, else a random seed.
+            let seed = match seed {
+                Some(text) => parse_seed("--seed", &text).map(Some),
+                None => seed_source.read(),
+            };
+            match seed {
+                Ok(seed) => prove(snapshot, out, seed, previous, json, params_dir),
+                Err(e) => fail(&e, json),
+            }
+        }
         Command::Evaluate { snapshot, json } => evaluate(snapshot, json),
         Command::Report { snapshot, out } => report(snapshot, out),
         Command::Plan { snapshot } => match check_snapshot(&snapshot) {
@@ -291,6 +306,43 @@ fn report(snapshot: Option<PathBuf>, out: PathBuf) -> ExitCode {
     }
 }
 
+/// Where the epoch's secret seed comes from: a file only its owner can read, or the
+/// environment — never the command line, which `ps`, shell history and batch-job records show.
+#[derive(clap::Args)]
+struct SeedSource {
+    /// File holding the epoch's secret seed, 64 hex digits, mode 0600 or 0400 (else the
+    /// seed is read from $SOLVENCY_SEED).
+    #[arg(long, value_name = "FILE")]
+    seed_file: Option<PathBuf>,
+}
+
+impl SeedSource {
+    /// The seed from `--seed-file`, else `$SOLVENCY_SEED`, else none.
+    fn read(&self) -> Result<Option<[u8; 32]>, ProveError> {
+        if let Some(path) = &self.seed_file {
+            return read_seed_file(path).map(Some);
+        }
+        match std::env::var("SOLVENCY_SEED") {
+            Ok(text) => parse_seed("$SOLVENCY_SEED", &text).map(Some),
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(std::env::VarError::NotUnicode(_)) => Err(ProveError::Input(
+                "$SOLVENCY_SEED: the seed is not 64 hex digits".into(),
+            )),
+        }
+    }
+
+    /// The seed a batch job's machines must share: missing is bad input.
+    fn required(&self) -> Result<[u8; 32], ProveError> {
+        self.read()?.ok_or_else(|| {
+            ProveError::Input(
+                "the epoch's seed is missing: give --seed-file FILE (mode 0600) or set \
+                 $SOLVENCY_SEED"
+                    .into(),
+            )
+        })
+    }
+}
+
 /// Inputs every proving command shares.
 struct Job {
     book: solvency_circuits::snapshot::Book,
@@ -303,15 +355,12 @@ impl Job {
     /// Reads the snapshot, the seed (random when `None`) and the previous proof.
     fn read(
         snapshot: Option<&Path>,
-        seed: Option<&str>,
+        seed: Option<[u8; 32]>,
         previous: Option<&Path>,
         params_dir: Option<PathBuf>,
     ) -> Result<Self, ProveError> {
         let book = read_book(snapshot)?;
-        let seed = match seed {
-            Some(s) => parse_seed(s)?,
-            None => rand::rng().random(),
-        };
+        let seed = seed.unwrap_or_else(|| rand::rng().random());
         let previous = previous.map(|p| read_previous(p, &book)).transpose()?;
         Ok(Job {
             book,
@@ -368,43 +417,38 @@ fn emit(proved: Result<Proved, ProveError>, out: &Path, json: bool) -> ExitCode 
 fn prove(
     snapshot: Option<PathBuf>,
     out: PathBuf,
-    seed: Option<String>,
+    seed: Option<[u8; 32]>,
     previous: Option<PathBuf>,
     json: bool,
     params_dir: Option<PathBuf>,
 ) -> ExitCode {
-    let proved = Job::read(
-        snapshot.as_deref(),
-        seed.as_deref(),
-        previous.as_deref(),
-        params_dir,
-    )
-    .and_then(|job| {
-        let bar = spinner();
-        let proved = prove_book(
-            &job.book,
-            job.seed,
-            job.previous,
-            |k| params::load(&job.params_dir, k),
-            |step| bar.set_message(step.to_owned()),
-        );
-        bar.finish_and_clear();
-        proved
-    });
+    let proved =
+        Job::read(snapshot.as_deref(), seed, previous.as_deref(), params_dir).and_then(|job| {
+            let bar = spinner();
+            let proved = prove_book(
+                &job.book,
+                job.seed,
+                job.previous,
+                |k| params::load(&job.params_dir, k),
+                |step| bar.set_message(step.to_owned()),
+            );
+            bar.finish_and_clear();
+            proved
+        });
     emit(proved, &out, json)
 }
 
 /// Proves one shard into `DIR/shard-<index>.json`.
 fn shard(
     snapshot: PathBuf,
-    seed: String,
+    seed: SeedSource,
     index: usize,
     count: usize,
     out: PathBuf,
     params_dir: Option<PathBuf>,
 ) -> ExitCode {
     let run = || -> Result<Vec<PathBuf>, ProveError> {
-        let seed = parse_seed(&seed)?;
+        let seed = seed.required()?;
         let params_dir = params_dir.unwrap_or_else(params::default_dir);
         let bar = spinner();
         bar.set_message(format!("proving shards {index}.. ({count})"));
@@ -443,44 +487,41 @@ fn shard(
 /// Proves the top over `DIR/shard-*.json` and writes the proof set like `prove`.
 fn aggregate(
     snapshot: PathBuf,
-    seed: String,
+    seed: SeedSource,
     shards: PathBuf,
     out: PathBuf,
     previous: Option<PathBuf>,
     json: bool,
     params_dir: Option<PathBuf>,
 ) -> ExitCode {
-    let proved = Job::read(
-        Some(&snapshot),
-        Some(&seed),
-        previous.as_deref(),
-        params_dir,
-    )
-    .and_then(|job| {
-        let mut files = Vec::new();
-        for i in 0.. {
-            let path = shards.join(format!("shard-{i}.json"));
-            if !path.exists() {
-                break;
+    let proved = seed
+        .required()
+        .and_then(|seed| Job::read(Some(&snapshot), Some(seed), previous.as_deref(), params_dir))
+        .and_then(|job| {
+            let mut files = Vec::new();
+            for i in 0.. {
+                let path = shards.join(format!("shard-{i}.json"));
+                if !path.exists() {
+                    break;
+                }
+                let bytes = std::fs::read(&path)
+                    .map_err(|e| ProveError::Input(format!("{}: {e}", path.display())))?;
+                files.push(
+                    serde_json::from_slice::<ShardProofFile>(&bytes)
+                        .map_err(|e| ProveError::Input(format!("{}: {e}", path.display())))?,
+                );
             }
-            let bytes = std::fs::read(&path)
-                .map_err(|e| ProveError::Input(format!("{}: {e}", path.display())))?;
-            files.push(
-                serde_json::from_slice::<ShardProofFile>(&bytes)
-                    .map_err(|e| ProveError::Input(format!("{}: {e}", path.display())))?,
+            let bar = spinner();
+            let proved = solvency_prover::aggregate(
+                &job.book,
+                job.seed,
+                job.previous,
+                &files,
+                |k| params::load(&job.params_dir, k),
+                |step| bar.set_message(step.to_owned()),
             );
-        }
-        let bar = spinner();
-        let proved = solvency_prover::aggregate(
-            &job.book,
-            job.seed,
-            job.previous,
-            &files,
-            |k| params::load(&job.params_dir, k),
-            |step| bar.set_message(step.to_owned()),
-        );
-        bar.finish_and_clear();
-        proved
-    });
+            bar.finish_and_clear();
+            proved
+        });
     emit(proved, &out, json)
 }

@@ -10,9 +10,20 @@ use serde_json::{json, Value};
 use solvency_prover::DEMO_SNAPSHOT;
 
 fn prover(args: &[&str], params: &Path) -> std::process::Output {
+    prover_env(
+        args,
+        params,
+        ("SOLVENCY_PARAMS_DIR", params.to_str().unwrap()),
+    )
+}
+
+/// [`prover`] with one more environment variable (and no seed from the caller's own).
+fn prover_env(args: &[&str], params: &Path, (key, value): (&str, &str)) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_solvency-prover"))
         .args(args)
+        .env_remove("SOLVENCY_SEED")
         .env("SOLVENCY_PARAMS_DIR", params)
+        .env(key, value)
         .output()
         .expect("runs")
 }
@@ -36,14 +47,24 @@ fn prove_snapshot(snap: &Value, dir: &Path, name: &str) -> (std::process::Output
     (o, out)
 }
 
+/// A seed file only its owner can read, as `shard` and `aggregate` require.
+fn seed_file(dir: &Path, seed: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(format!("seed-{}", &seed[..4]));
+    fs::write(&path, seed).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+    path
+}
+
 /// Runs `solvency-prover shard` for shards `index..index + count` of `snapshot` into `out`.
 fn shard(snapshot: &str, seed: &str, index: &str, count: &str, out: &Path) -> std::process::Output {
+    let seed = seed_file(out.parent().unwrap(), seed);
     let args = [
         "shard",
         "--snapshot",
         snapshot,
-        "--seed",
-        seed,
+        "--seed-file",
+        seed.to_str().unwrap(),
         "--index",
         index,
         "--count",
@@ -229,15 +250,71 @@ fn shards_proven_separately_aggregate_into_a_verified_proof_set() {
         assert!(String::from_utf8_lossy(&o.stderr).contains("not a regular file"));
     }
 
+    // The seed never comes from the command line of a batch job: `--seed` is no option of
+    // `shard`; a seed file others can read, or no seed at all, is bad input.
+    let o = prover(
+        &[
+            "shard",
+            "--snapshot",
+            snapshot,
+            "--seed",
+            &seed,
+            "--index",
+            "0",
+            "--out",
+            dir,
+        ],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let loose = seed_file(tmp.path(), &"33".repeat(32));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&loose, fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let loose = loose.to_str().unwrap();
+    for args in [
+        vec![
+            "shard",
+            "--snapshot",
+            snapshot,
+            "--seed-file",
+            loose,
+            "--index",
+            "0",
+            "--out",
+            dir,
+        ],
+        vec![
+            "shard",
+            "--snapshot",
+            snapshot,
+            "--index",
+            "0",
+            "--out",
+            dir,
+        ],
+    ] {
+        let o = prover(&args, tmp.path());
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains("seed"), "{err}");
+        assert!(
+            !err.contains(&"33".repeat(32)),
+            "the secret is not echoed: {err}"
+        );
+    }
+
     // Another seed derives other commitments: its aggregate refuses these shards.
     let out = tmp.path().join("out");
+    let other = seed_file(tmp.path(), &"22".repeat(32));
     let o = prover(
         &[
             "aggregate",
             "--snapshot",
             snapshot,
-            "--seed",
-            &"22".repeat(32),
+            "--seed-file",
+            other.to_str().unwrap(),
             "--shards",
             shards.to_str().unwrap(),
             "--out",
@@ -249,13 +326,12 @@ fn shards_proven_separately_aggregate_into_a_verified_proof_set() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("shard 0"));
     assert!(files_in(&out).is_empty());
 
-    let o = prover(
+    // The right seed from the environment.
+    let o = prover_env(
         &[
             "aggregate",
             "--snapshot",
             snapshot,
-            "--seed",
-            &seed,
             "--shards",
             shards.to_str().unwrap(),
             "--out",
@@ -263,6 +339,7 @@ fn shards_proven_separately_aggregate_into_a_verified_proof_set() {
             "--json",
         ],
         tmp.path(),
+        ("SOLVENCY_SEED", &seed),
     );
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let bytes = fs::read(out.join("proof.json")).unwrap();
