@@ -34,10 +34,54 @@ use halo2_proofs::{
 };
 
 use crate::commit::pow2;
+use crate::limits::{
+    MAX_ASSETS, MAX_DECIMALS, MAX_DEPTH, MAX_HAIRCUT_BPS, MAX_RATIO_BPS, MAX_SHARD_DEPTH,
+    SHARD_DEPTH,
+};
 use crate::statement::{instance, Fp, Public};
 
 /// Bits of the top 64-bit limb of `V_s − L_s`: `V_s < 2^(192 + TOP_BITS)`.
 pub const TOP_BITS: u32 = 13;
+
+/// `n` bits hold every value up to `max`: `max < 2^bits(max)`.
+const fn bits(max: u128) -> u32 {
+    128 - max.leading_zeros()
+}
+
+/// Bits of the largest `V_s`: a sum over at most `MAX_ASSETS` assets (`⌈log2 MAX_ASSETS⌉`
+/// more bits) of `b · scale · P · (10000 − h)` with `b, P < 2^64`, `scale ≤ 10^MAX_DECIMALS`
+/// and `10000 − h ≤ MAX_HAIRCUT_BPS`.
+pub const VALUE_BITS: u32 = 64
+    + bits(10u128.pow(MAX_DECIMALS))
+    + 64
+    + bits(MAX_HAIRCUT_BPS as u128)
+    + bits(MAX_ASSETS as u128 - 1);
+
+/// Bits of the largest `L_s`: `ratio · Σ size · scale · intrinsic` over at most
+/// `2^max(MAX_DEPTH, SHARD_DEPTH + MAX_SHARD_DEPTH)` slots, with `size` and the intrinsic
+/// value below `2^64`.
+pub const LIABILITY_BITS: u32 = bits(MAX_RATIO_BPS as u128)
+    + 64
+    + bits(10u128.pow(MAX_DECIMALS))
+    + 64
+    + if MAX_DEPTH > SHARD_DEPTH + MAX_SHARD_DEPTH {
+        MAX_DEPTH
+    } else {
+        SHARD_DEPTH + MAX_SHARD_DEPTH
+    };
+
+// The overflow argument, checked when the limits change: every solvent difference fits the
+// limbs (`V_s < 2^(192 + TOP_BITS)`), and an insolvent one, `p − (L_s − V_s)` with
+// `p > 2^254` and `L_s < 2^LIABILITY_BITS ≤ 2^253`, exceeds `2^253 ≥ 2^(192 + TOP_BITS)`.
+const _: () = assert!(
+    VALUE_BITS <= 192 + TOP_BITS,
+    "TOP_BITS too small for the limits"
+);
+const _: () = assert!(
+    192 + TOP_BITS <= 253,
+    "TOP_BITS lets an insolvent difference fit"
+);
+const _: () = assert!(LIABILITY_BITS <= 253, "liabilities could wrap the field");
 
 /// What the circuit may ask of the coverage chip.
 pub trait CoverageInstructions {
@@ -272,5 +316,24 @@ impl CoverageInstructions for CoverageChip {
             layouter.constrain_instance(cell, c.instance, offset)?;
         }
         Ok(ranged)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn top_bits_is_the_tightest_bound_the_limits_allow() {
+        // 8 assets · 2^64 · 10^18 · 2^64 · 10^4 < 2^205, and no fewer bits hold it.
+        assert_eq!(VALUE_BITS, 205);
+        assert_eq!(VALUE_BITS, 192 + TOP_BITS);
+        // 10^6 · 2^64 · 10^18 · 2^64 · 2^20 slots < 2^228, far below 2^253.
+        assert_eq!(LIABILITY_BITS, 228);
+        // A bound one bit short would not hold the largest value.
+        let largest = (MAX_ASSETS as f64).log2()
+            + 128.0
+            + (10f64.powi(MAX_DECIMALS as i32) * MAX_HAIRCUT_BPS as f64).log2();
+        assert!(largest > f64::from(VALUE_BITS - 1), "{largest}");
     }
 }
