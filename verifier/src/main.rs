@@ -678,7 +678,7 @@ fn keys_command(only: &[String], list: bool, write: Option<&Path>, dir: &Path) -
             ("digests.txt", keys::digests_text(&written).into_bytes()),
         ];
         for (name, bytes) in files {
-            if let Err(e) = write_atomically(&out.join(name), &bytes) {
+            if let Err(e) = params::write_atomically(&out.join(name), &bytes) {
                 eprintln!("solvency-verifier: {}: {e}", out.join(name).display());
                 return ExitCode::from(2);
             }
@@ -696,15 +696,4 @@ fn keys_command(only: &[String], list: bool, write: Option<&Path>, dir: &Path) -
         println!("all {} keys match the pinned ones", written.len());
         ExitCode::SUCCESS
     }
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder, then a rename.
-fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }

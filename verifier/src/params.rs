@@ -64,15 +64,17 @@ pub fn load(dir: &Path, k: u32) -> Srs {
         "Params::new({k}) disagrees with its pinned digest"
     );
     // Best effort: a read-only or full disk only costs the next run the same wait.
-    let _ = store(dir, &file, &bytes);
+    let _ = write_atomically(&file, &bytes);
     Srs::read(&bytes).expect("fresh parameters read back")
 }
 
-/// Writes `bytes` to `file` atomically (temporary file in `dir`, then rename).
-fn store(dir: &Path, file: &Path, bytes: &[u8]) -> io::Result<()> {
+/// Writes `bytes` to `path` atomically: a temporary file in the same folder (created if
+/// missing), then a rename, so a reader never sees half a file.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
     fs::create_dir_all(dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     tmp.write_all(bytes)?;
-    tmp.persist(file).map_err(|e| e.error)?;
+    tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
 }
