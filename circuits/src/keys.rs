@@ -179,7 +179,8 @@ impl KeyShape {
         }
     }
 
-    fn assets_lanes(&self) -> (usize, usize) {
+    /// The shape's assets and scenario lanes: the size of the statements it proves.
+    pub fn assets_lanes(&self) -> (usize, usize) {
         match *self {
             KeyShape::Single(s) | KeyShape::Shard(s) => (s.assets, s.lanes),
             KeyShape::Top(t) => (t.assets, t.lanes),
@@ -205,8 +206,16 @@ trait CircuitFn<T> {
     fn call<C: Circuit<crate::statement::Fp>>(self, circuit: &C) -> T;
 }
 
-/// Public data of a shape's size with arbitrary numbers: what a key is generated from, since
-/// nothing in the pinned part of a key depends on the numbers.
+impl KeyShape {
+    /// Public data of this shape's size with arbitrary numbers: what its pinned key is
+    /// generated from, since nothing in the pinned part of a key depends on the numbers.
+    pub fn reference_public(&self) -> Public {
+        let (assets, lanes) = self.assets_lanes();
+        reference_public(assets, lanes)
+    }
+}
+
+/// Public data of `assets` assets and `lanes` scenarios with arbitrary numbers.
 pub fn reference_public(assets: usize, lanes: usize) -> Public {
     Public {
         protocol: "reference".into(),

@@ -168,8 +168,7 @@ pub fn prove_top(
             set.plan.top_shape,
             Some(set.top.clone()),
         ),
-        &set.statement
-            .top_instance(&set.plan.top_shape.padded_links(&set.links)),
+        &set.plan.top_shape.instance(&set.statement, &set.links),
         rng,
     )
 }
@@ -240,17 +239,10 @@ pub fn verify_batch(
             .par_iter()
             .enumerate()
             .map(|(j, (instance, proof))| {
-                let mut msm = read_whole(proof, |transcript| {
-                    verify_proof(
-                        params,
-                        vk,
-                        Deferred {
-                            msm: params.empty_msm(),
-                        },
-                        &[&[instance]],
-                        transcript,
-                    )
-                })?;
+                let deferred = Deferred {
+                    msm: params.empty_msm(),
+                };
+                let mut msm = check(params, vk, deferred, instance, proof)?;
                 msm.scale(weight(c * BATCH_CHUNK + j));
                 Ok(msm)
             })
@@ -291,7 +283,7 @@ pub fn verify_set(
         .map(|(&(root, sums), proof)| (statement.public.shard_instance(root, sums), &proof[..]))
         .collect();
     verify_batch(shard_params, shard_vk, shard_key_digest, &items)?;
-    let instance = statement.top_instance(&top_shape.padded_links(links));
+    let instance = top_shape.instance(statement, links);
     verify(top_params, top_vk, &instance, top_proof)
 }
 
@@ -303,24 +295,26 @@ pub fn verify(
     instance: &[Fp],
     proof: &[u8],
 ) -> Result<(), Error> {
-    read_whole(proof, |transcript| {
-        verify_proof(
-            params,
-            vk,
-            SingleVerifier::new(params),
-            &[&[instance]],
-            transcript,
-        )
-    })
+    check(params, vk, SingleVerifier::new(params), instance, proof)
 }
 
-/// Reads a proof's transcript with `read`, then refuses any byte left over.
-fn read_whole<T>(
+/// Runs halo2's verifier with `strategy` over `proof` against `instance`, then refuses any
+/// byte left after the transcript: one definition for single proofs and batches.
+fn check<'p, S: VerificationStrategy<'p, Curve>>(
+    params: &'p Params<Curve>,
+    vk: &VerifyingKey<Curve>,
+    strategy: S,
+    instance: &[Fp],
     proof: &[u8],
-    read: impl FnOnce(&mut Blake2bRead<&mut &[u8], Curve, Challenge255<Curve>>) -> Result<T, Error>,
-) -> Result<T, Error> {
+) -> Result<S::Output, Error> {
     let mut rest = proof;
-    let out = read(&mut Blake2bRead::init(&mut rest))?;
+    let out = verify_proof(
+        params,
+        vk,
+        strategy,
+        &[&[instance]],
+        &mut Blake2bRead::<_, _, Challenge255<_>>::init(&mut rest),
+    )?;
     if rest.is_empty() {
         Ok(out)
     } else {

@@ -401,8 +401,9 @@ impl Public {
 }
 
 impl Statement {
-    /// The instance of the top proof over shards `(sub_root, sums commitment)`.
-    pub fn top_instance(&self, shards: &[(Fp, Fp)]) -> Vec<Fp> {
+    /// The instance of the top proof over shards `(sub_root, sums commitment)`, one pair per
+    /// shard slot of the top's tree: callers pad through [`crate::circuit::top::TopShape::instance`].
+    pub(crate) fn top_instance(&self, shards: &[(Fp, Fp)]) -> Vec<Fp> {
         let mut v = self.instance();
         for &(root, sums) in shards {
             v.push(root);

@@ -632,11 +632,7 @@ fn keys_command(only: &[String], list: bool, write: Option<&Path>, dir: &Path) -
         bar.set_message(shape.to_string());
         let k = shape.k();
         let srs = srs.entry(k).or_insert_with(|| params::load(dir, k));
-        let (assets, lanes) = match shape {
-            KeyShape::Single(s) | KeyShape::Shard(s) => (s.assets, s.lanes),
-            KeyShape::Top(t) => (t.assets, t.lanes),
-        };
-        let public = keys::reference_public(assets, lanes);
+        let public = shape.reference_public();
         let vk = match keys::generate(&srs.params, shape, &public) {
             Ok(vk) => vk,
             Err(e) => {

@@ -8,7 +8,7 @@ use halo2_proofs::{
     transcript::{Blake2bWrite, Challenge255, EncodedChallenge, Transcript},
 };
 use solvency_circuits::{
-    keys::{self, reference_public, KeyError, KeyShape, Srs},
+    keys::{self, KeyError, KeyShape, Srs},
     proof::Curve,
     statement::{Fp, Public},
 };
@@ -30,18 +30,11 @@ fn shape(name: &str) -> KeyShape {
         .unwrap_or_else(|| panic!("{name} is not pinned"))
 }
 
-fn assets_lanes(shape: KeyShape) -> (usize, usize) {
-    match shape {
-        KeyShape::Single(s) | KeyShape::Shard(s) => (s.assets, s.lanes),
-        KeyShape::Top(t) => (t.assets, t.lanes),
-    }
-}
-
 /// The shape's reference public data with other numbers: other prices, shocks, haircuts,
 /// decimals and ratio — another epoch of the same shape.
 fn another_epoch(shape: KeyShape) -> Public {
-    let (assets, lanes) = assets_lanes(shape);
-    let mut p = reference_public(assets, lanes);
+    let (assets, _) = shape.assets_lanes();
+    let mut p = shape.reference_public();
     p.epoch = 99;
     p.policy.collateral_ratio_bps = 15_000;
     for (i, a) in p.assets.iter_mut().enumerate() {
@@ -82,9 +75,8 @@ fn a_sample_of_pinned_keys_regenerates_and_loads_as_keygen_makes_them() {
     for name in SAMPLE {
         let shape = shape(name);
         let srs = pinned::srs(shape.k()).expect("compiled-in parameters");
-        let (assets, lanes) = assets_lanes(shape);
         // Regenerated from the circuit code, the key is the pinned one.
-        let vk = keys::generate(&srs.params, shape, &reference_public(assets, lanes)).unwrap();
+        let vk = keys::generate(&srs.params, shape, &shape.reference_public()).unwrap();
         let (bytes, digest) = pinned::key(shape).unwrap();
         assert_eq!(keys::key_bytes(shape, &vk), bytes, "{name}");
         // Loaded for another epoch's numbers, it is the key keygen_vk makes for them: the

@@ -35,7 +35,7 @@ fn main() -> ExitCode {
     let vk = keys::generate(&params, KeyShape::Top(shape), &set.statement.public).expect("keygen");
     let keygen = t.elapsed();
     let t = Instant::now();
-    let instance = set.statement.top_instance(&shape.padded_links(&set.links));
+    let instance = shape.instance(&set.statement, &set.links);
     verify(&params, &vk, &instance, &proof).expect("the top verifies");
     let verify = t.elapsed();
     println!(

@@ -54,9 +54,7 @@ fn mock_top(
     MockProver::run(
         set.plan.top_shape.k(),
         &c,
-        vec![set
-            .statement
-            .top_instance(&set.plan.top_shape.padded_links(links))],
+        vec![set.plan.top_shape.instance(&set.statement, links)],
     )
     .unwrap()
     .verify()

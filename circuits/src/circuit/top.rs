@@ -21,7 +21,7 @@ use crate::gadgets::{
     range::{self, RangeCheckChip, RangeCheckConfig, RangeCheckInstructions},
 };
 use crate::limits::{MAX_ASSETS, MAX_DEPTH, MAX_SCENARIOS, MAX_SHARD_DEPTH};
-use crate::statement::{instance, Fp, Public};
+use crate::statement::{instance, Fp, Public, Statement};
 use crate::witness::TopWitness;
 use ff::Field;
 
@@ -36,7 +36,7 @@ pub const HASH_LANES: usize = 10;
 /// a sub-root for every one of them: the proven shards are the first ones, and the others
 /// are empty — their sub-root is the constant root of an empty subtree of height
 /// `shard_depth` and their sums commitment the constant commitment to zero sums under a zero
-/// blinding ([`TopShape::padded_links`]), both put in the instance by the verifier. So one
+/// blinding ([`TopShape::instance`]), both put in the instance by the verifier. So one
 /// key serves every shard count of a depth.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -82,9 +82,15 @@ impl TopShape {
             && Some(self.lanes) == lane_width(public.policy.scenarios.len())
     }
 
+    /// The top proof's instance for `statement` over the proven shards' `links`, padded with
+    /// empty shards up to [`TopShape::slots`].
+    pub fn instance(&self, statement: &Statement, links: &[(Fp, Fp)]) -> Vec<Fp> {
+        statement.top_instance(&self.padded_links(links))
+    }
+
     /// The proven shards' `(sub-root, sums commitment)`, followed by those of empty shards
     /// up to [`TopShape::slots`]: the pairs the top instance holds.
-    pub fn padded_links(&self, links: &[(Fp, Fp)]) -> Vec<(Fp, Fp)> {
+    fn padded_links(&self, links: &[(Fp, Fp)]) -> Vec<(Fp, Fp)> {
         let empty = (
             empty_root(self.shard_depth),
             sums_commitment(&vec![Fp::ZERO; self.lanes], Fp::ZERO),
