@@ -16,7 +16,7 @@
 //!
 //! The bands depend only on public data, so they are a lookup table of the circuit whose
 //! columns a verifier commits to itself, from the statement, as it does for the instance
-//! ([`crate::keys`]): they are the only part of a verifying key that differs between two
+//! (`keys`): they are the only part of a verifying key that differs between two
 //! statements of one shape.
 
 use crate::gadgets::positions::{self, block_rows};

@@ -11,125 +11,26 @@
 //!
 //! The circuit's fixed columns depend on its [`Shape`] only — assets, lanes, tree depth, and
 //! so `k` — except the band table's, whose values are the statement's numbers: a verifier
-//! loads the pinned key of the shape and commits to the band table itself ([`crate::keys`]).
+//! loads the pinned key of the shape and commits to the band table itself (`keys`).
 
 use halo2_proofs::{
     circuit::{AssignedCell, Layouter, SimpleFloorPlanner, Value},
     plonk::{Circuit, Column, ConstraintSystem, Error, Instance},
 };
-use serde::{Deserialize, Serialize};
 
-use crate::bands::{band_rows, band_table};
+use crate::bands::band_table;
+use crate::commit::Domain;
 use crate::gadgets::{
     columns::ColumnPool,
     coverage::{CoverageChip, CoverageConfig, CoverageInstructions},
-    hash::{merkle_rows, HashInstructions, HashPool, HashPoolConfig},
-    poseidon::{self, batch_rows},
-    positions::{self, BandTable, PositionsChip, PositionsConfig, PositionsInstructions, Slot},
-    range::{self, RangeCheckChip, RangeCheckConfig, RangeCheckInstructions},
+    hash::{HashInstructions, HashPool, HashPoolConfig},
+    positions::{BandTable, PositionsChip, PositionsConfig, PositionsInstructions, Slot},
+    range::{RangeCheckChip, RangeCheckConfig, RangeCheckInstructions},
 };
-pub use crate::limits::{lane_width, LANE_WIDTHS};
-use crate::limits::{MAX_ASSETS, MAX_DEPTH};
+use crate::limits::MAX_ASSETS;
+use crate::shapes::{Shape, HASH_LANES, RANGE_COLUMNS};
 use crate::statement::{instance, Fp, Public};
 use crate::witness::Witness;
-
-/// Poseidon lanes side by side (see [`crate::gadgets::poseidon`]): the fewest that keep the
-/// 2,047 hashes of a shard of `2^10` slots, and the positions' blocks laid in the same
-/// columns, within `2^15` rows (two lanes would need 37,900 rows for the hashes alone).
-/// Fewer, taller columns make a smaller proof: each column is a commitment and evaluations
-/// in every proof, whatever its height (`docs/performance.md`).
-pub const HASH_LANES: usize = 3;
-
-/// Running-sum columns of the range checker (see [`crate::gadgets::range`]): the fewest that
-/// keep the four checks per slot of a shard of `2^10` slots (16,384 rows on two columns) and
-/// the positions' blocks laid in the same columns within `2^15` rows.
-pub const RANGE_COLUMNS: usize = 2;
-
-/// Rows halo2 reserves at the end of every column for blinding, with margin.
-const BLINDING_ROWS: usize = 10;
-
-/// Everything that fixes the circuit's layout, and so its verifying key: never a price, a
-/// haircut, the ratio or a date. A policy's scenarios are padded to the lane width (a padded
-/// lane has price 0, is never in the money and is covered trivially), so one shape serves
-/// every policy of up to `lanes` scenarios.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Shape {
-    /// Declared assets.
-    pub assets: usize,
-    /// Scenario lanes, one of [`LANE_WIDTHS`].
-    pub lanes: usize,
-    /// The liabilities tree has `2^depth` slots.
-    pub depth: u32,
-}
-
-impl Shape {
-    /// The smallest shape holding `positions` positions for this public data.
-    pub fn for_book(public: &Public, positions: usize) -> Self {
-        let depth = positions.max(1).next_power_of_two().trailing_zeros();
-        Shape {
-            assets: public.assets.len(),
-            lanes: lane_width(public.policy.scenarios.len()).unwrap_or(0),
-            depth,
-        }
-    }
-
-    /// Whether this is a shape the circuit supports (a lane width it is compiled for, at most
-    /// [`MAX_ASSETS`] assets and [`MAX_DEPTH`]).
-    pub fn is_supported(&self) -> bool {
-        (1..=MAX_ASSETS).contains(&self.assets)
-            && LANE_WIDTHS.contains(&self.lanes)
-            && self.depth <= MAX_DEPTH
-    }
-
-    /// Whether this shape is one the circuit supports for `public`.
-    pub fn fits(&self, public: &Public) -> bool {
-        self.is_supported()
-            && self.assets == public.assets.len()
-            && Some(self.lanes) == lane_width(public.policy.scenarios.len())
-    }
-
-    /// Slots of the liabilities tree.
-    pub fn slots(&self) -> usize {
-        1 << self.depth
-    }
-
-    /// Rows the layout needs, per region group laid side by side; the tallest wins.
-    pub fn rows(&self) -> usize {
-        let slots = self.slots();
-        let lanes = self.lanes;
-        let positions = positions::rows(lanes, slots);
-        let range = range::rows(RANGE_COLUMNS, 4 * slots + self.assets + 5 * lanes);
-        // Leaves, tree and one commitment: the reserves' (single circuit) or the lane sums'
-        // (shard circuit); both are counted, the larger one for either circuit.
-        let commitment = batch_rows(MAX_ASSETS + 1).max(batch_rows(lanes + 1));
-        let hashing =
-            poseidon::rows(HASH_LANES, slots, 2) + merkle_rows(HASH_LANES, slots) + commitment;
-        let words = 2 * MAX_ASSETS + 8;
-        let coverage = MAX_ASSETS + 1 + lanes * (self.assets + 2);
-        let tables = (band_rows(self.assets, lanes)).max(256);
-        // The positions' blocks lie in the hash lanes', range checker's and words' columns
-        // (`BookConfig::configure`), so their rows add to those of every group.
-        let shared = range.max(hashing).max(words);
-        tallest([positions + shared, coverage, tables])
-    }
-
-    /// `log2` of the circuit's rows.
-    pub fn k(&self) -> u32 {
-        k_for(self.rows())
-    }
-}
-
-/// Rows of a layout whose column groups, laid side by side, need `groups` rows each: the
-/// tallest group, plus the rows halo2 reserves for blinding.
-fn tallest(groups: impl IntoIterator<Item = usize>) -> usize {
-    groups.into_iter().max().unwrap_or(0) + BLINDING_ROWS
-}
-
-/// The smallest `k` with `2^k ≥ rows`.
-fn k_for(rows: usize) -> u32 {
-    rows.next_power_of_two().trailing_zeros()
-}
 
 /// The solvency circuit for a policy of at most `LANES` scenarios.
 #[derive(Clone, Debug)]
@@ -191,8 +92,8 @@ pub struct BookCells<const LANES: usize> {
 
 impl<const LANES: usize> BookConfig<LANES> {
     /// Allocates the instance and constants columns and the book's chips. The band table's
-    /// columns come first, so they are fixed columns [`positions::table_columns`], the ones
-    /// a verifier commits to itself ([`crate::keys`]).
+    /// columns come first, so they are fixed columns [`crate::gadgets::positions::table_columns`], the ones
+    /// a verifier commits to itself (`keys`).
     pub fn configure(meta: &mut ConstraintSystem<Fp>) -> Self {
         let bands = BandTable::configure(meta, LANES);
         let instance = meta.instance_column();
@@ -247,7 +148,7 @@ impl<const LANES: usize> BookConfig<LANES> {
             .iter()
             .map(|s| vec![s.account.clone(), s.packed.clone()])
             .collect();
-        let leaves = pool.hash(layouter, &leaves)?;
+        let leaves = pool.hash(layouter, Domain::Message, &leaves)?;
         let root = pool.merkle_root(layouter, leaves, &[])?;
         let ranged = assigned
             .slots
@@ -343,7 +244,7 @@ impl<const LANES: usize> Circuit<Fp> for SolvencyCircuit<LANES> {
 }
 
 /// Runs `$body` with `$lanes` bound as a `const usize` equal to the shape's lane width (or,
-/// with `@width`, to a width given as `usize`), one of [`LANE_WIDTHS`]: callers check
+/// with `@width`, to a width given as `usize`), one of [`crate::limits::LANE_WIDTHS`]: callers check
 /// [`Shape::is_supported`] first.
 #[macro_export]
 macro_rules! with_lanes {

@@ -1,11 +1,11 @@
 //! Commitments, natively: the reserve commitment `C_R`, position leaves and the liabilities tree.
 //!
 //! These are the out-of-circuit twins of the hashes the circuit computes; both sides use
-//! Poseidon `P128Pow5T3` over the Pallas base field with a `ConstantLength` domain, so a value
+//! Poseidon `P128Pow5T3` over the Pallas base field in one of two [`Domain`]s, so a value
 //! computed here equals the one the circuit constrains.
 
-use ff::{Field, FromUniformBytes};
-use halo2_gadgets::poseidon::primitives::{ConstantLength, Hash, P128Pow5T3};
+use ff::{Field, FromUniformBytes, PrimeField};
+use halo2_gadgets::poseidon::primitives::{ConstantLength, Hash, P128Pow5T3, Spec};
 use rayon::prelude::*;
 
 use crate::limits::MAX_ASSETS;
@@ -33,9 +33,62 @@ pub fn pow2(bits: u32) -> Fp {
     Fp::from(2).pow_vartime([u64::from(bits)])
 }
 
-/// Poseidon of two field elements: the tree's node hash and the leaf hash.
+/// What a hash is of. The domain is the capacity word the hash's first permutation starts
+/// from, so (short of a Poseidon collision) no digest of one domain is a digest of another.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Domain {
+    /// A message of a fixed number of words: `halo2_poseidon`'s `ConstantLength<L>`, capacity
+    /// `L · 2^64`. Account commitments, leaves and hiding commitments.
+    Message,
+    /// An internal node of a tree over its two children: capacity `2 · 2^64 + 2^128`. Every
+    /// `ConstantLength` capacity is below `2^128` (a length below `2^64` times `2^64`), so a
+    /// node never equals a leaf over the same two words: the tree's shape does not rest on
+    /// its depth alone.
+    Node,
+}
+
+impl Domain {
+    /// The capacity word of a hash of `words` words in this domain.
+    pub fn capacity(self, words: usize) -> Fp {
+        let length = Fp::from_u128((words as u128) << 64);
+        match self {
+            Domain::Message => length,
+            Domain::Node => length + pow2(128),
+        }
+    }
+}
+
+/// Poseidon of two field elements in [`Domain::Message`]: leaves and account commitments.
 pub fn hash2(a: Fp, b: Fp) -> Fp {
     Hash::<_, P128Pow5T3, ConstantLength<2>, 3, 2>::init().hash([a, b])
+}
+
+/// A node of a tree: Poseidon of its children in [`Domain::Node`].
+pub fn node(left: Fp, right: Fp) -> Fp {
+    sponge2(Domain::Node.capacity(2), [left, right])
+}
+
+/// The `P128Pow5T3` permutation of `[words, capacity]`, first word out: Poseidon of two words
+/// from any capacity. `halo2_poseidon` runs this sponge for `ConstantLength` domains only; a
+/// test holds it equal to that for [`Domain::Message`].
+fn sponge2(capacity: Fp, words: [Fp; 2]) -> Fp {
+    type S = P128Pow5T3;
+    let (round_constants, mds, _) = <S as Spec<Fp, 3, 2>>::constants();
+    let half = <S as Spec<Fp, 3, 2>>::full_rounds() / 2;
+    let partial = <S as Spec<Fp, 3, 2>>::partial_rounds();
+    let mut state = [words[0], words[1], capacity];
+    for (round, constants) in round_constants.iter().enumerate() {
+        let full = round < half || round >= half + partial;
+        for (word, c) in state.iter_mut().zip(constants) {
+            *word += c;
+        }
+        // A full round's S-box takes every word, a partial round's the first one.
+        for word in state.iter_mut().take(if full { 3 } else { 1 }) {
+            *word = <S as Spec<Fp, 3, 2>>::sbox(*word);
+        }
+        state = mds.map(|row| row.iter().zip(&state).map(|(m, w)| *m * w).sum());
+    }
+    state[0]
 }
 
 /// An account id as a field element (BLAKE2b-512, reduced).
@@ -77,7 +130,7 @@ pub fn padding_leaf() -> Fp {
 /// Root of a subtree of `2^height` empty slots, so that a tree may leave whole subtrees out
 /// (the top circuit's missing shards) and still have the root of the complete tree.
 pub fn empty_root(height: u32) -> Fp {
-    (0..height).fold(padding_leaf(), |node, _| hash2(node, node))
+    (0..height).fold(padding_leaf(), |child, _| node(child, child))
 }
 
 /// The roots of empty subtrees of heights `from, from + 1, …, from + count − 1`.
@@ -102,7 +155,7 @@ pub fn reserve_commitment(balances: &[u64], blinding: Fp) -> Fp {
 }
 
 /// A shard's commitment to its per-lane liability sums: `Poseidon(sums ‖ blinding)` over its
-/// circuit's lane width (one of [`crate::circuit::LANE_WIDTHS`]), so the top circuit hashes
+/// circuit's lane width (one of [`crate::limits::LANE_WIDTHS`]), so the top circuit hashes
 /// `lanes + 1` words per shard, not `MAX_SCENARIOS + 1`.
 pub fn sums_commitment(sums: &[Fp], blinding: Fp) -> Fp {
     crate::with_lanes!(@width sums.len(), |LANES| {
@@ -111,7 +164,8 @@ pub fn sums_commitment(sums: &[Fp], blinding: Fp) -> Fp {
 }
 
 /// A complete binary Poseidon Merkle tree of fixed depth; slots past the leaves hold
-/// [`padding_leaf`]. The depth is part of the circuit shape, so the tree's size is bound.
+/// [`padding_leaf`]. Nodes are hashed in [`Domain::Node`], leaves in [`Domain::Message`];
+/// the depth is part of the circuit shape, so the tree's size is bound too.
 #[derive(Clone, Debug)]
 pub struct MerkleTree {
     /// `levels[0]` are the `2^depth` leaves; the last level is the root alone.
@@ -135,7 +189,7 @@ impl MerkleTree {
                 .last()
                 .expect("non-empty")
                 .par_chunks(2)
-                .map(|pair| hash2(pair[0], pair[1]))
+                .map(|pair| node(pair[0], pair[1]))
                 .collect();
             levels.push(next);
         }
@@ -164,11 +218,11 @@ impl MerkleTree {
 
 /// Recomputes the root from a leaf, its index and its sibling path.
 pub fn root_from_path(leaf: Fp, index: usize, path: &[Fp]) -> Fp {
-    path.iter().enumerate().fold(leaf, |node, (h, &sibling)| {
+    path.iter().enumerate().fold(leaf, |child, (h, &sibling)| {
         if (index >> h) & 1 == 0 {
-            hash2(node, sibling)
+            node(child, sibling)
         } else {
-            hash2(sibling, node)
+            node(sibling, child)
         }
     })
 }
@@ -201,6 +255,20 @@ mod tests {
             tree.root()
         );
         assert_ne!(root_from_path(leaves[1], 0, &tree.path(0)), tree.root());
+    }
+
+    #[test]
+    fn the_native_sponge_is_halo2_poseidon_and_nodes_are_not_leaves() {
+        let (a, b) = (Fp::from(3), Fp::from(5));
+        assert_eq!(sponge2(Domain::Message.capacity(2), [a, b]), hash2(a, b));
+        assert_ne!(node(a, b), hash2(a, b));
+        assert_ne!(Domain::Node.capacity(2), Domain::Message.capacity(2));
+        // A tree of one level over two leaves is a node, not a leaf over them: the root of the
+        // old, single-domain tree is not this tree's root.
+        let tree = MerkleTree::new(1, &[a, b]);
+        assert_eq!(tree.root(), node(a, b));
+        assert_ne!(tree.root(), hash2(a, b));
+        assert_ne!(root_from_path(a, 0, &[b]), hash2(a, b));
     }
 
     #[test]

@@ -38,11 +38,12 @@ use halo2_proofs::{
 use thiserror::Error;
 
 use crate::bands::{band_rows, band_table};
-use crate::circuit::{shard::ShardCircuit, top::TopCircuit, Shape, SolvencyCircuit};
-use crate::circuit::{top::TopShape, LANE_WIDTHS};
+use crate::circuit::{shard::ShardCircuit, top::TopCircuit, SolvencyCircuit};
 use crate::gadgets::positions::table_columns;
+use crate::limits::LANE_WIDTHS;
 use crate::limits::{MAX_ASSETS, MAX_SCENARIOS, MAX_SHARD_DEPTH, SHARD_DEPTH};
 use crate::proof::Curve;
+use crate::shapes::{Shape, TopShape};
 use crate::statement::{Asset, Policy, Public, Scenario};
 use crate::with_lanes;
 

@@ -39,7 +39,7 @@
 //! for up to 10 words, 341 for 17), coverage (`S·(A+2)` rows in 5 advice columns), and 5 range-check rows
 //! per scenario. The positions' blocks lie in the rows the hash lanes leave free, so the two
 //! set the height: `k = ⌈log2((24.7 + H) · slots + 189 + blinding)⌉` for blocks of `H` rows,
-//! e.g. `k = 15` for 1,024 slots. [`circuit::Shape::rows`] computes it as laid out. A proof
+//! e.g. `k = 15` for 1,024 slots. [`shapes::Shape::rows`] computes it as laid out. A proof
 //! carries a commitment per advice column and an evaluation per column and rotation read,
 //! whatever the column's height, so the layout is tall and narrow: 16 advice columns for a
 //! shard of nine scenarios, a 5.4 KB proof. Proving time is dominated by multi-scalar
@@ -74,11 +74,13 @@ pub mod bands;
 pub mod circuit;
 pub mod commit;
 pub mod encoding;
+pub mod error;
 pub mod gadgets;
 pub mod keys;
 pub mod limits;
 pub mod model;
 pub mod proof;
+pub mod shapes;
 pub mod snapshot;
 pub mod statement;
 pub mod witness;

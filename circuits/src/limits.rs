@@ -34,6 +34,20 @@ pub const SHARD_DEPTH: u32 = 10;
 /// Most positions of one book: 1,024 shards of 1,024.
 pub const MAX_POSITIONS: usize = 1 << (SHARD_DEPTH + MAX_SHARD_DEPTH);
 
+/// Longest name — protocol, asset symbol, scenario name — in bytes. Names are public and
+/// enter every proof file.
+pub const MAX_NAME_BYTES: usize = 64;
+/// Longest account id (and reserve location), in bytes: room for any chain's address or an
+/// internal id, while a position stays small.
+pub const MAX_ACCOUNT_BYTES: usize = 256;
+/// Largest snapshot file: 1 GiB, above the largest book of [`MAX_POSITIONS`] positions with
+/// ids of [`MAX_ACCOUNT_BYTES`] (about 450 MB pretty-printed). Checked before parsing.
+pub const MAX_SNAPSHOT_BYTES: u64 = 1 << 30;
+/// Largest proof, proof-set, shard, inclusion or reserve-opening file: 64 MiB, four times
+/// the largest proof set the prover writes (1,024 shard proofs, about 16 MB of hex). Checked
+/// before parsing, so an endless pipe or a huge file is refused in bounded memory.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
+
 /// Scenario lane counts the circuits are compiled for; a policy uses the smallest that fits,
 /// its scenarios padded to it.
 pub const LANE_WIDTHS: [usize; 3] = [4, 9, 16];
@@ -41,4 +55,54 @@ pub const LANE_WIDTHS: [usize; 3] = [4, 9, 16];
 /// The narrowest lane width holding `scenarios` scenarios.
 pub fn lane_width(scenarios: usize) -> Option<usize> {
     LANE_WIDTHS.into_iter().find(|&w| w >= scenarios)
+}
+
+/// Reads the file at `path` whole, refusing one larger than `limit` bytes before parsing: a
+/// regular file by its size, a pipe or device after `limit + 1` bytes, so an endless input
+/// costs at most `limit` bytes of memory.
+pub fn read_limited(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let too_large = || {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!(
+                "larger than {} MiB, the most this file may hold",
+                limit >> 20
+            ),
+        )
+    };
+    let file = std::fs::File::open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_file() && meta.len() > limit {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    file.take(limit + 1).read_to_end(&mut bytes)?;
+    if bytes.len() as u64 > limit {
+        return Err(too_large());
+    }
+    Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_limited_refuses_files_and_pipes_past_the_limit() {
+        let dir = std::env::temp_dir().join(format!("limits-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("f");
+        std::fs::write(&file, [7u8; 100]).unwrap();
+        assert_eq!(read_limited(&file, 100).unwrap().len(), 100);
+        let e = read_limited(&file, 99).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::InvalidData);
+        // An endless device is cut off at the limit, not read to exhaustion.
+        #[cfg(unix)]
+        {
+            let e = read_limited(std::path::Path::new("/dev/zero"), 1 << 20).unwrap_err();
+            assert!(e.to_string().contains("the most this file may hold"), "{e}");
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -1,4 +1,5 @@
-//! The native solvency model: SPEC §2 in plain integers, the circuit's twin.
+//! The native solvency model: the statement of `docs/formats.md` in plain integers, the
+//! circuit's twin.
 //!
 //! Every public output of the circuit is checked against this module on random books
 //! (`tests/model_vs_circuit.rs`). It deliberately computes intrinsic values the obvious way,
@@ -8,17 +9,6 @@ use num_bigint::{BigInt, BigUint};
 
 use crate::snapshot::Book;
 use crate::statement::Public;
-
-/// `floor(price * (10000 + shock) / 10000)`, or `None` if it does not fit in u64.
-pub fn shocked_price(price: u64, shock_bps: i64) -> Option<u64> {
-    let factor = u128::try_from(10_000 + i128::from(shock_bps)).ok()?;
-    u64::try_from(u128::from(price) * factor / 10_000).ok()
-}
-
-/// `10^(max_decimals - decimals)`: brings a base-unit amount to the finest unit of any asset.
-pub fn scale_factor(max_decimals: u32, decimals: u32) -> u64 {
-    10u64.pow(max_decimals - decimals)
-}
 
 /// One scenario's outcome, in the statement's raw unit (`10^-(D+12)` USD).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -73,7 +63,7 @@ impl Evaluation {
     }
 }
 
-/// Evaluates SPEC §2 on a validated book.
+/// Evaluates the solvency statement on a validated book.
 pub fn evaluate(book: &Book) -> Evaluation {
     let public: &Public = &book.public;
     let scale = public.scale_factors();
@@ -121,15 +111,6 @@ pub fn evaluate(book: &Book) -> Evaluation {
 mod tests {
     use super::*;
     use crate::test_books::demo_book;
-
-    #[test]
-    fn shocked_prices_floor() {
-        assert_eq!(shocked_price(315_025_000_000, -3000), Some(220_517_500_000));
-        assert_eq!(shocked_price(3, -5000), Some(1));
-        assert_eq!(shocked_price(1, -9999), Some(0));
-        assert_eq!(shocked_price(u64::MAX, 0), Some(u64::MAX));
-        assert_eq!(shocked_price(u64::MAX, 1), None);
-    }
 
     #[test]
     fn demo_book_by_hand() {

@@ -20,11 +20,8 @@ use rand::{rngs::StdRng, SeedableRng};
 use rand_core::Rng;
 use rayon::prelude::*;
 
-use crate::circuit::{
-    shard::ShardCircuit,
-    top::{TopCircuit, TopShape},
-    Shape, SolvencyCircuit,
-};
+use crate::circuit::{shard::ShardCircuit, top::TopCircuit, SolvencyCircuit};
+use crate::shapes::{Shape, TopShape};
 use crate::statement::{Fp, Public, Statement};
 use crate::with_lanes;
 use crate::witness::{Prepared, PreparedSet, ShardWitness};
@@ -280,7 +277,11 @@ pub fn verify_set(
     let items: Vec<(Vec<Fp>, &[u8])> = links
         .iter()
         .zip(shard_proofs)
-        .map(|(&(root, sums), proof)| (statement.public.shard_instance(root, sums), &proof[..]))
+        .enumerate()
+        .map(|(i, (&(root, sums), proof))| {
+            let instance = statement.public.shard_instance(i, links.len(), root, sums);
+            (instance, &proof[..])
+        })
         .collect();
     verify_batch(shard_params, shard_vk, shard_key_digest, &items)?;
     let instance = top_shape.instance(statement, links);

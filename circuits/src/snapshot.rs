@@ -1,8 +1,9 @@
 //! `solvency-snapshot/1`: the prover's input, parsed and validated into exact integers.
 //!
-//! Every rule of SPEC §3 is checked here, once, so that everything downstream (native model,
-//! witness, circuit) may rely on the bounds documented in [`crate::limits`]. A violation is a
-//! [`SnapshotError`] naming the field and the offending value.
+//! Every rule of `docs/formats.md` for snapshots is checked here, once, so that everything
+//! downstream (native model, witness, circuit) may rely on the bounds documented in
+//! [`crate::limits`]. A violation is a [`SnapshotError`] naming the field and the offending
+//! value.
 //!
 //! A snapshot is read in two passes ([`Header`], then [`Header::read_positions`]) so that a
 //! task proving a few shards of a large book streams the positions and keeps only its own:
@@ -17,139 +18,13 @@ use serde::de::value::MapAccessDeserializer;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::de::{IoRead, Read as JsonRead, SliceRead};
-use thiserror::Error;
 
-use crate::limits::{MAX_POSITIONS, PRICE_DECIMALS};
-use crate::statement::{format_decimal, Kind, Public, RawAsset, RawPolicy, RawPublic};
+use crate::encoding::{format_decimal, parse_decimal};
+pub use crate::error::SnapshotError;
+use crate::limits::{MAX_ACCOUNT_BYTES, MAX_POSITIONS, MAX_SNAPSHOT_BYTES, PRICE_DECIMALS};
+use crate::statement::{check_text, Kind, Public, RawAsset, RawPolicy, RawPublic};
 
-/// The format tag this parser accepts.
-pub const SNAPSHOT_FORMAT: &str = "solvency-snapshot/1";
-
-/// Why a snapshot was refused. Each variant names the field (a JSON path) and the value.
-#[derive(Debug, Error, PartialEq, Eq)]
-pub enum SnapshotError {
-    /// The document is not JSON of the expected shape.
-    #[error("snapshot is not valid solvency-snapshot/1 JSON: {0}")]
-    Json(String),
-    /// The `format` tag is not [`SNAPSHOT_FORMAT`].
-    #[error("format: expected \"{SNAPSHOT_FORMAT}\", found {0:?}")]
-    Format(String),
-    /// The second pass over a snapshot found another number of positions than the first: the
-    /// file was replaced or edited while it was read.
-    #[error("the snapshot changed while it was read: {counted} positions, then {found}")]
-    Changed {
-        /// Positions counted by the first pass.
-        counted: usize,
-        /// Positions found by the second pass (it stops at the first one too many).
-        found: usize,
-    },
-    /// A value-carrying number is not a plain decimal string (digits, at most one point).
-    #[error("{field}: {value:?} is not a decimal number (digits with an optional '.')")]
-    NotDecimal {
-        /// JSON path of the field.
-        field: String,
-        /// The offending text.
-        value: String,
-    },
-    /// A decimal string has more fractional digits than its field allows.
-    #[error("{field}: {value:?} has more than {max} decimal places")]
-    TooManyDecimals {
-        /// JSON path of the field.
-        field: String,
-        /// The offending text.
-        value: String,
-        /// Decimal places allowed here.
-        max: u32,
-    },
-    /// A scaled value does not fit in 64 bits.
-    #[error("{field}: {value:?} does not fit in u64 once scaled to base units")]
-    Overflow {
-        /// JSON path of the field.
-        field: String,
-        /// The offending text.
-        value: String,
-    },
-    /// An integer lies outside its allowed range.
-    #[error("{field}: {value} is outside the allowed range {min}..={max}")]
-    OutOfRange {
-        /// JSON path of the field.
-        field: String,
-        /// The offending value.
-        value: i128,
-        /// Smallest allowed value.
-        min: i128,
-        /// Largest allowed value.
-        max: i128,
-    },
-    /// Two assets share a symbol, or two scenarios a name.
-    #[error("{field}: {value:?} is declared twice")]
-    Duplicate {
-        /// JSON path of the field.
-        field: String,
-        /// The repeated name.
-        value: String,
-    },
-    /// A reference names an asset that is not declared.
-    #[error("{field}: {value:?} is not a declared asset")]
-    UnknownAsset {
-        /// JSON path of the field.
-        field: String,
-        /// The unknown symbol.
-        value: String,
-    },
-    /// A position kind is neither `call` nor `put`.
-    #[error("{field}: {value:?} is not \"call\" or \"put\"")]
-    Kind {
-        /// JSON path of the field.
-        field: String,
-        /// The offending text.
-        value: String,
-    },
-    /// A name that must be non-empty is empty.
-    #[error("{field}: must not be empty")]
-    Empty {
-        /// JSON path of the field.
-        field: String,
-    },
-    /// More items than one proof supports.
-    #[error("{field}: {count} entries, at most {max} are supported")]
-    TooMany {
-        /// JSON path of the list.
-        field: String,
-        /// Entries found.
-        count: usize,
-        /// The supported limit.
-        max: usize,
-    },
-    /// Several reserve entries of one asset add up past u64.
-    #[error("reserves: the amounts of {asset} add up past u64")]
-    ReserveOverflow {
-        /// The asset whose sum overflows.
-        asset: String,
-    },
-    /// A shocked price does not fit in u64.
-    #[error("policy.scenarios[{scenario}]: shocked price of {asset} does not fit in u64")]
-    ShockedPriceOverflow {
-        /// Scenario name.
-        scenario: String,
-        /// Asset symbol.
-        asset: String,
-    },
-    /// An oracle price is older than the policy allows, or newer than the snapshot.
-    #[error(
-        "assets[{asset}].price_timestamp: {price_timestamp} is stale or in the future for snapshot time {timestamp} (max age {max_age} s)"
-    )]
-    StaleOracle {
-        /// Asset symbol.
-        asset: String,
-        /// The oracle's time.
-        price_timestamp: u64,
-        /// The snapshot's time.
-        timestamp: u64,
-        /// The policy's maximum age.
-        max_age: u64,
-    },
-}
+pub use crate::error::SNAPSHOT_FORMAT;
 
 /// A position the protocol has written: a liability towards `account`.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -209,6 +84,12 @@ impl<'de> Deserialize<'de> for Count {
                 let mut count = 0;
                 while seq.next_element::<IgnoredAny>()?.is_some() {
                     count += 1;
+                    // Stop at the first position too many, not at the end of the input.
+                    if count > MAX_POSITIONS {
+                        return Err(de::Error::custom(format!(
+                            "positions: more than {MAX_POSITIONS}, the most a book may hold"
+                        )));
+                    }
                 }
                 Ok(Count(count))
             }
@@ -238,43 +119,6 @@ struct RawPosition {
     expiry: u64,
 }
 
-/// Parses a decimal string into an integer scaled by `10^places`.
-///
-/// Accepts `digits` or `digits.digits`; rejects signs, exponents, blanks and empty parts, so a
-/// value has exactly one spelling family and never passes through a float.
-pub fn parse_decimal(field: &str, text: &str, places: u32) -> Result<u64, SnapshotError> {
-    let not_decimal = || SnapshotError::NotDecimal {
-        field: field.to_owned(),
-        value: text.to_owned(),
-    };
-    let (int, frac) = match text.split_once('.') {
-        Some((i, f)) => (i, f),
-        None => (text, ""),
-    };
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if int.is_empty() || !digits(int) || !digits(frac) || (text.contains('.') && frac.is_empty()) {
-        return Err(not_decimal());
-    }
-    let frac = frac.trim_end_matches('0');
-    if frac.len() > places as usize {
-        return Err(SnapshotError::TooManyDecimals {
-            field: field.to_owned(),
-            value: text.to_owned(),
-            max: places,
-        });
-    }
-    let overflow = || SnapshotError::Overflow {
-        field: field.to_owned(),
-        value: text.to_owned(),
-    };
-    let scaled: String = format!("{int}{frac:0<width$}", width = places as usize);
-    let scaled = scaled.trim_start_matches('0');
-    if scaled.is_empty() {
-        return Ok(0);
-    }
-    scaled.parse::<u64>().map_err(|_| overflow())
-}
-
 /// Books hold at most [`MAX_POSITIONS`] positions.
 fn check_position_count(count: usize) -> Result<(), SnapshotError> {
     if count > MAX_POSITIONS {
@@ -290,6 +134,13 @@ fn check_position_count(count: usize) -> Result<(), SnapshotError> {
 impl Book {
     /// Parses and validates a `solvency-snapshot/1` document held in memory.
     pub fn from_json(bytes: &[u8]) -> Result<Self, SnapshotError> {
+        if bytes.len() as u64 > MAX_SNAPSHOT_BYTES {
+            return Err(SnapshotError::Json(format!(
+                "{} bytes, larger than {} MiB, the most a snapshot may hold",
+                bytes.len(),
+                MAX_SNAPSHOT_BYTES >> 20
+            )));
+        }
         let header = Header::read(SliceRead::new(bytes))?;
         let mut positions = Vec::with_capacity(header.positions);
         header.stream_positions(SliceRead::new(bytes), |_, p| positions.push(p))?;
@@ -393,6 +244,13 @@ impl Header {
         let mut reserves = vec![0u64; assets.len()];
         for (i, r) in raw.reserves.iter().enumerate() {
             let a = asset_index(&public, format!("reserves[{i}].asset"), &r.asset)?;
+            if let Some(location) = &r._location {
+                check_text(
+                    || format!("reserves[{i}].location"),
+                    location,
+                    MAX_ACCOUNT_BYTES,
+                )?;
+            }
             let amount = parse_decimal(
                 &format!("reserves[{i}].amount"),
                 &r.amount,
@@ -448,11 +306,11 @@ impl Header {
 
     /// Validates position `j` against the public data.
     fn position(&self, j: usize, p: RawPosition) -> Result<Position, SnapshotError> {
-        if p.account.is_empty() {
-            return Err(SnapshotError::Empty {
-                field: format!("positions[{j}].account"),
-            });
-        }
+        check_text(
+            || format!("positions[{j}].account"),
+            &p.account,
+            MAX_ACCOUNT_BYTES,
+        )?;
         let underlying = asset_index(
             &self.public,
             format!("positions[{j}].underlying"),
@@ -809,32 +667,6 @@ mod tests {
     }
 
     #[test]
-    fn decimal_parser_is_strict() {
-        assert_eq!(parse_decimal("f", "0.10", 2), Ok(10));
-        assert_eq!(parse_decimal("f", "007", 0), Ok(7));
-        assert_eq!(parse_decimal("f", "18446744073709551615", 0), Ok(u64::MAX));
-        for bad in [
-            "", ".5", "5.", "-1", "+1", "1e3", " 1", "1,5", "0x10", "1.2.3", "NaN",
-        ] {
-            assert!(
-                matches!(
-                    parse_decimal("f", bad, 8),
-                    Err(SnapshotError::NotDecimal { .. })
-                ),
-                "{bad:?} accepted"
-            );
-        }
-        assert!(matches!(
-            parse_decimal("f", "18446744073709551616", 0),
-            Err(SnapshotError::Overflow { .. })
-        ));
-        assert!(matches!(
-            parse_decimal("f", "0.123", 2),
-            Err(SnapshotError::TooManyDecimals { max: 2, .. })
-        ));
-    }
-
-    #[test]
     fn reserves_of_one_asset_add_up() {
         let mut v = demo();
         v["reserves"]
@@ -1067,6 +899,60 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn names_and_ids_are_limited_in_length() {
+        use crate::limits::{MAX_ACCOUNT_BYTES, MAX_NAME_BYTES};
+        let long = |n: usize| "x".repeat(n);
+        let e = refuse(|v| v["positions"][0]["account"] = json!(long(MAX_ACCOUNT_BYTES + 1)));
+        assert_eq!(
+            e,
+            SnapshotError::TooLong {
+                field: "positions[0].account".into(),
+                len: MAX_ACCOUNT_BYTES + 1,
+                max: MAX_ACCOUNT_BYTES
+            }
+        );
+        // A 10 MB account id is refused, with its length, not echoed.
+        let e = refuse(|v| v["positions"][0]["account"] = json!(long(10 << 20)));
+        assert!(e
+            .to_string()
+            .starts_with("positions[0].account: 10485760 bytes long"));
+        assert!(e.to_string().len() < 100);
+        let e = refuse(|v| v["protocol"] = json!(long(MAX_NAME_BYTES + 1)));
+        assert!(matches!(e, SnapshotError::TooLong { field, .. } if field == "protocol"));
+        let e = refuse(|v| v["assets"][0]["symbol"] = json!(long(MAX_NAME_BYTES + 1)));
+        assert!(matches!(e, SnapshotError::TooLong { field, .. } if field == "assets[0].symbol"));
+        let e = refuse(|v| v["policy"]["scenarios"][0]["name"] = json!(long(MAX_NAME_BYTES + 1)));
+        assert!(
+            matches!(e, SnapshotError::TooLong { field, .. } if field == "policy.scenarios[0].name")
+        );
+        let e = refuse(|v| v["reserves"][0]["location"] = json!(long(MAX_ACCOUNT_BYTES + 1)));
+        assert!(
+            matches!(e, SnapshotError::TooLong { field, .. } if field == "reserves[0].location")
+        );
+        // At the limit, all is well.
+        let mut v = demo();
+        v["positions"][0]["account"] = json!(long(MAX_ACCOUNT_BYTES));
+        v["protocol"] = json!(long(MAX_NAME_BYTES));
+        assert!(parse(&v).is_ok());
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_quickly() {
+        let deep = format!("{}{}", "[".repeat(1 << 20), "]".repeat(1 << 20));
+        let e = Book::from_json(deep.as_bytes()).unwrap_err();
+        assert!(matches!(e, SnapshotError::Json(_)), "{e}");
+        let nested = format!(
+            r#"{{"format": "solvency-snapshot/1", "positions": {}{}}}"#,
+            "[".repeat(1 << 20),
+            "]".repeat(1 << 20)
+        );
+        let start = std::time::Instant::now();
+        let e = Book::from_json(nested.as_bytes()).unwrap_err();
+        assert!(matches!(e, SnapshotError::Json(_)), "{e}");
+        assert!(start.elapsed().as_secs() < 5);
     }
 
     #[test]

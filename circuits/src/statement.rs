@@ -1,4 +1,4 @@
-//! The public statement of SPEC §2 and its instance layout.
+//! The public statement (`docs/formats.md`, "The statement") and its instance layout.
 //!
 //! [`Public`] is the data a protocol publishes about an epoch (assets, prices, policy);
 //! [`Statement`] adds the commitments a proof binds to. Both serialize in the snapshot's own
@@ -14,12 +14,12 @@ use ff::{FromUniformBytes, PrimeField};
 use pasta_curves::pallas;
 use serde::{Deserialize, Serialize};
 
+use crate::encoding::{format_decimal, parse_decimal};
+use crate::error::SnapshotError;
 use crate::limits::{
-    MAX_ASSETS, MAX_DECIMALS, MAX_HAIRCUT_BPS, MAX_RATIO_BPS, MAX_SCENARIOS, MAX_SHOCK_BPS,
-    MIN_RATIO_BPS, MIN_SHOCK_BPS, PRICE_DECIMALS,
+    MAX_ASSETS, MAX_DECIMALS, MAX_HAIRCUT_BPS, MAX_NAME_BYTES, MAX_RATIO_BPS, MAX_SCENARIOS,
+    MAX_SHOCK_BPS, MIN_RATIO_BPS, MIN_SHOCK_BPS, PRICE_DECIMALS,
 };
-use crate::model::{scale_factor, shocked_price};
-use crate::snapshot::{parse_decimal, SnapshotError};
 
 /// The field every circuit works over.
 pub type Fp = pallas::Base;
@@ -155,14 +155,10 @@ impl Public {
             .collect()
     }
 
-    /// Checks every rule of SPEC §3 that concerns public data.
+    /// Checks every snapshot rule (`docs/formats.md`) that concerns public data.
     pub fn check(&self) -> Result<(), SnapshotError> {
         check_assets(&self.assets)?;
-        if self.protocol.is_empty() {
-            return Err(SnapshotError::Empty {
-                field: "protocol".into(),
-            });
-        }
+        check_text(|| "protocol".into(), &self.protocol, MAX_NAME_BYTES)?;
         let p = &self.policy;
         out_of_range(
             "policy.collateral_ratio_bps".into(),
@@ -187,7 +183,11 @@ impl Public {
         at_most("policy.scenarios", p.scenarios.len(), MAX_SCENARIOS)?;
         let mut names = HashSet::new();
         for (s, sc) in p.scenarios.iter().enumerate() {
-            non_empty(format!("policy.scenarios[{s}].name"), sc.name.len())?;
+            check_text(
+                || format!("policy.scenarios[{s}].name"),
+                &sc.name,
+                MAX_NAME_BYTES,
+            )?;
             if !names.insert(sc.name.as_str()) {
                 return Err(SnapshotError::Duplicate {
                     field: format!("policy.scenarios[{s}].name"),
@@ -232,6 +232,32 @@ impl Public {
     }
 }
 
+/// `floor(price * (10000 + shock) / 10000)`, or `None` if it does not fit in u64.
+fn shocked_price(price: u64, shock_bps: i64) -> Option<u64> {
+    let factor = u128::try_from(10_000 + i128::from(shock_bps)).ok()?;
+    u64::try_from(u128::from(price) * factor / 10_000).ok()
+}
+
+/// `10^(max_decimals - decimals)`: brings a base-unit amount to the finest unit of any asset.
+fn scale_factor(max_decimals: u32, decimals: u32) -> u64 {
+    10u64.pow(max_decimals - decimals)
+}
+
+/// A name or id that must be non-empty and at most `max` bytes long; `field` names it.
+pub fn check_text(field: impl Fn() -> String, text: &str, max: usize) -> Result<(), SnapshotError> {
+    if text.is_empty() {
+        return Err(SnapshotError::Empty { field: field() });
+    }
+    if text.len() > max {
+        return Err(SnapshotError::TooLong {
+            field: field(),
+            len: text.len(),
+            max,
+        });
+    }
+    Ok(())
+}
+
 fn out_of_range(field: String, value: i128, min: i128, max: i128) -> Result<(), SnapshotError> {
     if (min..=max).contains(&value) {
         Ok(())
@@ -269,7 +295,7 @@ fn check_assets(assets: &[Asset]) -> Result<(), SnapshotError> {
     at_most("assets", assets.len(), MAX_ASSETS)?;
     let mut symbols = HashSet::new();
     for (i, a) in assets.iter().enumerate() {
-        non_empty(format!("assets[{i}].symbol"), a.symbol.len())?;
+        check_text(|| format!("assets[{i}].symbol"), &a.symbol, MAX_NAME_BYTES)?;
         if !symbols.insert(a.symbol.as_str()) {
             return Err(SnapshotError::Duplicate {
                 field: format!("assets[{i}].symbol"),
@@ -339,8 +365,12 @@ pub mod instance {
         pub const SUB_ROOT: usize = 1;
         /// Blinded commitment to the shard's per-lane liability sums.
         pub const SUMS: usize = 2;
+        /// The shard's index in its proof set: its subtree's place in the book's tree.
+        pub const INDEX: usize = 3;
+        /// The number of shards of the proof set.
+        pub const COUNT: usize = 4;
         /// Length of a shard's instance column.
-        pub const LEN: usize = 3;
+        pub const LEN: usize = 5;
     }
 }
 
@@ -390,19 +420,23 @@ impl Public {
         json_digest(self, b"solvency-shrd/1\0")
     }
 
-    /// The instance of a shard proof with this sub-root and sums commitment.
-    pub fn shard_instance(&self, sub_root: Fp, sums: Fp) -> Vec<Fp> {
+    /// The instance of shard `index` of a set of `count` shards, with this sub-root and sums
+    /// commitment. The index and count bind a shard proof to its place in its set, beyond
+    /// what the top proof's links already fix: a proof is valid at one place only.
+    pub fn shard_instance(&self, index: usize, count: usize, sub_root: Fp, sums: Fp) -> Vec<Fp> {
         let mut v = vec![Fp::zero(); instance::shard::LEN];
         v[instance::shard::STATEMENT_DIGEST] = self.digest();
         v[instance::shard::SUB_ROOT] = sub_root;
         v[instance::shard::SUMS] = sums;
+        v[instance::shard::INDEX] = Fp::from(index as u64);
+        v[instance::shard::COUNT] = Fp::from(count as u64);
         v
     }
 }
 
 impl Statement {
     /// The instance of the top proof over shards `(sub_root, sums commitment)`, one pair per
-    /// shard slot of the top's tree: callers pad through [`crate::circuit::top::TopShape::instance`].
+    /// shard slot of the top's tree: callers pad through `TopShape::instance`.
     pub(crate) fn top_instance(&self, shards: &[(Fp, Fp)]) -> Vec<Fp> {
         let mut v = self.instance();
         for &(root, sums) in shards {
@@ -437,7 +471,10 @@ pub(crate) struct RawAsset {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawPolicy {
     pub collateral_ratio_bps: i64,
-    #[serde(default)]
+    #[serde(
+        default,
+        deserialize_with = "crate::encoding::unique_keys::deserialize"
+    )]
     pub haircuts_bps: BTreeMap<String, i64>,
     pub max_oracle_age_s: u64,
     pub scenarios: Vec<RawScenario>,
@@ -447,20 +484,11 @@ pub(crate) struct RawPolicy {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawScenario {
     pub name: String,
-    #[serde(default)]
+    #[serde(
+        default,
+        deserialize_with = "crate::encoding::unique_keys::deserialize"
+    )]
     pub shocks_bps: BTreeMap<String, i64>,
-}
-
-/// Formats a value scaled by `10^places` as the canonical decimal string `parse_decimal` reads.
-pub fn format_decimal(value: u64, places: u32) -> String {
-    let unit = 10u64.pow(places);
-    let frac = format!("{:0width$}", value % unit, width = places as usize);
-    let frac = frac.trim_end_matches('0');
-    if frac.is_empty() {
-        format!("{}", value / unit)
-    } else {
-        format!("{}.{frac}", value / unit)
-    }
 }
 
 impl TryFrom<RawPublic> for Public {
@@ -638,12 +666,12 @@ mod tests {
     }
 
     #[test]
-    fn decimal_format_is_canonical() {
-        assert_eq!(format_decimal(315_025_000_000, 8), "3150.25");
-        assert_eq!(format_decimal(100_000_000, 8), "1");
-        assert_eq!(format_decimal(1, 8), "0.00000001");
-        assert_eq!(format_decimal(0, 8), "0");
-        assert_eq!(format_decimal(u64::MAX, 0), u64::MAX.to_string());
+    fn shocked_prices_floor() {
+        assert_eq!(shocked_price(315_025_000_000, -3000), Some(220_517_500_000));
+        assert_eq!(shocked_price(3, -5000), Some(1));
+        assert_eq!(shocked_price(1, -9999), Some(0));
+        assert_eq!(shocked_price(u64::MAX, 0), Some(u64::MAX));
+        assert_eq!(shocked_price(u64::MAX, 1), None);
     }
 
     #[test]

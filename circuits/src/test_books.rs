@@ -1,11 +1,11 @@
-//! Books for tests: the SPEC's demo snapshot and random books for property tests.
+//! Books for tests: the demo snapshot and random books for property tests.
 
 use proptest::prelude::*;
 
 use crate::snapshot::{Book, Position};
 use crate::statement::{Asset, Kind, Policy, Public, Scenario};
 
-/// The example snapshot of SPEC §3.
+/// The bundled demo snapshot (`fixtures/demo/snapshot.json`).
 pub fn demo_book() -> Book {
     Book::from_json(include_bytes!("../../fixtures/demo/snapshot.json")).expect("demo parses")
 }

@@ -11,12 +11,12 @@ use rand::{rngs::StdRng, seq::SliceRandom, SeedableRng};
 use rayon::prelude::*;
 
 use crate::bands::{band_of, bands, Band};
-use crate::circuit::{top::TopShape, Shape};
 use crate::commit::{
     account_commitment, leaf, pack, padding_leaf, reserve_commitment, sums_commitment, MerkleTree,
 };
 use crate::gadgets::positions::Slot;
 use crate::limits::MAX_SCENARIOS;
+use crate::shapes::{Shape, TopShape};
 use crate::snapshot::{Book, Header, Position, SnapshotError};
 use crate::statement::{Fp, Kind, Public, Statement};
 
@@ -441,7 +441,10 @@ impl PreparedSet<'_> {
     /// The public inputs of shard `index`'s proof.
     pub fn shard_instance(&self, index: usize) -> Vec<Fp> {
         let (root, sums) = self.links[index];
-        self.statement.public.shard_instance(root, sums)
+        let count = self.links.len();
+        self.statement
+            .public
+            .shard_instance(index, count, root, sums)
     }
 }
 

@@ -23,12 +23,13 @@ use std::{
 use serde::{Deserialize, Serialize};
 use solvency_circuits::{
     commit::MerkleTree,
+    encoding::format_decimal,
     keys::{KeyShape, Srs},
-    limits::SHARD_DEPTH,
+    limits::{read_limited, MAX_FILE_BYTES, MAX_SNAPSHOT_BYTES, SHARD_DEPTH},
     model::{evaluate, Evaluation},
     proof,
     snapshot::{Book, Header, Position, SnapshotError},
-    statement::{format_decimal, Fp},
+    statement::Fp,
     witness::{prepare, prepare_set, PreparedSet, Secrets, ShardPlan},
 };
 use solvency_verifier::{
@@ -42,7 +43,7 @@ use solvency_verifier::{
 };
 use thiserror::Error;
 
-/// The bundled demo snapshot (SPEC §3), proven when no snapshot is given.
+/// The bundled demo snapshot (`fixtures/demo/snapshot.json`), proven when no snapshot is given.
 pub const DEMO_SNAPSHOT: &str = include_str!("../../fixtures/demo/snapshot.json");
 
 /// Why no proof was written.
@@ -152,11 +153,20 @@ pub fn check_snapshot(path: &Path) -> Result<Header, ProveError> {
 fn open_streaming(path: &Path) -> Result<(Header, BufReader<File>), ProveError> {
     let io = |e: std::io::Error| ProveError::Input(format!("{}: {e}", path.display()));
     let mut file = File::open(path).map_err(io)?;
-    if !file.metadata().map_err(io)?.is_file() {
+    let meta = file.metadata().map_err(io)?;
+    if !meta.is_file() {
         return Err(ProveError::Input(format!(
             "{}: not a regular file; the snapshot is read twice (its header, then its \
              positions), which a pipe cannot give",
             path.display()
+        )));
+    }
+    if meta.len() > MAX_SNAPSHOT_BYTES {
+        return Err(ProveError::Input(format!(
+            "{}: {} bytes, larger than {} MiB, the most a snapshot may hold",
+            path.display(),
+            meta.len(),
+            MAX_SNAPSHOT_BYTES >> 20
         )));
     }
     let header = Header::from_reader(BufReader::new(&file))?;
@@ -167,7 +177,8 @@ fn open_streaming(path: &Path) -> Result<(Header, BufReader<File>), ProveError> 
 /// Reads a snapshot file, or the bundled demo when `path` is `None`.
 pub fn read_book(path: Option<&Path>) -> Result<Book, ProveError> {
     let bytes = match path {
-        Some(p) => fs::read(p).map_err(|e| ProveError::Input(format!("{}: {e}", p.display())))?,
+        Some(p) => read_limited(p, MAX_SNAPSHOT_BYTES)
+            .map_err(|e| ProveError::Input(format!("{}: {e}", p.display())))?,
         None => DEMO_SNAPSHOT.as_bytes().to_vec(),
     };
     Ok(Book::from_json(&bytes)?)
@@ -176,7 +187,7 @@ pub fn read_book(path: Option<&Path>) -> Result<Book, ProveError> {
 /// Reads the previous epoch's proof file and checks it can precede `book`.
 pub fn read_previous(path: &Path, book: &Book) -> Result<[u8; 32], ProveError> {
     let bad = |why: String| ProveError::Input(format!("--previous {}: {why}", path.display()));
-    let bytes = fs::read(path).map_err(|e| bad(e.to_string()))?;
+    let bytes = read_limited(path, MAX_FILE_BYTES).map_err(|e| bad(e.to_string()))?;
     let prev = solvency_verifier::parse(&bytes).map_err(|e| bad(e.to_string()))?;
     let p = &prev.statement().public;
     if p.protocol != book.public.protocol {
@@ -415,7 +426,7 @@ fn finish(
             })
             .collect(),
         blinding: secrets.blinding(),
-        seed: hex::encode(seed),
+        seed,
     };
     let mut accounts: BTreeMap<&str, Vec<(usize, &Position)>> = BTreeMap::new();
     for (p, &slot) in book.positions.iter().zip(slot_of) {
@@ -507,7 +518,10 @@ pub fn prove_shards(
     let job = |i: usize| {
         let shard = &shards[i - first];
         let (root, sums) = shard.link;
-        (shard.witness.clone(), public.shard_instance(root, sums))
+        (
+            shard.witness.clone(),
+            public.shard_instance(i, n, root, sums),
+        )
     };
     let (proofs, _) = proof::prove_shards(
         &params.params,

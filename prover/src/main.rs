@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::RngExt;
 use serde_json::json;
+use solvency_circuits::limits::{read_limited, MAX_FILE_BYTES, MAX_SNAPSHOT_BYTES};
 use solvency_prover::{
     check_snapshot, parse_seed, prove_book, read_book, read_previous, read_seed_file, shortfalls,
     write_atomically, write_outputs, ProveError, Proved, ShardProofFile, DEMO_SNAPSHOT,
@@ -263,7 +264,8 @@ fn main() -> ExitCode {
 }
 
 fn evaluate(snapshot: Option<PathBuf>, json: bool) -> ExitCode {
-    let bytes = match snapshot.as_deref().map(std::fs::read).transpose() {
+    let read = |p: &Path| read_limited(p, MAX_SNAPSHOT_BYTES);
+    let bytes = match snapshot.as_deref().map(read).transpose() {
         Ok(b) => b.unwrap_or_else(|| DEMO_SNAPSHOT.as_bytes().to_vec()),
         Err(e) => return fail(&ProveError::Input(e.to_string()), json),
     };
@@ -504,7 +506,7 @@ fn aggregate(
                 if !path.exists() {
                     break;
                 }
-                let bytes = std::fs::read(&path)
+                let bytes = read_limited(&path, MAX_FILE_BYTES)
                     .map_err(|e| ProveError::Input(format!("{}: {e}", path.display())))?;
                 files.push(
                     serde_json::from_slice::<ShardProofFile>(&bytes)

@@ -6,7 +6,7 @@
 //! only to size the bars.
 
 use num_bigint::BigInt;
-use solvency_circuits::{model::Evaluation, snapshot::Book, statement::format_decimal};
+use solvency_circuits::{encoding::format_decimal, model::Evaluation, snapshot::Book};
 
 /// Escapes text for HTML element content and attribute values.
 fn esc(s: &str) -> String {

@@ -7,7 +7,8 @@
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use solvency_circuits::{
-    circuit::{top::TopShape, Shape},
+    limits::MAX_FILE_BYTES,
+    shapes::{Shape, TopShape},
     statement::{Fp, Statement},
 };
 
@@ -143,6 +144,7 @@ impl Proof {
         struct Tag {
             format: String,
         }
+        within_limit(bytes)?;
         let tag: Tag = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
         match tag.format.as_str() {
             PROOF_FORMAT => {
@@ -210,6 +212,7 @@ pub(crate) fn parse_tagged<T: DeserializeOwned>(
     expected: &str,
     format: impl Fn(&T) -> &str,
 ) -> Result<T, String> {
+    within_limit(bytes)?;
     let doc: T = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
     if format(&doc) != expected {
         return Err(format!(
@@ -218,4 +221,17 @@ pub(crate) fn parse_tagged<T: DeserializeOwned>(
         ));
     }
     Ok(doc)
+}
+
+/// Refuses a document above [`MAX_FILE_BYTES`] before parsing it. (JSON nested deeper than 128
+/// levels is refused by `serde_json` itself; no format here nests deeper than 6.)
+fn within_limit(bytes: &[u8]) -> Result<(), String> {
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "{} bytes, larger than {} MiB, the most this file may hold",
+            bytes.len(),
+            MAX_FILE_BYTES >> 20
+        ));
+    }
+    Ok(())
 }

@@ -10,9 +10,10 @@ use std::collections::HashSet;
 use serde::{Deserialize, Serialize};
 use solvency_circuits::{
     commit::{account_commitment, leaf, pack, root_from_path},
+    encoding::{format_decimal, parse_decimal},
     limits::PRICE_DECIMALS,
-    snapshot::{parse_decimal, Position},
-    statement::{format_decimal, Fp, Kind, Public, Statement},
+    snapshot::Position,
+    statement::{Fp, Kind, Public, Statement},
 };
 use thiserror::Error;
 

@@ -25,9 +25,9 @@ pub mod pinned;
 pub mod replay;
 
 use solvency_circuits::{
-    circuit::{top::TopShape, Shape},
     keys::{self, KeyShape, Srs},
     proof,
+    shapes::{Shape, TopShape},
     statement::{Fp, Statement},
 };
 use thiserror::Error;

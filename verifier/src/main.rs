@@ -14,9 +14,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde_json::json;
 use solvency_circuits::{
+    encoding::format_decimal,
     keys::{self, KeyShape, Srs},
+    limits::{read_limited, MAX_FILE_BYTES},
     snapshot::Position,
-    statement::{field_bytes, format_decimal, Kind, Public},
+    statement::{field_bytes, Kind, Public},
 };
 use solvency_verifier::{
     opening::{OpeningError, ReserveOpening},
@@ -246,7 +248,7 @@ fn verify(
         ExitCode::from(e.exit_code())
     };
     let fail = |e: VerifyError| fail_in(proof, e);
-    let bytes = match std::fs::read(proof) {
+    let bytes = match read_limited(proof, MAX_FILE_BYTES) {
         Ok(b) => b,
         Err(e) => return fail(VerifyError::Malformed(e.to_string())),
     };
@@ -262,7 +264,7 @@ fn verify(
             // Each inclusion file, checked against the verified statement.
             let mut checked = Vec::new();
             for path in inclusions {
-                let result = std::fs::read(path)
+                let result = read_limited(path, MAX_FILE_BYTES)
                     .map_err(|e| VerifyError::Malformed(e.to_string()))
                     .and_then(|b| {
                         let file = InclusionFile::parse(&b)?;
@@ -329,7 +331,8 @@ fn load_params(bytes: &[u8], dir: &Path) -> Result<HashMap<u32, Srs>, VerifyErro
 
 /// Reads and verifies a proof file; the error carries its exit code.
 fn verified(path: &Path, dir: &Path) -> Result<solvency_verifier::Verified, VerifyError> {
-    let bytes = std::fs::read(path).map_err(|e| VerifyError::Malformed(e.to_string()))?;
+    let bytes =
+        read_limited(path, MAX_FILE_BYTES).map_err(|e| VerifyError::Malformed(e.to_string()))?;
     let loaded = load_params(&bytes, dir)?;
     verify_with(&mut |k| Ok(loaded[&k].clone()), &bytes)
 }
@@ -498,7 +501,7 @@ fn open_reserves(
         Ok(v) => v,
         Err(e) => return refuse(proof, &e, e.exit_code(), json),
     };
-    let opened = std::fs::read(opening)
+    let opened = read_limited(opening, MAX_FILE_BYTES)
         .map_err(|e| OpeningError::Malformed(e.to_string()))
         .and_then(|b| ReserveOpening::parse(&b))
         .and_then(|o| o.open(&v.statement));

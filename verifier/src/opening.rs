@@ -37,8 +37,9 @@ pub struct ReserveOpening {
     /// The commitment's blinding.
     #[serde(with = "solvency_circuits::encoding::field_hex")]
     pub blinding: Fp,
-    /// The epoch's secret seed, hex.
-    pub seed: String,
+    /// The epoch's secret seed.
+    #[serde(with = "solvency_circuits::encoding::digest_hex")]
+    pub seed: [u8; 32],
 }
 
 /// Why a reserve opening does not open a proof's `C_R`.
@@ -90,7 +91,7 @@ impl ReserveOpening {
                         b.asset, a.symbol
                     )));
                 }
-                solvency_circuits::snapshot::parse_decimal(&b.asset, &b.amount, a.decimals)
+                solvency_circuits::encoding::parse_decimal(&b.asset, &b.amount, a.decimals)
                     .map_err(|e| OpeningError::Malformed(e.to_string()))
             })
             .collect::<Result<Vec<u64>, _>>()?;

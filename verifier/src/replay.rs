@@ -13,7 +13,7 @@ use std::{
 
 use solvency_circuits::{
     keys::{self, KeyShape, Srs},
-    limits::SHARD_DEPTH,
+    limits::{read_limited, MAX_FILE_BYTES, MAX_SNAPSHOT_BYTES, SHARD_DEPTH},
     proof,
     snapshot::Book,
     witness::{prepare, prepare_set, Secrets},
@@ -67,7 +67,14 @@ pub fn replay_case(dir: &Path, params: &mut dyn FnMut(u32) -> Srs, reprove: bool
         checked: vec![],
         problems: vec![],
     };
-    let read = |name: &str| fs::read(dir.join(name));
+    let read = |name: &str| {
+        let limit = if name == "snapshot.json" {
+            MAX_SNAPSHOT_BYTES
+        } else {
+            MAX_FILE_BYTES
+        };
+        read_limited(&dir.join(name), limit)
+    };
     let snapshot = match read("snapshot.json") {
         Ok(b) => b,
         Err(e) => {
@@ -133,7 +140,7 @@ pub fn replay_case(dir: &Path, params: &mut dyn FnMut(u32) -> Srs, reprove: bool
     let mut included = 0;
     for (account, mut positions) in accounts {
         let path = dir.join("inclusion").join(file_name(account));
-        match fs::read(&path)
+        match read_limited(&path, MAX_FILE_BYTES)
             .map_err(|e| e.to_string())
             .and_then(|b| verified.check_inclusion(&b).map_err(|e| e.to_string()))
         {
@@ -166,7 +173,7 @@ pub fn replay_case(dir: &Path, params: &mut dyn FnMut(u32) -> Srs, reprove: bool
         }) {
             Ok((o, balances)) if balances == book.reserves => {
                 r.checked.push("reserve opening".into());
-                seed = hex::decode(&o.seed).ok().and_then(|s| s.try_into().ok());
+                seed = Some(o.seed);
             }
             Ok(_) => r
                 .problems
@@ -175,8 +182,11 @@ pub fn replay_case(dir: &Path, params: &mut dyn FnMut(u32) -> Srs, reprove: bool
         }
     }
 
-    if reprove {
-        let seed: [u8; 32] = seed.unwrap_or([0; 32]);
+    if let (true, None) = (reprove, seed) {
+        r.problems
+            .push("re-proving needs the seed of a reserve-opening.json that opens C_R".into());
+    }
+    if let (true, Some(seed)) = (reprove, seed) {
         let secrets = Secrets::from_seed(seed);
         let previous = verified.statement.previous;
         // The same split as the prover: one circuit, or shards and a top proof.
@@ -213,7 +223,7 @@ pub fn replay_case(dir: &Path, params: &mut dyn FnMut(u32) -> Srs, reprove: bool
                 .map(|()| set.statement)
         };
         match reproved {
-            Ok(statement) if seed != [0; 32] && statement != verified.statement => r.problems.push(
+            Ok(statement) if statement != verified.statement => r.problems.push(
                 "re-proven from the opening's seed, the statement differs from proof.json's".into(),
             ),
             Ok(_) => r.checked.push("re-proven and verified".into()),

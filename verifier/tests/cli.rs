@@ -75,6 +75,17 @@ fn tampered_proof_is_invalid_and_garbage_is_bad_input() {
         // Re-encodings of the same proof bytes: upper-case hex, a byte appended.
         (reencode(&bytes, |hex| hex.to_uppercase()), 2),
         (reencode(&bytes, |hex| format!("{hex}00")), 1),
+        // Other spellings of the same statement: a duplicate key, numbers written as floats
+        // or with an exponent, a decimal string with a trailing zero.
+        (
+            bytes.replacen('{', "{\n  \"format\": \"solvency-proof/2\",", 1),
+            2,
+        ),
+        (bytes.replacen("\"epoch\": 7", "\"epoch\": 7.0", 1), 2),
+        (bytes.replacen("\"epoch\": 7", "\"epoch\": 7e0", 1), 2),
+        (bytes.replacen("\"3150.25\"", "\"3150.250\"", 1), 2),
+        // Nesting far deeper than the format's is refused at once.
+        (format!("{}{}", "[".repeat(100_000), "]".repeat(100_000)), 2),
     ];
     for (i, (text, code)) in cases.iter().enumerate() {
         let path = tmp.path().join(format!("case{i}.json"));
@@ -90,6 +101,10 @@ fn tampered_proof_is_invalid_and_garbage_is_bad_input() {
     }
     let o = verifier(&["verify", "/nonexistent/proof.json"], tmp.path());
     assert_eq!(o.status.code(), Some(2));
+    // An endless input is cut off at the size limit, in bounded memory.
+    let o = verifier(&["verify", "/dev/zero"], tmp.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("the most this file may hold"));
     let o = verifier(&["verify"], tmp.path());
     assert_eq!(o.status.code(), Some(2));
 }

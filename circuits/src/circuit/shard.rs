@@ -1,15 +1,17 @@
 //! The shard circuit: one part of a large book. It proves its slots' liability sums and
 //! subtree exactly as the single circuit does, and exposes only the subtree root and a
-//! blinded commitment to the per-lane sums, which the top circuit opens.
+//! blinded commitment to the per-lane sums, which the top circuit opens, with the shard's
+//! index and the number of shards of its set.
 
 use halo2_proofs::{
     circuit::{Layouter, SimpleFloorPlanner, Value},
     plonk::{Circuit, ConstraintSystem, Error},
 };
 
-use super::{BookCells, BookConfig, Shape};
+use super::{BookCells, BookConfig};
 use crate::bands::band_table;
 use crate::gadgets::{hash::HashInstructions, range::RangeCheckInstructions};
+use crate::shapes::Shape;
 use crate::statement::{instance::shard, Fp, Public};
 use crate::witness::ShardWitness;
 
@@ -80,7 +82,12 @@ impl<const LANES: usize> Circuit<Fp> for ShardCircuit<LANES> {
         let sums = pool.commit_sums(&mut layouter, &[(totals.to_vec(), blinding)])?;
         layouter.constrain_instance(sums[0].cell(), config.instance, shard::SUMS)?;
         range.check_u64(&mut layouter, &ranged)?;
-        pool.public(&mut layouter, &[shard::STATEMENT_DIGEST])?;
+        // Copying the public values into cells makes the instance column's binding explicit
+        // in the permutation: the statement's public data and the shard's place in its set.
+        pool.public(
+            &mut layouter,
+            &[shard::STATEMENT_DIGEST, shard::INDEX, shard::COUNT],
+        )?;
         Ok(())
     }
 }

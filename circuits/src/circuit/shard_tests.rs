@@ -11,7 +11,7 @@ use crate::commit::{empty_root, MerkleTree};
 use crate::keys::{self, KeyShape};
 use crate::limits::SHARD_DEPTH;
 use crate::model::evaluate;
-use crate::proof::{prove_set_shards, prove_top, verify_set};
+use crate::proof::{prove_set_shards, prove_top, verify_batch, verify_set};
 use crate::snapshot::{Book, Header, SnapshotError};
 use crate::statement::Fp;
 use crate::test_failures::assert_permutation_failure;
@@ -323,4 +323,19 @@ fn proof_set_round_trip_with_batch_verification() {
     // Claiming fewer shards than the top proved: the missing one becomes an empty shard in
     // the top's instance, and the top proof fails.
     assert!(check(&s.links[..2], &proofs[..2], &top).is_err());
+    // A shard proof is bound to its index and its set's shard count: with its own sub-root
+    // and sums but at another place, or in a set of another size, it is refused.
+    let n = s.links.len();
+    let (root, sums) = s.links[1];
+    let at = |index, count| {
+        let items = [(
+            public.shard_instance(index, count, root, sums),
+            &proofs[1][..],
+        )];
+        verify_batch(&shard_params, &shard_vk, digest.as_bytes(), &items)
+    };
+    assert!(at(1, n).is_ok());
+    assert!(at(0, n).is_err());
+    assert!(at(2, n).is_err());
+    assert!(at(1, n + 1).is_err());
 }

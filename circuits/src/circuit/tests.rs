@@ -252,7 +252,7 @@ fn strike_outside_its_claimed_band_is_refused() {
 /// Two assets at decimals 0: a USD-like reserve asset priced at `reserve_price` (1e-8 USD) and
 /// X at 1 USD. One call on X struck so its intrinsic value is `intrinsic`, and ratio `ratio`.
 fn boundary_book(reserve_price: &str, intrinsic: u64, ratio: u64) -> Book {
-    let strike = crate::statement::format_decimal(100_000_000 - intrinsic, 8);
+    let strike = crate::encoding::format_decimal(100_000_000 - intrinsic, 8);
     let json = format!(
         r#"{{
       "format": "solvency-snapshot/1", "protocol": "edge", "epoch": 1, "timestamp": 100,
@@ -420,7 +420,7 @@ fn a_prover_with_its_own_band_table_is_refused() {
     // the demo uses that row, so the witness still satisfies every constraint and the proof
     // is valid under the prover's own key — but not under the verifier's.
     // Columns: 7 fields, then the `W` lanes' bits, then their prices.
-    let price = 7 + positions::lanes_per_row(shape.lanes);
+    let price = 7 + crate::gadgets::positions::lanes_per_row(shape.lanes);
     let itm = 7;
     /// A change to one value of the band table.
     type Doctor = fn(Fp) -> Fp;

@@ -10,118 +10,17 @@ use halo2_proofs::{
     circuit::{Layouter, SimpleFloorPlanner, Value},
     plonk::{Circuit, Column, ConstraintSystem, Error, Instance},
 };
-use serde::{Deserialize, Serialize};
 
-use super::{k_for, lane_width, tallest, Shape, LANE_WIDTHS};
-use crate::commit::{empty_root, sums_commitment};
 use crate::gadgets::{
     coverage::{CoverageChip, CoverageConfig, CoverageInstructions},
-    hash::{merkle_rows, HashInstructions, HashPool, HashPoolConfig},
-    poseidon::{self, batch_rows},
-    range::{self, RangeCheckChip, RangeCheckConfig, RangeCheckInstructions},
+    hash::{HashInstructions, HashPool, HashPoolConfig},
+    range::{RangeCheckChip, RangeCheckConfig, RangeCheckInstructions},
 };
-use crate::limits::{MAX_ASSETS, MAX_DEPTH, MAX_SCENARIOS, MAX_SHARD_DEPTH};
-use crate::statement::{instance, Fp, Public, Statement};
+use crate::limits::{MAX_ASSETS, MAX_SCENARIOS};
+use crate::shapes::{TopShape, TOP_HASH_LANES};
+use crate::statement::{instance, Fp, Public};
 use crate::witness::TopWitness;
 use ff::Field;
-
-/// Poseidon lanes of the top circuit. It hashes a long message per shard (its sums
-/// commitment), so every lane absorbs, and its height grows with the book: ten lanes keep
-/// 1,024 shards at `2^15` rows.
-pub const HASH_LANES: usize = 10;
-
-/// The top circuit's layout: assets, lanes and the depth of the tree of shards.
-///
-/// The tree of shards has `2^depth` leaves, and the circuit opens a sums commitment and reads
-/// a sub-root for every one of them: the proven shards are the first ones, and the others
-/// are empty — their sub-root is the constant root of an empty subtree of height
-/// `shard_depth` and their sums commitment the constant commitment to zero sums under a zero
-/// blinding ([`TopShape::instance`]), both put in the instance by the verifier. So one
-/// key serves every shard count of a depth.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TopShape {
-    /// Declared assets.
-    pub assets: usize,
-    /// Scenario lanes, one of [`super::LANE_WIDTHS`].
-    pub lanes: usize,
-    /// The tree of shards has `2^depth` leaves.
-    pub depth: u32,
-    /// Depth of each shard's subtree.
-    pub shard_depth: u32,
-}
-
-impl TopShape {
-    /// The top shape over `shards` shards of `shard_shape`: the fewest leaves holding them.
-    pub fn for_shards(shard_shape: Shape, shards: usize) -> Self {
-        TopShape {
-            assets: shard_shape.assets,
-            lanes: shard_shape.lanes,
-            depth: shards.max(1).next_power_of_two().trailing_zeros(),
-            shard_depth: shard_shape.depth,
-        }
-    }
-
-    /// Leaves of the tree of shards.
-    pub fn slots(&self) -> usize {
-        1 << self.depth
-    }
-
-    /// Whether this is a shape the circuit supports.
-    pub fn is_supported(&self) -> bool {
-        (1..=MAX_ASSETS).contains(&self.assets)
-            && LANE_WIDTHS.contains(&self.lanes)
-            && self.depth <= MAX_SHARD_DEPTH
-            && self.shard_depth <= MAX_DEPTH
-    }
-
-    /// Whether this shape is supported for `public`.
-    pub fn fits(&self, public: &Public) -> bool {
-        self.is_supported()
-            && self.assets == public.assets.len()
-            && Some(self.lanes) == lane_width(public.policy.scenarios.len())
-    }
-
-    /// The top proof's instance for `statement` over the proven shards' `links`, padded with
-    /// empty shards up to [`TopShape::slots`].
-    pub fn instance(&self, statement: &Statement, links: &[(Fp, Fp)]) -> Vec<Fp> {
-        statement.top_instance(&self.padded_links(links))
-    }
-
-    /// The proven shards' `(sub-root, sums commitment)`, followed by those of empty shards
-    /// up to [`TopShape::slots`]: the pairs the top instance holds.
-    fn padded_links(&self, links: &[(Fp, Fp)]) -> Vec<(Fp, Fp)> {
-        let empty = (
-            empty_root(self.shard_depth),
-            sums_commitment(&vec![Fp::ZERO; self.lanes], Fp::ZERO),
-        );
-        let mut all = links.to_vec();
-        all.resize(self.slots().max(links.len()), empty);
-        all
-    }
-
-    /// Rows the layout needs; the tallest column group wins.
-    pub fn rows(&self) -> usize {
-        let n = self.slots();
-        let depth = self.depth as usize;
-        let lanes = self.lanes;
-        let hashing = poseidon::rows(HASH_LANES, n, lanes + 1)
-            + merkle_rows(HASH_LANES, n)
-            + batch_rows(MAX_ASSETS + 1);
-        // Sums, blindings and sub-roots of every shard, balances, constants.
-        let words = n * (lanes + 2) + 2 * MAX_ASSETS + depth + 8;
-        let coverage = lanes * (self.assets + 2) + lanes * (n + 1);
-        // Zero padding of odd-length commitments, two per lane in the coverage chip.
-        let constants = n + depth + 2 * lanes + 8;
-        let range = range::rows(1, self.assets + 5 * lanes);
-        tallest([hashing, words, coverage, constants, range, 256])
-    }
-
-    /// `log2` of the circuit's rows.
-    pub fn k(&self) -> u32 {
-        k_for(self.rows())
-    }
-}
 
 /// The top circuit.
 #[derive(Clone, Debug)]
@@ -175,7 +74,7 @@ impl Circuit<Fp> for TopCircuit {
         let constants = meta.fixed_column();
         meta.enable_constant(constants);
         // Every shard's sums commitment is a long message: every lane absorbs.
-        let hash = HashPool::configure(meta, HASH_LANES, HASH_LANES, instance);
+        let hash = HashPool::configure(meta, TOP_HASH_LANES, TOP_HASH_LANES, instance);
         // One running-sum column: the top checks a few dozen values.
         let z = meta.advice_column();
         let range = RangeCheckChip::configure(meta, &[z]);

@@ -3,8 +3,8 @@
 //!
 //! Hashes of one kind are issued together (every leaf, every node of a tree level, every
 //! shard's commitment), so a batch fills the lanes: `n` leaves and the tree over them take
-//! about `37 · 2n / lanes` rows. Every hash is `Poseidon<P128Pow5T3, ConstantLength<L>>`, the same
-//! function [`crate::commit`] computes natively.
+//! about `37 · 2n / lanes` rows. Every hash is `P128Pow5T3` Poseidon in a [`Domain`] — tree
+//! nodes in their own — the same function [`crate::commit`] computes natively.
 
 use ff::Field;
 use halo2_proofs::{
@@ -14,6 +14,7 @@ use halo2_proofs::{
 
 use super::columns::Reads;
 use super::poseidon::{self, PoseidonChip, PoseidonConfig, PoseidonInstructions};
+use crate::commit::Domain;
 use crate::statement::Fp;
 
 /// Rows the Poseidon lanes spend on a tree over `leaves` leaves: one two-word hash per node,
@@ -42,10 +43,11 @@ pub type Opening = (Vec<AssignedCell<Fp, Fp>>, Value<Fp>);
 
 /// What the circuit may ask of the hash pool.
 pub trait HashInstructions {
-    /// `Poseidon(message)` for every message; all messages have one length.
+    /// `Poseidon(message)` in `domain` for every message; all messages have one length.
     fn hash(
         &self,
         layouter: &mut impl Layouter<Fp>,
+        domain: Domain,
         messages: &[Vec<AssignedCell<Fp, Fp>>],
     ) -> Result<Vec<AssignedCell<Fp, Fp>>, Error>;
 
@@ -97,7 +99,7 @@ pub trait HashInstructions {
                 message
             })
             .collect();
-        self.hash(layouter, &messages)
+        self.hash(layouter, Domain::Message, &messages)
     }
 
     /// Shards' commitments to their lane sums, one word per lane
@@ -114,7 +116,7 @@ pub trait HashInstructions {
     }
 
     /// The root of the complete binary tree whose first leaves are `leaves` and whose other
-    /// leaves are empty, hashing both children at every node. A level of odd length is
+    /// leaves are empty, hashing both children at every node in [`Domain::Node`]. A level of odd length is
     /// completed by `empty[h]`, the constant root of an empty subtree at that height `h`, so
     /// `empty` needs one entry per level (none when `leaves` is a power of two).
     fn merkle_root(
@@ -132,7 +134,7 @@ pub trait HashInstructions {
                 level.push(self.constant(layouter, missing)?);
             }
             let pairs: Vec<_> = level.chunks(2).map(<[_]>::to_vec).collect();
-            level = self.hash(layouter, &pairs)?;
+            level = self.hash(layouter, Domain::Node, &pairs)?;
             height += 1;
         }
         Ok(level.pop().expect("one root"))
@@ -185,9 +187,10 @@ impl HashInstructions for HashPool {
     fn hash(
         &self,
         layouter: &mut impl Layouter<Fp>,
+        domain: Domain,
         messages: &[Vec<AssignedCell<Fp, Fp>>],
     ) -> Result<Vec<AssignedCell<Fp, Fp>>, Error> {
-        PoseidonChip::construct(self.config.poseidon.clone()).hash(layouter, messages)
+        PoseidonChip::construct(self.config.poseidon.clone()).hash(layouter, domain, messages)
     }
 
     fn assign(
@@ -311,5 +314,14 @@ mod tests {
             let prover = MockProver::run(9, &circuit, vec![vec![root + Fp::one()]]).unwrap();
             assert!(prover.verify().is_err(), "{n} leaves");
         }
+        // The root of the same leaves with nodes hashed as messages (one domain for leaves
+        // and nodes) is refused: nodes are in their own domain.
+        let mut level = leaves.clone();
+        while level.len() > 1 {
+            level = level.chunks(2).map(|p| hash2(p[0], p[1])).collect();
+        }
+        let circuit = TreeCircuit { leaves };
+        let prover = MockProver::run(9, &circuit, vec![vec![level[0]]]).unwrap();
+        assert!(prover.verify().is_err());
     }
 }

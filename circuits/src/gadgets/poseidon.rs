@@ -1,8 +1,8 @@
 //! Poseidon of many messages at once: permutations run in lockstep, one per *lane*, and share
 //! their round-constant columns and selectors.
 //!
-//! The function is `Poseidon<P128Pow5T3, ConstantLength<L>>`, the one [`crate::commit`]
-//! computes natively. `halo2_gadgets`' `Pow5Chip` gives every chip six fixed columns and six
+//! The function is `P128Pow5T3` Poseidon in a [`Domain`] — `ConstantLength<L>` for messages,
+//! a capacity of its own for tree nodes — the one [`crate::commit`] computes natively. `halo2_gadgets`' `Pow5Chip` gives every chip six fixed columns and six
 //! equality-enabled ones; twelve chips side by side cost 72 of each, and every such column is
 //! a multi-scalar multiplication in `keygen_vk` and an evaluation in every proof. Here a lane
 //! owns four advice columns — the three state words and the partial S-box — of which only the
@@ -11,7 +11,8 @@
 //!
 //! Constraints, for every lane, with the round gates of `Pow5Chip`:
 //! - *capacity*: the first permutation starts from the domain's capacity word
-//!   `L · 2^64`, fixed in `rc_b[2]` on that row (a full-round row, where `rc_b` is unused);
+//!   ([`Domain::capacity`]), fixed in `rc_b[2]` on that row (a full-round row, where `rc_b`
+//!   is unused);
 //! - *full round*: one row per full round, `next = M · (cur + rc_a)^5`;
 //! - *partial rounds*: one row per pair of partial rounds; the partial S-box column holds the
 //!   first S-box output, and the second round is checked through `M^-1 · next`;
@@ -25,7 +26,6 @@
 //! Message words are copied in (zero padding comes from the constants column) and the digest
 //! is the first state word of the last row, so every cell between is fixed by the gates.
 
-use ff::PrimeField;
 use halo2_gadgets::poseidon::primitives::{Mds, P128Pow5T3, Spec};
 use halo2_proofs::{
     circuit::{AssignedCell, Layouter, Region, Value},
@@ -37,6 +37,7 @@ use halo2_proofs::{
 };
 
 use super::columns::Reads;
+use crate::commit::Domain;
 use crate::statement::Fp;
 
 /// State words.
@@ -64,10 +65,11 @@ pub const fn rows(lanes: usize, messages: usize, words: usize) -> usize {
 
 /// What the circuit may ask of the Poseidon lanes.
 pub trait PoseidonInstructions {
-    /// `Poseidon(message)` for every message, all of the same length.
+    /// `Poseidon(message)` in `domain` for every message, all of the same length.
     fn hash(
         &self,
         layouter: &mut impl Layouter<Fp>,
+        domain: Domain,
         messages: &[Vec<AssignedCell<Fp, Fp>>],
     ) -> Result<Vec<AssignedCell<Fp, Fp>>, Error>;
 }
@@ -279,10 +281,11 @@ impl PoseidonChip {
         }
     }
 
-    /// Lays out one batch of at most `lanes` messages of `words` words.
+    /// Lays out one batch of at most `lanes` messages of `words` words in `domain`.
     fn batch(
         &self,
         region: &mut Region<'_, Fp>,
+        domain: Domain,
         messages: &[Vec<AssignedCell<Fp, Fp>>],
         words: usize,
     ) -> Result<Vec<AssignedCell<Fp, Fp>>, Error> {
@@ -295,7 +298,7 @@ impl PoseidonChip {
             config.absorbing
         );
         let height = batch_rows(words);
-        let initial = capacity(words);
+        let initial = domain.capacity(words);
 
         // Selectors and round constants, shared by every lane.
         region.assign_fixed(|| "capacity", config.rc_b[2], 0, || Value::known(initial))?;
@@ -330,7 +333,7 @@ impl PoseidonChip {
                 Some(m) => m.iter().map(|c| c.value().copied()).collect(),
                 None => Value::known(vec![Fp::zero(); words]),
             };
-            let trace = values.map(|m| self.trace(&m));
+            let trace = values.map(|m| self.trace(initial, &m));
             let value = |row: usize, column: usize| {
                 let delta = if self.tampered(l, row, column) {
                     Fp::one()
@@ -386,8 +389,8 @@ impl PoseidonChip {
     }
 
     /// Every row of one lane's batch: the three state words and the partial S-box output.
-    /// Input rows hold the message words; the first also the capacity word.
-    fn trace(&self, message: &[Fp]) -> Vec<[Fp; WIDTH + 1]> {
+    /// Input rows hold the message words; the first also the capacity word `initial`.
+    fn trace(&self, initial: Fp, message: &[Fp]) -> Vec<[Fp; WIDTH + 1]> {
         let config = &self.config;
         let rc = &config.round_constants;
         let m = &config.mds;
@@ -396,7 +399,7 @@ impl PoseidonChip {
         let sbox = |x: Fp| x.square().square() * x;
         let height = batch_rows(message.len());
         let mut trace = Vec::with_capacity(height);
-        let mut state = [Fp::zero(), Fp::zero(), capacity(message.len())];
+        let mut state = [Fp::zero(), Fp::zero(), initial];
         for (c, chunk) in message.chunks(RATE).enumerate() {
             let mut words = [Fp::zero(); WIDTH];
             words[..chunk.len()].copy_from_slice(chunk);
@@ -430,11 +433,6 @@ impl PoseidonChip {
     }
 }
 
-/// The capacity word a `ConstantLength` domain starts from: the message length times 2^64.
-fn capacity(words: usize) -> Fp {
-    Fp::from_u128((words as u128) << 64)
-}
-
 /// The round whose constants permutation row `row` (`0..ROUND_ROWS`) uses (the first of its
 /// pair on a partial row).
 fn round_of(row: usize) -> usize {
@@ -456,6 +454,7 @@ impl PoseidonInstructions for PoseidonChip {
     fn hash(
         &self,
         layouter: &mut impl Layouter<Fp>,
+        domain: Domain,
         messages: &[Vec<AssignedCell<Fp, Fp>>],
     ) -> Result<Vec<AssignedCell<Fp, Fp>>, Error> {
         let Some(words) = messages.first().map(Vec::len) else {
@@ -476,7 +475,7 @@ impl PoseidonInstructions for PoseidonChip {
         for batch in messages.chunks(lanes) {
             digests.extend(layouter.assign_region(
                 || format!("poseidon of {} × {words} words", batch.len()),
-                |mut region| self.batch(&mut region, batch, words),
+                |mut region| self.batch(&mut region, domain, batch, words),
             )?);
         }
         Ok(digests)
@@ -486,6 +485,7 @@ impl PoseidonInstructions for PoseidonChip {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::commit::node;
     use crate::test_failures::assert_permutation_failure;
     use halo2_gadgets::poseidon::primitives::{ConstantLength, Hash};
     use halo2_proofs::{
@@ -500,8 +500,9 @@ mod tests {
     const ABSORBING: usize = 2;
 
     /// Hashes `messages` and exposes the digests as the instance.
-    #[derive(Clone, Default)]
+    #[derive(Clone)]
     struct HashCircuit {
+        domain: Domain,
         messages: Vec<Vec<Fp>>,
         tamper: Option<(usize, usize, usize)>,
         /// Lay every message out in one batch, whatever the lanes.
@@ -562,10 +563,10 @@ mod tests {
                 let words = messages[0].len();
                 layouter.assign_region(
                     || "one batch",
-                    |mut region| chip.batch(&mut region, &messages, words),
+                    |mut region| chip.batch(&mut region, self.domain, &messages, words),
                 )?
             } else {
-                chip.hash(&mut layouter, &messages)?
+                chip.hash(&mut layouter, self.domain, &messages)?
             };
             for (i, d) in digests.iter().enumerate() {
                 layouter.constrain_instance(d.cell(), instance, i)?;
@@ -613,6 +614,7 @@ mod tests {
                 let messages = messages(count, words);
                 let digests: Vec<Fp> = messages.iter().map(|m| native(m)).collect();
                 let circuit = HashCircuit {
+                    domain: Domain::Message,
                     messages,
                     tamper: None,
                     one_batch: false,
@@ -626,6 +628,22 @@ mod tests {
         }
     }
 
+    #[test]
+    fn node_digests_equal_native_nodes_and_differ_from_messages() {
+        let messages = messages(LANES + 1, 2);
+        let nodes: Vec<Fp> = messages.iter().map(|m| node(m[0], m[1])).collect();
+        let circuit = HashCircuit {
+            domain: Domain::Node,
+            messages: messages.clone(),
+            tamper: None,
+            one_batch: false,
+        };
+        assert_eq!(run(&circuit, nodes), Ok(()));
+        // The same words hashed as a message (a leaf) are not a node.
+        let leaves = messages.iter().map(|m| native(m)).collect();
+        assert_permutation_failure(&run(&circuit, leaves).unwrap_err());
+    }
+
     /// Corrupts one cell of lane 0 and returns the failures.
     fn forged(words: usize, row: usize, column: usize) -> Vec<VerifyFailure> {
         forged_in(0, words, row, column)
@@ -636,6 +654,7 @@ mod tests {
         let messages = messages(2, words);
         let digests = messages.iter().map(|m| native(m)).collect();
         let circuit = HashCircuit {
+            domain: Domain::Message,
             messages,
             tamper: Some((lane, row, column)),
             one_batch: false,
@@ -693,6 +712,7 @@ mod tests {
         let messages = messages(LANES, 5);
         let digests = messages.iter().map(|m| native(m)).collect();
         let circuit = HashCircuit {
+            domain: Domain::Message,
             messages,
             tamper: None,
             one_batch: true,

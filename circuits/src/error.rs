@@ -1,0 +1,143 @@
+//! Why an input was refused: one error type for every rule of a snapshot and of a statement's
+//! public data, so the prover and the verifier name a fault the same way.
+
+use thiserror::Error;
+
+/// The format tag of snapshots.
+pub const SNAPSHOT_FORMAT: &str = "solvency-snapshot/1";
+
+/// Why a snapshot was refused. Each variant names the field (a JSON path) and the value.
+#[derive(Debug, Error, PartialEq, Eq)]
+pub enum SnapshotError {
+    /// The document is not JSON of the expected shape.
+    #[error("snapshot is not valid solvency-snapshot/1 JSON: {0}")]
+    Json(String),
+    /// The `format` tag is not [`SNAPSHOT_FORMAT`].
+    #[error("format: expected \"{SNAPSHOT_FORMAT}\", found {0:?}")]
+    Format(String),
+    /// The second pass over a snapshot found another number of positions than the first: the
+    /// file was replaced or edited while it was read.
+    #[error("the snapshot changed while it was read: {counted} positions, then {found}")]
+    Changed {
+        /// Positions counted by the first pass.
+        counted: usize,
+        /// Positions found by the second pass (it stops at the first one too many).
+        found: usize,
+    },
+    /// A value-carrying number is not a plain decimal string (digits, at most one point).
+    #[error("{field}: {value:?} is not a decimal number (digits with an optional '.')")]
+    NotDecimal {
+        /// JSON path of the field.
+        field: String,
+        /// The offending text.
+        value: String,
+    },
+    /// A decimal string has more fractional digits than its field allows.
+    #[error("{field}: {value:?} has more than {max} decimal places")]
+    TooManyDecimals {
+        /// JSON path of the field.
+        field: String,
+        /// The offending text.
+        value: String,
+        /// Decimal places allowed here.
+        max: u32,
+    },
+    /// A scaled value does not fit in 64 bits.
+    #[error("{field}: {value:?} does not fit in u64 once scaled to base units")]
+    Overflow {
+        /// JSON path of the field.
+        field: String,
+        /// The offending text.
+        value: String,
+    },
+    /// An integer lies outside its allowed range.
+    #[error("{field}: {value} is outside the allowed range {min}..={max}")]
+    OutOfRange {
+        /// JSON path of the field.
+        field: String,
+        /// The offending value.
+        value: i128,
+        /// Smallest allowed value.
+        min: i128,
+        /// Largest allowed value.
+        max: i128,
+    },
+    /// Two assets share a symbol, or two scenarios a name.
+    #[error("{field}: {value:?} is declared twice")]
+    Duplicate {
+        /// JSON path of the field.
+        field: String,
+        /// The repeated name.
+        value: String,
+    },
+    /// A reference names an asset that is not declared.
+    #[error("{field}: {value:?} is not a declared asset")]
+    UnknownAsset {
+        /// JSON path of the field.
+        field: String,
+        /// The unknown symbol.
+        value: String,
+    },
+    /// A position kind is neither `call` nor `put`.
+    #[error("{field}: {value:?} is not \"call\" or \"put\"")]
+    Kind {
+        /// JSON path of the field.
+        field: String,
+        /// The offending text.
+        value: String,
+    },
+    /// A name that must be non-empty is empty.
+    #[error("{field}: must not be empty")]
+    Empty {
+        /// JSON path of the field.
+        field: String,
+    },
+    /// A name or id is longer than its limit.
+    #[error("{field}: {len} bytes long, at most {max} are allowed")]
+    TooLong {
+        /// JSON path of the field.
+        field: String,
+        /// Its length in bytes.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// More items than one proof supports.
+    #[error("{field}: {count} entries, at most {max} are supported")]
+    TooMany {
+        /// JSON path of the list.
+        field: String,
+        /// Entries found.
+        count: usize,
+        /// The supported limit.
+        max: usize,
+    },
+    /// Several reserve entries of one asset add up past u64.
+    #[error("reserves: the amounts of {asset} add up past u64")]
+    ReserveOverflow {
+        /// The asset whose sum overflows.
+        asset: String,
+    },
+    /// A shocked price does not fit in u64.
+    #[error("policy.scenarios[{scenario}]: shocked price of {asset} does not fit in u64")]
+    ShockedPriceOverflow {
+        /// Scenario name.
+        scenario: String,
+        /// Asset symbol.
+        asset: String,
+    },
+    /// An oracle price is older than the policy allows, or newer than the snapshot.
+    #[error(
+        "assets[{asset}].price_timestamp: {price_timestamp} is stale or in the future for snapshot time {timestamp} (max age {max_age} s)"
+    )]
+    StaleOracle {
+        /// Asset symbol.
+        asset: String,
+        /// The oracle's time.
+        price_timestamp: u64,
+        /// The snapshot's time.
+        timestamp: u64,
+        /// The policy's maximum age.
+        max_age: u64,
+    },
+}

@@ -1,0 +1,215 @@
+//! Circuit shapes: everything that fixes a circuit's layout, and so its verifying key — never
+//! a price, a haircut, the ratio or a date — with the rows and `k` each layout needs.
+//!
+//! A [`Shape`] is a single-proof or shard circuit's, a [`TopShape`] a sharded book's top
+//! circuit's. The witness builders, the circuits and the key registry (`keys`) all
+//! read them from here.
+
+use ff::Field;
+use serde::{Deserialize, Serialize};
+
+use crate::bands::band_rows;
+use crate::commit::{empty_root, sums_commitment};
+use crate::gadgets::{
+    hash::merkle_rows,
+    poseidon::{self, batch_rows},
+    positions, range,
+};
+use crate::limits::{lane_width, LANE_WIDTHS, MAX_ASSETS, MAX_DEPTH, MAX_SHARD_DEPTH};
+use crate::statement::{Fp, Public, Statement};
+
+/// Poseidon lanes side by side (see [`crate::gadgets::poseidon`]): the fewest that keep the
+/// 2,047 hashes of a shard of `2^10` slots, and the positions' blocks laid in the same
+/// columns, within `2^15` rows (two lanes would need 37,900 rows for the hashes alone).
+/// Fewer, taller columns make a smaller proof: each column is a commitment and evaluations
+/// in every proof, whatever its height (`docs/performance.md`).
+pub const HASH_LANES: usize = 3;
+
+/// Running-sum columns of the range checker (see [`crate::gadgets::range`]): the fewest that
+/// keep the four checks per slot of a shard of `2^10` slots (16,384 rows on two columns) and
+/// the positions' blocks laid in the same columns within `2^15` rows.
+pub const RANGE_COLUMNS: usize = 2;
+
+/// Rows halo2 reserves at the end of every column for blinding, with margin.
+const BLINDING_ROWS: usize = 10;
+
+/// Everything that fixes the circuit's layout, and so its verifying key: never a price, a
+/// haircut, the ratio or a date. A policy's scenarios are padded to the lane width (a padded
+/// lane has price 0, is never in the money and is covered trivially), so one shape serves
+/// every policy of up to `lanes` scenarios.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Shape {
+    /// Declared assets.
+    pub assets: usize,
+    /// Scenario lanes, one of [`LANE_WIDTHS`].
+    pub lanes: usize,
+    /// The liabilities tree has `2^depth` slots.
+    pub depth: u32,
+}
+
+impl Shape {
+    /// The smallest shape holding `positions` positions for this public data.
+    pub fn for_book(public: &Public, positions: usize) -> Self {
+        let depth = positions.max(1).next_power_of_two().trailing_zeros();
+        Shape {
+            assets: public.assets.len(),
+            lanes: lane_width(public.policy.scenarios.len()).unwrap_or(0),
+            depth,
+        }
+    }
+
+    /// Whether this is a shape the circuit supports (a lane width it is compiled for, at most
+    /// [`MAX_ASSETS`] assets and [`MAX_DEPTH`]).
+    pub fn is_supported(&self) -> bool {
+        (1..=MAX_ASSETS).contains(&self.assets)
+            && LANE_WIDTHS.contains(&self.lanes)
+            && self.depth <= MAX_DEPTH
+    }
+
+    /// Whether this shape is one the circuit supports for `public`.
+    pub fn fits(&self, public: &Public) -> bool {
+        self.is_supported()
+            && self.assets == public.assets.len()
+            && Some(self.lanes) == lane_width(public.policy.scenarios.len())
+    }
+
+    /// Slots of the liabilities tree.
+    pub fn slots(&self) -> usize {
+        1 << self.depth
+    }
+
+    /// Rows the layout needs, per region group laid side by side; the tallest wins.
+    pub fn rows(&self) -> usize {
+        let slots = self.slots();
+        let lanes = self.lanes;
+        let positions = positions::rows(lanes, slots);
+        let range = range::rows(RANGE_COLUMNS, 4 * slots + self.assets + 5 * lanes);
+        // Leaves, tree and one commitment: the reserves' (single circuit) or the lane sums'
+        // (shard circuit); both are counted, the larger one for either circuit.
+        let commitment = batch_rows(MAX_ASSETS + 1).max(batch_rows(lanes + 1));
+        let hashing =
+            poseidon::rows(HASH_LANES, slots, 2) + merkle_rows(HASH_LANES, slots) + commitment;
+        let words = 2 * MAX_ASSETS + 8;
+        let coverage = MAX_ASSETS + 1 + lanes * (self.assets + 2);
+        let tables = (band_rows(self.assets, lanes)).max(256);
+        // The positions' blocks lie in the hash lanes', range checker's and words' columns
+        // (`BookConfig::configure`), so their rows add to those of every group.
+        let shared = range.max(hashing).max(words);
+        tallest([positions + shared, coverage, tables])
+    }
+
+    /// `log2` of the circuit's rows.
+    pub fn k(&self) -> u32 {
+        k_for(self.rows())
+    }
+}
+
+/// Rows of a layout whose column groups, laid side by side, need `groups` rows each: the
+/// tallest group, plus the rows halo2 reserves for blinding.
+fn tallest(groups: impl IntoIterator<Item = usize>) -> usize {
+    groups.into_iter().max().unwrap_or(0) + BLINDING_ROWS
+}
+
+/// The smallest `k` with `2^k ≥ rows`.
+fn k_for(rows: usize) -> u32 {
+    rows.next_power_of_two().trailing_zeros()
+}
+
+/// Poseidon lanes of the top circuit. It hashes a long message per shard (its sums
+/// commitment), so every lane absorbs, and its height grows with the book: ten lanes keep
+/// 1,024 shards at `2^15` rows.
+pub const TOP_HASH_LANES: usize = 10;
+
+/// The top circuit's layout: assets, lanes and the depth of the tree of shards.
+///
+/// The tree of shards has `2^depth` leaves, and the circuit opens a sums commitment and reads
+/// a sub-root for every one of them: the proven shards are the first ones, and the others
+/// are empty — their sub-root is the constant root of an empty subtree of height
+/// `shard_depth` and their sums commitment the constant commitment to zero sums under a zero
+/// blinding ([`TopShape::instance`]), both put in the instance by the verifier. So one
+/// key serves every shard count of a depth.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopShape {
+    /// Declared assets.
+    pub assets: usize,
+    /// Scenario lanes, one of [`LANE_WIDTHS`].
+    pub lanes: usize,
+    /// The tree of shards has `2^depth` leaves.
+    pub depth: u32,
+    /// Depth of each shard's subtree.
+    pub shard_depth: u32,
+}
+
+impl TopShape {
+    /// The top shape over `shards` shards of `shard_shape`: the fewest leaves holding them.
+    pub fn for_shards(shard_shape: Shape, shards: usize) -> Self {
+        TopShape {
+            assets: shard_shape.assets,
+            lanes: shard_shape.lanes,
+            depth: shards.max(1).next_power_of_two().trailing_zeros(),
+            shard_depth: shard_shape.depth,
+        }
+    }
+
+    /// Leaves of the tree of shards.
+    pub fn slots(&self) -> usize {
+        1 << self.depth
+    }
+
+    /// Whether this is a shape the circuit supports.
+    pub fn is_supported(&self) -> bool {
+        (1..=MAX_ASSETS).contains(&self.assets)
+            && LANE_WIDTHS.contains(&self.lanes)
+            && self.depth <= MAX_SHARD_DEPTH
+            && self.shard_depth <= MAX_DEPTH
+    }
+
+    /// Whether this shape is supported for `public`.
+    pub fn fits(&self, public: &Public) -> bool {
+        self.is_supported()
+            && self.assets == public.assets.len()
+            && Some(self.lanes) == lane_width(public.policy.scenarios.len())
+    }
+
+    /// The top proof's instance for `statement` over the proven shards' `links`, padded with
+    /// empty shards up to [`TopShape::slots`].
+    pub fn instance(&self, statement: &Statement, links: &[(Fp, Fp)]) -> Vec<Fp> {
+        statement.top_instance(&self.padded_links(links))
+    }
+
+    /// The proven shards' `(sub-root, sums commitment)`, followed by those of empty shards
+    /// up to [`TopShape::slots`]: the pairs the top instance holds.
+    fn padded_links(&self, links: &[(Fp, Fp)]) -> Vec<(Fp, Fp)> {
+        let empty = (
+            empty_root(self.shard_depth),
+            sums_commitment(&vec![Fp::ZERO; self.lanes], Fp::ZERO),
+        );
+        let mut all = links.to_vec();
+        all.resize(self.slots().max(links.len()), empty);
+        all
+    }
+
+    /// Rows the layout needs; the tallest column group wins.
+    pub fn rows(&self) -> usize {
+        let n = self.slots();
+        let depth = self.depth as usize;
+        let lanes = self.lanes;
+        let hashing = poseidon::rows(TOP_HASH_LANES, n, lanes + 1)
+            + merkle_rows(TOP_HASH_LANES, n)
+            + batch_rows(MAX_ASSETS + 1);
+        // Sums, blindings and sub-roots of every shard, balances, constants.
+        let words = n * (lanes + 2) + 2 * MAX_ASSETS + depth + 8;
+        let coverage = lanes * (self.assets + 2) + lanes * (n + 1);
+        // Zero padding of odd-length commitments, two per lane in the coverage chip.
+        let constants = n + depth + 2 * lanes + 8;
+        let range = range::rows(1, self.assets + 5 * lanes);
+        tallest([hashing, words, coverage, constants, range, 256])
+    }
+
+    /// `log2` of the circuit's rows.
+    pub fn k(&self) -> u32 {
+        k_for(self.rows())
+    }
+}
