@@ -81,7 +81,8 @@ pub struct Verified {
 pub type ParamsFor<'a> = dyn FnMut(u32) -> Result<Srs, VerifyError> + 'a;
 
 /// Parses a proof file of either kind and checks that its circuits can be rebuilt for its
-/// statement (shapes fit, each `k` is its shape's).
+/// statement (shapes fit, each `k` is its shape's) and that each names its shape's pinned
+/// key: so no parameters are loaded, let alone generated, for a circuit that cannot verify.
 pub fn parse(bytes: &[u8]) -> Result<Proof, VerifyError> {
     let proof = Proof::parse(bytes).map_err(VerifyError::Malformed)?;
     let public = &proof.statement().public;
@@ -107,6 +108,8 @@ pub fn parse(bytes: &[u8]) -> Result<Proof, VerifyError> {
         Proof::Single(f) => {
             check_shape("circuit", f.circuit.shape)?;
             check_k("circuit", f.circuit.k, f.circuit.shape.k())?;
+            let shape = KeyShape::Single(f.circuit.shape);
+            pinned_key_bytes("circuit", shape, &f.circuit.vk_digest)?;
         }
         Proof::Set(f) => {
             check_shape("shards", f.shards.circuit.shape)?;
@@ -134,6 +137,9 @@ pub fn parse(bytes: &[u8]) -> Result<Proof, VerifyError> {
                     s.circuit.shape
                 )));
             }
+            let shards = KeyShape::Shard(s.circuit.shape);
+            pinned_key_bytes("shards", shards, &s.circuit.vk_digest)?;
+            pinned_key_bytes("top", KeyShape::Top(top), &f.top.vk_digest)?;
         }
     }
     Ok(proof)
@@ -157,8 +163,25 @@ fn proof_bytes(what: &str, text: &str) -> Result<Vec<u8>, VerifyError> {
     hex::decode(text).map_err(|e| VerifyError::Malformed(format!("{what}: {e}")))
 }
 
-/// The pinned key of `shape` for `public`: refused unless the proof file names the pinned
-/// digest of its shape; never generated.
+/// The pinned key bytes and digest of `shape`: refused unless the shape is pinned and the proof
+/// file names its digest.
+fn pinned_key_bytes(
+    what: &str,
+    shape: KeyShape,
+    named: &str,
+) -> Result<(&'static [u8], &'static str), VerifyError> {
+    let (bytes, digest) =
+        pinned::key(shape).map_err(|e| VerifyError::Invalid(format!("{what}: {e}")))?;
+    if named != digest {
+        return Err(VerifyError::Invalid(format!(
+            "{what}: the proof names verifying key {named}, but the key pinned for the {shape} \
+             circuit is {digest}"
+        )));
+    }
+    Ok((bytes, digest))
+}
+
+/// The pinned key of `shape` for `public`, loaded ([`pinned_key_bytes`]); never generated.
 fn pinned_key(
     what: &str,
     srs: &Srs,
@@ -172,15 +195,9 @@ fn pinned_key(
     ),
     VerifyError,
 > {
-    let invalid = |e: keys::KeyError| VerifyError::Invalid(format!("{what}: {e}"));
-    let (bytes, digest) = pinned::key(shape).map_err(invalid)?;
-    if named != digest {
-        return Err(VerifyError::Invalid(format!(
-            "{what}: the proof names verifying key {named}, but the key pinned for the {shape} \
-             circuit is {digest}"
-        )));
-    }
-    let vk = keys::load(srs, shape, public, bytes, digest).map_err(invalid)?;
+    let (bytes, digest) = pinned_key_bytes(what, shape, named)?;
+    let vk = keys::load(srs, shape, public, bytes, digest)
+        .map_err(|e| VerifyError::Invalid(format!("{what}: {e}")))?;
     Ok((vk, digest))
 }
 

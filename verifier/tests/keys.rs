@@ -140,3 +140,29 @@ fn shape_named_other(shape: KeyShape) -> KeyShape {
         .find(|s| *s != shape && s.k() == shape.k())
         .unwrap()
 }
+
+/// A proof naming a shape with no pinned key is refused before any parameters are read or
+/// generated: the demo proof relabelled as depth 12 (k = 17, whose parameters are not compiled
+/// in and take minutes to generate) fails at once. Found by the `verify` fuzz target.
+#[test]
+fn an_unpinned_shape_is_refused_before_parameters_are_needed() {
+    let text = include_str!("../../fixtures/demo/proof.json");
+    let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
+    v["circuit"]["shape"]["depth"] = 12.into();
+    v["circuit"]["k"] = 17.into();
+    let bytes = serde_json::to_vec_pretty(&v).unwrap();
+    let start = std::time::Instant::now();
+    let mut asked = vec![];
+    let e = solvency_verifier::verify_with(
+        &mut |k| {
+            asked.push(k);
+            Ok(pinned::srs(k).expect("compiled in"))
+        },
+        &bytes,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("no key is pinned"), "{e}");
+    assert!(asked.is_empty(), "parameters asked for: {asked:?}");
+    assert!(solvency_verifier::verify(&bytes).is_err());
+    assert!(start.elapsed().as_secs() < 5);
+}
