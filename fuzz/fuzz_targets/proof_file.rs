@@ -19,14 +19,7 @@ fuzz_target!(|data: &[u8]| {
     let statement = proof.statement();
     let _ = statement.instance();
     if let Proof::Set(f) = &proof {
-        let links: Vec<_> = f
-            .shards
-            .sub_roots
-            .iter()
-            .copied()
-            .zip(f.shards.sums.iter().copied())
-            .collect();
-        let _ = f.top.shape.instance(statement, &links);
+        let _ = f.top.shape.instance(statement, &f.shards.links());
     }
     let _ = ks(&proof);
     let _ = proof.digest();

@@ -67,6 +67,17 @@ pub struct ShardSection {
     pub proofs: Vec<String>,
 }
 
+impl ShardSection {
+    /// Each shard's `(sub-root, sums commitment)`: the pairs the top proof's instance holds.
+    pub fn links(&self) -> Vec<(Fp, Fp)> {
+        self.sub_roots
+            .iter()
+            .copied()
+            .zip(self.sums.iter().copied())
+            .collect()
+    }
+}
+
 /// The top proof of a proof set.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -28,7 +28,7 @@ use solvency_circuits::{
     keys::{self, KeyShape, Srs},
     proof,
     shapes::{Shape, TopShape},
-    statement::{Fp, Statement},
+    statement::Statement,
 };
 use thiserror::Error;
 
@@ -235,22 +235,17 @@ pub fn verify_with(params: &mut ParamsFor<'_>, bytes: &[u8]) -> Result<Verified,
             let shard_srs = params(f.shards.circuit.k)?;
             let top_srs = params(f.top.k)?;
             let shard_shape = KeyShape::Shard(f.shards.circuit.shape);
-            let (shard_vk, shard_digest) = pinned_key(
-                "shards",
-                &shard_srs,
-                shard_shape,
-                public,
-                &f.shards.circuit.vk_digest,
-            )?;
             let top_shape = KeyShape::Top(f.top.shape);
-            let (top_vk, _) = pinned_key("top", &top_srs, top_shape, public, &f.top.vk_digest)?;
-            let links: Vec<(Fp, Fp)> = f
-                .shards
-                .sub_roots
-                .iter()
-                .copied()
-                .zip(f.shards.sums.iter().copied())
-                .collect();
+            // Both keys at once: each is a constraint-system rebuild and a band-table MSM.
+            let (shard_key, top_key) = rayon::join(
+                || {
+                    let named = &f.shards.circuit.vk_digest;
+                    pinned_key("shards", &shard_srs, shard_shape, public, named)
+                },
+                || pinned_key("top", &top_srs, top_shape, public, &f.top.vk_digest),
+            );
+            let ((shard_vk, shard_digest), (top_vk, _)) = (shard_key?, top_key?);
+            let links = f.shards.links();
             proof::verify_set(
                 &shard_srs.params,
                 &shard_vk,
