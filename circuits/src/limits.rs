@@ -57,30 +57,32 @@ pub fn lane_width(scenarios: usize) -> Option<usize> {
     LANE_WIDTHS.into_iter().find(|&w| w >= scenarios)
 }
 
+/// Refuses an input of `len` bytes above `limit`: the one check, and the one wording, of every
+/// size limit, whether the input is a file, a pipe or bytes handed to a parser.
+pub fn within(len: u64, limit: u64) -> Result<(), String> {
+    if len > limit {
+        return Err(format!(
+            "{len} bytes, larger than {} MiB, the most this file may hold",
+            limit >> 20
+        ));
+    }
+    Ok(())
+}
+
 /// Reads the file at `path` whole, refusing one larger than `limit` bytes before parsing: a
 /// regular file by its size, a pipe or device after `limit + 1` bytes, so an endless input
 /// costs at most `limit` bytes of memory.
 pub fn read_limited(path: &std::path::Path, limit: u64) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let too_large = || {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            format!(
-                "larger than {} MiB, the most this file may hold",
-                limit >> 20
-            ),
-        )
-    };
+    let too_large = |e| std::io::Error::new(std::io::ErrorKind::InvalidData, e);
     let file = std::fs::File::open(path)?;
     let meta = file.metadata()?;
-    if meta.is_file() && meta.len() > limit {
-        return Err(too_large());
+    if meta.is_file() {
+        within(meta.len(), limit).map_err(too_large)?;
     }
     let mut bytes = Vec::new();
     file.take(limit + 1).read_to_end(&mut bytes)?;
-    if bytes.len() as u64 > limit {
-        return Err(too_large());
-    }
+    within(bytes.len() as u64, limit).map_err(too_large)?;
     Ok(bytes)
 }
 

@@ -21,7 +21,7 @@ use serde_json::de::{IoRead, Read as JsonRead, SliceRead};
 
 use crate::encoding::{format_decimal, parse_decimal};
 pub use crate::error::SnapshotError;
-use crate::limits::{MAX_ACCOUNT_BYTES, MAX_POSITIONS, MAX_SNAPSHOT_BYTES, PRICE_DECIMALS};
+use crate::limits::{within, MAX_ACCOUNT_BYTES, MAX_POSITIONS, MAX_SNAPSHOT_BYTES, PRICE_DECIMALS};
 use crate::statement::{check_text, Kind, Public, RawAsset, RawPolicy, RawPublic};
 
 pub use crate::error::SNAPSHOT_FORMAT;
@@ -134,13 +134,7 @@ fn check_position_count(count: usize) -> Result<(), SnapshotError> {
 impl Book {
     /// Parses and validates a `solvency-snapshot/1` document held in memory.
     pub fn from_json(bytes: &[u8]) -> Result<Self, SnapshotError> {
-        if bytes.len() as u64 > MAX_SNAPSHOT_BYTES {
-            return Err(SnapshotError::Json(format!(
-                "{} bytes, larger than {} MiB, the most a snapshot may hold",
-                bytes.len(),
-                MAX_SNAPSHOT_BYTES >> 20
-            )));
-        }
+        within(bytes.len() as u64, MAX_SNAPSHOT_BYTES).map_err(SnapshotError::Json)?;
         let header = Header::read(SliceRead::new(bytes))?;
         let mut positions = Vec::with_capacity(header.positions);
         header.stream_positions(SliceRead::new(bytes), |_, p| positions.push(p))?;

@@ -25,7 +25,7 @@ use solvency_circuits::{
     commit::MerkleTree,
     encoding::format_decimal,
     keys::{KeyShape, Srs},
-    limits::{read_limited, MAX_FILE_BYTES, MAX_SNAPSHOT_BYTES, SHARD_DEPTH},
+    limits::{read_limited, within, MAX_FILE_BYTES, MAX_SNAPSHOT_BYTES, SHARD_DEPTH},
     model::{evaluate, Evaluation},
     proof,
     snapshot::{Book, Header, Position, SnapshotError},
@@ -161,14 +161,8 @@ fn open_streaming(path: &Path) -> Result<(Header, BufReader<File>), ProveError> 
             path.display()
         )));
     }
-    if meta.len() > MAX_SNAPSHOT_BYTES {
-        return Err(ProveError::Input(format!(
-            "{}: {} bytes, larger than {} MiB, the most a snapshot may hold",
-            path.display(),
-            meta.len(),
-            MAX_SNAPSHOT_BYTES >> 20
-        )));
-    }
+    within(meta.len(), MAX_SNAPSHOT_BYTES)
+        .map_err(|e| ProveError::Input(format!("{}: {e}", path.display())))?;
     let header = Header::from_reader(BufReader::new(&file))?;
     file.rewind().map_err(io)?;
     Ok((header, BufReader::new(file)))

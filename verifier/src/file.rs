@@ -7,7 +7,7 @@
 
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use solvency_circuits::{
-    limits::MAX_FILE_BYTES,
+    limits::{within, MAX_FILE_BYTES},
     shapes::{Shape, TopShape},
     statement::{Fp, Statement},
 };
@@ -237,12 +237,5 @@ pub(crate) fn parse_tagged<T: DeserializeOwned>(
 /// Refuses a document above [`MAX_FILE_BYTES`] before parsing it. (JSON nested deeper than 128
 /// levels is refused by `serde_json` itself; no format here nests deeper than 6.)
 fn within_limit(bytes: &[u8]) -> Result<(), String> {
-    if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(format!(
-            "{} bytes, larger than {} MiB, the most this file may hold",
-            bytes.len(),
-            MAX_FILE_BYTES >> 20
-        ));
-    }
-    Ok(())
+    within(bytes.len() as u64, MAX_FILE_BYTES)
 }
