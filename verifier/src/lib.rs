@@ -23,6 +23,9 @@ pub mod params;
 pub mod pinned;
 #[cfg(feature = "cli")]
 pub mod replay;
+pub mod report;
+#[cfg(feature = "cli")]
+pub mod site;
 
 use solvency_circuits::{
     keys::{self, KeyShape, Srs},
@@ -109,7 +112,7 @@ pub fn parse(bytes: &[u8]) -> Result<Proof, VerifyError> {
             check_shape("circuit", f.circuit.shape)?;
             check_k("circuit", f.circuit.k, f.circuit.shape.k())?;
             let shape = KeyShape::Single(f.circuit.shape);
-            pinned_key_bytes("circuit", shape, &f.circuit.vk_digest)?;
+            pinned_digest("circuit", shape, &f.circuit.vk_digest)?;
         }
         Proof::Set(f) => {
             check_shape("shards", f.shards.circuit.shape)?;
@@ -138,8 +141,8 @@ pub fn parse(bytes: &[u8]) -> Result<Proof, VerifyError> {
                 )));
             }
             let shards = KeyShape::Shard(s.circuit.shape);
-            pinned_key_bytes("shards", shards, &s.circuit.vk_digest)?;
-            pinned_key_bytes("top", KeyShape::Top(top), &f.top.vk_digest)?;
+            pinned_digest("shards", shards, &s.circuit.vk_digest)?;
+            pinned_digest("top", KeyShape::Top(top), &f.top.vk_digest)?;
         }
     }
     Ok(proof)
@@ -153,6 +156,17 @@ pub fn ks(proof: &Proof) -> Vec<u32> {
     }
 }
 
+/// The pinned key of every circuit a parsed proof needs.
+pub fn key_shapes(proof: &Proof) -> Vec<KeyShape> {
+    match proof {
+        Proof::Single(f) => vec![KeyShape::Single(f.circuit.shape)],
+        Proof::Set(f) => vec![
+            KeyShape::Shard(f.shards.circuit.shape),
+            KeyShape::Top(f.top.shape),
+        ],
+    }
+}
+
 /// Proof bytes from their one spelling: lower-case hex.
 fn proof_bytes(what: &str, text: &str) -> Result<Vec<u8>, VerifyError> {
     if text.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -163,27 +177,25 @@ fn proof_bytes(what: &str, text: &str) -> Result<Vec<u8>, VerifyError> {
     hex::decode(text).map_err(|e| VerifyError::Malformed(format!("{what}: {e}")))
 }
 
-/// The pinned key bytes and digest of `shape`: refused unless the shape is pinned and the proof
-/// file names its digest.
-fn pinned_key_bytes(
-    what: &str,
-    shape: KeyShape,
-    named: &str,
-) -> Result<(&'static [u8], &'static str), VerifyError> {
-    let (bytes, digest) =
-        pinned::key(shape).map_err(|e| VerifyError::Invalid(format!("{what}: {e}")))?;
+/// The digest pinned for `shape`'s key: refused unless the shape is pinned and the proof file
+/// names that digest.
+fn pinned_digest(what: &str, shape: KeyShape, named: &str) -> Result<&'static str, VerifyError> {
+    let digest =
+        pinned::key_digest(shape).map_err(|e| VerifyError::Invalid(format!("{what}: {e}")))?;
     if named != digest {
         return Err(VerifyError::Invalid(format!(
             "{what}: the proof names verifying key {named}, but the key pinned for the {shape} \
              circuit is {digest}"
         )));
     }
-    Ok((bytes, digest))
+    Ok(digest)
 }
 
-/// The pinned key of `shape` for `public`, loaded ([`pinned_key_bytes`]); never generated.
+/// The pinned key of `shape` for `public`, loaded from `bundle` ([`pinned_digest`]); never
+/// generated.
 fn pinned_key(
     what: &str,
+    bundle: &[u8],
     srs: &Srs,
     shape: KeyShape,
     public: &solvency_circuits::statement::Public,
@@ -195,13 +207,24 @@ fn pinned_key(
     ),
     VerifyError,
 > {
-    let (bytes, digest) = pinned_key_bytes(what, shape, named)?;
+    let digest = pinned_digest(what, shape, named)?;
+    let (bytes, _) = pinned::key_in(bundle, shape)
+        .map_err(|e| VerifyError::Invalid(format!("{what}: {e} (no key bytes supplied)")))?;
     let vk = keys::load(srs, shape, public, bytes, digest)
         .map_err(|e| VerifyError::Invalid(format!("{what}: {e}")))?;
     Ok((vk, digest))
 }
 
-/// Verifies a proof file of either kind; `params` supplies IPA parameters for each `k`.
+/// Verifies a proof file of either kind with the compiled-in keys ([`verify_using`]);
+/// `params` supplies IPA parameters for each `k`.
+#[cfg(feature = "embedded")]
+pub fn verify_with(params: &mut ParamsFor<'_>, bytes: &[u8]) -> Result<Verified, VerifyError> {
+    verify_using(pinned::KEYS, params, bytes)
+}
+
+/// Verifies a proof file of either kind; `keys` is a key bundle holding (at least) the keys
+/// the proof needs, each trusted only if it hashes to its pinned digest, and `params` supplies
+/// IPA parameters for each `k`.
 ///
 /// A single proof is checked against the verifying key rebuilt from its statement and shape.
 /// A proof set is checked as a whole: all shard proofs in one batch under the one shard key,
@@ -209,7 +232,11 @@ fn pinned_key(
 /// holds the same sub-roots and commitments — so the top opens exactly the sums the shards
 /// proved, and `R_L` is the root over exactly the shards' subtrees, completed by constant
 /// empty subtrees.
-pub fn verify_with(params: &mut ParamsFor<'_>, bytes: &[u8]) -> Result<Verified, VerifyError> {
+pub fn verify_using(
+    keys: &[u8],
+    params: &mut ParamsFor<'_>,
+    bytes: &[u8],
+) -> Result<Verified, VerifyError> {
     let proof = parse(bytes)?;
     let statement = proof.statement().clone();
     let public = &statement.public;
@@ -218,7 +245,8 @@ pub fn verify_with(params: &mut ParamsFor<'_>, bytes: &[u8]) -> Result<Verified,
             let bytes = proof_bytes("proof", &f.proof)?;
             let srs = params(f.circuit.k)?;
             let shape = KeyShape::Single(f.circuit.shape);
-            let (vk, _) = pinned_key("circuit", &srs, shape, public, &f.circuit.vk_digest)?;
+            let named = &f.circuit.vk_digest;
+            let (vk, _) = pinned_key("circuit", keys, &srs, shape, public, named)?;
             proof::verify(&srs.params, &vk, &statement.instance(), &bytes)
                 .map_err(|e| VerifyError::Invalid(format!("the proof does not verify: {e}")))?;
             (f.circuit.shape.depth, 0, bytes.len())
@@ -240,9 +268,12 @@ pub fn verify_with(params: &mut ParamsFor<'_>, bytes: &[u8]) -> Result<Verified,
             let (shard_key, top_key) = rayon::join(
                 || {
                     let named = &f.shards.circuit.vk_digest;
-                    pinned_key("shards", &shard_srs, shard_shape, public, named)
+                    pinned_key("shards", keys, &shard_srs, shard_shape, public, named)
                 },
-                || pinned_key("top", &top_srs, top_shape, public, &f.top.vk_digest),
+                || {
+                    let named = &f.top.vk_digest;
+                    pinned_key("top", keys, &top_srs, top_shape, public, named)
+                },
             );
             let ((shard_vk, shard_digest), (top_vk, _)) = (shard_key?, top_key?);
             let links = f.shards.links();
@@ -278,6 +309,7 @@ pub fn verify_with(params: &mut ParamsFor<'_>, bytes: &[u8]) -> Result<Verified,
 }
 
 /// Verifies a single-proof file with the given IPA parameters (whose `k` must be the file's).
+#[cfg(feature = "embedded")]
 pub fn verify_with_params(params: &Srs, bytes: &[u8]) -> Result<Verified, VerifyError> {
     verify_with(
         &mut |k| {
@@ -296,6 +328,7 @@ pub fn verify_with_params(params: &Srs, bytes: &[u8]) -> Result<Verified, Verify
 
 /// Verifies a proof file of either kind with the IPA parameters compiled into the verifier
 /// ([`pinned`]), generating only those of a `k` above [`pinned::MAX_EMBEDDED_K`].
+#[cfg(feature = "embedded")]
 pub fn verify(bytes: &[u8]) -> Result<Verified, VerifyError> {
     verify_with(&mut |k| Ok(pinned::srs_or_new(k)), bytes)
 }
@@ -303,12 +336,21 @@ pub fn verify(bytes: &[u8]) -> Result<Verified, VerifyError> {
 impl Verified {
     /// Checks an inclusion file against this verified proof; returns the positions as counted.
     pub fn check_inclusion(&self, inclusion: &[u8]) -> Result<Vec<Position>, InclusionError> {
-        InclusionFile::parse(inclusion)?.check(&self.statement, self.depth)
+        self.included(inclusion).map(|(_, positions)| positions)
+    }
+
+    /// [`Verified::check_inclusion`], with the account the inclusion file names: what a
+    /// verdict reports.
+    pub fn included(&self, inclusion: &[u8]) -> Result<report::Included, InclusionError> {
+        let file = InclusionFile::parse(inclusion)?;
+        let positions = file.check(&self.statement, self.depth)?;
+        Ok((file.account, positions))
     }
 }
 
 /// Verifies a proof file, then that an inclusion file's positions are inside it, unchanged:
 /// the wallet's one call. Pure, like [`verify`].
+#[cfg(feature = "embedded")]
 pub fn verify_inclusion(
     proof: &[u8],
     inclusion: &[u8],

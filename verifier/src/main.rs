@@ -6,7 +6,7 @@ use std::{
     collections::HashMap,
     path::{Path, PathBuf},
     process::ExitCode,
-    time::{Duration, Instant, UNIX_EPOCH},
+    time::{Duration, Instant},
 };
 
 use clap::{Parser, Subcommand};
@@ -17,13 +17,16 @@ use solvency_circuits::{
     encoding::format_decimal,
     keys::{self, KeyShape, Srs},
     limits::{read_limited, MAX_FILE_BYTES},
-    snapshot::Position,
-    statement::{field_bytes, Kind, Public},
 };
 use solvency_verifier::{
     opening::{OpeningError, ReserveOpening},
-    params, pinned, replay, verify_with, InclusionFile, Verified, VerifyError,
+    params, pinned, replay,
+    report::{self, time},
+    site, verify_with, VerifyError,
 };
+
+/// Where `scripts/build-web.sh` leaves the web module, from the workspace root.
+const WEB_MODULE: &str = "target/wasm32-unknown-unknown/wasm/solvency_verifier_wasm.wasm";
 
 #[derive(Parser)]
 #[command(
@@ -91,6 +94,17 @@ enum Command {
         #[arg(long)]
         params_dir: Option<PathBuf>,
     },
+    /// Write the static verification site into DIR: a page that verifies proof files in the
+    /// visitor's browser (index.html?proof=URL[&inclusion=URL] verifies on load), with the web
+    /// module, the pinned keys and the IPA parameters; host it beside your proofs.
+    Web {
+        /// The folder to create (it must not exist, or be empty).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The web module, as scripts/build-web.sh builds it.
+        #[arg(long, value_name = "FILE", default_value = WEB_MODULE)]
+        module: PathBuf,
+    },
     /// Generate and cache the IPA parameters for the given k, printing their digests.
     Params {
         /// Values of k.
@@ -133,102 +147,6 @@ pub fn spinner(message: impl Into<String>) -> ProgressBar {
     bar
 }
 
-fn time(unix: u64) -> String {
-    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix)).to_string()
-}
-
-/// Basis points as a signed percentage: `-3000` → `-30%`, `3000` → `+30%`.
-fn shock(v: i64) -> String {
-    let sign = if v < 0 { "-" } else { "+" };
-    format!("{sign}{}", percent(v.unsigned_abs()))
-}
-
-/// Basis points as a percentage: `12000` → `120%`.
-fn percent(v: u64) -> String {
-    format!("{}%", format_decimal(v, 2))
-}
-
-fn hex32(f: &solvency_circuits::statement::Fp) -> String {
-    hex::encode(field_bytes(f))
-}
-
-fn report(v: &Verified, elapsed: Duration) {
-    let st = &v.statement;
-    let p = &st.public;
-    println!("VALID: the reserves cover every scenario of the policy.");
-    println!("  protocol     {}", p.protocol);
-    println!("  epoch        {}", p.epoch);
-    println!("  snapshot     {}", time(p.timestamp));
-    println!(
-        "  ratio        {} of liabilities must be covered",
-        percent(p.policy.collateral_ratio_bps)
-    );
-    println!("  assets");
-    for (i, a) in p.assets.iter().enumerate() {
-        println!(
-            "    {:<10} {} USD at {}, haircut {}",
-            a.symbol,
-            format_decimal(a.price, 8),
-            time(a.price_timestamp),
-            percent(p.policy.haircuts_bps[i])
-        );
-    }
-    println!("  scenarios    {} covered", p.policy.scenarios.len());
-    for s in &p.policy.scenarios {
-        let shocks: Vec<String> = p
-            .assets
-            .iter()
-            .zip(&s.shocks_bps)
-            .filter(|(_, &x)| x != 0)
-            .map(|(a, &x)| format!("{} {}", a.symbol, shock(x)))
-            .collect();
-        let shocks = if shocks.is_empty() {
-            "no shock".to_owned()
-        } else {
-            shocks.join(", ")
-        };
-        println!("    {:<14} {shocks}", s.name);
-    }
-    println!("  reserves     C_R = {}", hex32(&st.reserve_commitment));
-    let shards = match v.shards {
-        0 => String::new(),
-        n => format!(", in {n} shard proofs"),
-    };
-    println!(
-        "  liabilities  R_L = {} ({} tree slots{shards})",
-        hex32(&st.liabilities_root),
-        1u64 << v.depth
-    );
-    println!(
-        "  previous     {}",
-        st.previous
-            .map_or("none (first proof of a chain)".into(), hex::encode)
-    );
-    println!(
-        "  proof        {} bytes, k = {:?}, checked in {} ms; digest {}",
-        v.proof_len,
-        v.ks,
-        elapsed.as_millis(),
-        hex::encode(v.digest)
-    );
-}
-
-/// A position as a holder reads it: `call ETH strike 3500 USD, size 2.5, expires …`.
-fn describe(p: &Public, q: &Position) -> String {
-    let a = &p.assets[q.underlying];
-    let kind = match q.kind {
-        Kind::Call => "call",
-        Kind::Put => "put",
-    };
-    format!(
-        "{kind} {} strike {} USD, size {}, expires {}",
-        a.symbol,
-        format_decimal(q.strike, 8),
-        format_decimal(q.size, a.decimals),
-        time(q.expiry)
-    )
-}
-
 fn verify(
     proof: &Path,
     inclusions: &[PathBuf],
@@ -266,51 +184,19 @@ fn verify(
             for path in inclusions {
                 let result = read_limited(path, MAX_FILE_BYTES)
                     .map_err(|e| VerifyError::Malformed(e.to_string()))
-                    .and_then(|b| {
-                        let file = InclusionFile::parse(&b)?;
-                        let positions = file.check(&v.statement, v.depth)?;
-                        Ok((file.account, positions))
-                    });
+                    .and_then(|b| Ok(v.included(&b)?));
                 match result {
                     Ok(ok) => checked.push(ok),
                     Err(e) => return fail_in(path, e),
                 }
             }
             if json {
-                let p = &v.statement.public;
-                println!(
-                    "{}",
-                    json!({
-                        "valid": true,
-                        "statement": v.statement,
-                        "scenarios_covered": p.policy.scenarios.iter().map(|s| &s.name).collect::<Vec<_>>(),
-                        "k": v.ks,
-                        "slots": 1u64 << v.depth,
-                        "shards": v.shards,
-                        "proof_bytes": v.proof_len,
-                        "digest": hex::encode(v.digest),
-                        "verify_ms": elapsed.as_secs_f64() * 1e3,
-                        "inclusions": checked.iter().map(|(account, positions)| json!({
-                            "account": account,
-                            "positions": positions.iter().map(|q| describe(p, q)).collect::<Vec<_>>(),
-                        })).collect::<Vec<_>>(),
-                    })
-                );
+                let mut out = report::json(&v, &checked);
+                out["verify_ms"] = json!(elapsed.as_secs_f64() * 1e3);
+                println!("{out}");
             } else {
-                report(&v, elapsed);
-                for (account, positions) in &checked {
-                    println!(
-                        "INCLUDED: these {} position(s) of account {account:?} are in the proven \
-                         tree, unchanged:",
-                        positions.len()
-                    );
-                    for q in positions {
-                        println!("    {}", describe(&v.statement.public, q));
-                    }
-                    println!(
-                        "  Compare them with your own records: a position of yours missing \
-                         from this list is not shown to be counted."
-                    );
+                for line in report::text(&v, &checked, Some(elapsed.as_millis())) {
+                    println!("{line}");
                 }
             }
             ExitCode::SUCCESS
@@ -579,6 +465,7 @@ fn main() -> ExitCode {
             write.as_deref(),
             &params_dir.unwrap_or_else(params::default_dir),
         ),
+        Command::Web { out, module } => web(&out, &module),
         Command::Params {
             k,
             params_dir,
@@ -601,6 +488,41 @@ fn main() -> ExitCode {
                 }
             }
             ExitCode::SUCCESS
+        }
+    }
+}
+
+/// `solvency-verifier web`: writes the static site.
+fn web(out: &Path, module: &Path) -> ExitCode {
+    let bytes = match read_limited(module, MAX_FILE_BYTES) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!(
+                "solvency-verifier: {}: {e} (build the module with scripts/build-web.sh)",
+                module.display()
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match site::write(out, &bytes) {
+        Ok(w) => {
+            println!(
+                "wrote the verification site to {}: module {} KB, {} keys, parameters for k = {:?}, {:.1} MB in all",
+                out.display(),
+                bytes.len() / 1000,
+                w.keys,
+                w.params,
+                w.bytes as f64 / 1e6
+            );
+            println!(
+                "Host it with your proofs beside it; index.html?proof=PATH[&inclusion=PATH] \
+                 verifies on load (same origin only)."
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("solvency-verifier: {}: {e}", out.display());
+            ExitCode::from(2)
         }
     }
 }

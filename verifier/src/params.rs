@@ -51,8 +51,8 @@ pub fn load(dir: &Path, k: u32) -> Srs {
     };
     let file = path(dir, k);
     if let Ok(bytes) = fs::read(&file) {
-        if digest(&bytes) == pin {
-            if let Ok(srs) = Srs::read(&bytes) {
+        if let Ok(srs) = crate::pinned::srs_from(&bytes) {
+            if srs.params.k() == k {
                 return srs;
             }
         }

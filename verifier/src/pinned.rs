@@ -10,10 +10,16 @@
 //! `params/params-k{k}.bin` are `Params::new(k)` as `Params::write` writes them, for every `k` up to
 //! [`MAX_EMBEDDED_K`]; each is checked against its digest pinned in [`PARAMS`]
 //! before use.
+//!
+//! The digests are always compiled in; the key and parameter bytes only with the `embedded`
+//! feature (on by default). Without it — the web module, whose size matters — the host
+//! fetches the bytes a proof needs, and they are trusted only if they match these digests.
 
 use solvency_circuits::keys::{self, KeyError, KeyShape, Srs};
 
-/// Every pinned key's bytes.
+/// Every pinned key's bytes, compiled in (feature `embedded`); a host without them (the web
+/// module) supplies a bundle of the keys it needs, checked against [`DIGESTS`] all the same.
+#[cfg(feature = "embedded")]
 pub const KEYS: &[u8] = include_bytes!("../keys/keys.bin");
 
 /// The pinned digest of each key, a line `name digest` per key.
@@ -23,17 +29,30 @@ pub const DIGESTS: &str = include_str!("../keys/digests.txt");
 /// come from the parameters cache.
 pub const MAX_EMBEDDED_K: u32 = 15;
 
-/// The pinned key bytes of `shape` and their pinned digest.
-pub fn key(shape: KeyShape) -> Result<(&'static [u8], &'static str), KeyError> {
+/// The digest pinned for `shape`'s key.
+pub fn key_digest(shape: KeyShape) -> Result<&'static str, KeyError> {
     if !shape.is_pinned() {
         return Err(KeyError::NotPinned(shape));
     }
-    let digest = keys::find_digest(DIGESTS, shape).ok_or(KeyError::NotPinned(shape))?;
-    let bytes = keys::find(KEYS, shape).ok_or(KeyError::NotPinned(shape))?;
+    keys::find_digest(DIGESTS, shape).ok_or(KeyError::NotPinned(shape))
+}
+
+/// The bytes of `shape`'s key in `bundle` (the compiled-in [`KEYS`] or a host's), with the
+/// digest pinned for it; the bytes are checked against the digest when the key is loaded.
+pub fn key_in(bundle: &[u8], shape: KeyShape) -> Result<(&[u8], &'static str), KeyError> {
+    let digest = key_digest(shape)?;
+    let bytes = keys::find(bundle, shape).ok_or(KeyError::NotPinned(shape))?;
     Ok((bytes, digest))
 }
 
+/// The compiled-in key bytes of `shape` and their pinned digest.
+#[cfg(feature = "embedded")]
+pub fn key(shape: KeyShape) -> Result<(&'static [u8], &'static str), KeyError> {
+    key_in(KEYS, shape)
+}
+
 /// The compiled-in parameters for `k`, if any.
+#[cfg(feature = "embedded")]
 pub fn params_bytes(k: u32) -> Option<&'static [u8]> {
     Some(match k {
         9 => include_bytes!("../params/params-k9.bin"),
@@ -49,16 +68,31 @@ pub fn params_bytes(k: u32) -> Option<&'static [u8]> {
 
 /// The compiled-in parameters for `k`, else freshly generated ones (slow: about 46 s at
 /// k = 16 on two cores).
+#[cfg(feature = "embedded")]
 pub fn srs_or_new(k: u32) -> Srs {
     srs(k).unwrap_or_else(|| Srs::new(k))
 }
 
 /// The compiled-in parameters for `k`, checked against their pinned digest.
+#[cfg(feature = "embedded")]
 pub fn srs(k: u32) -> Option<Srs> {
-    let bytes = params_bytes(k)?;
-    (Some(params_digest(bytes).as_str()) == pinned_params(k))
-        .then(|| Srs::read(bytes).ok())
-        .flatten()
+    srs_from(params_bytes(k)?).ok()
+}
+
+/// Parameters read from `bytes` (as `Params::write` writes them), accepted only when they
+/// hash to the digest pinned for their `k`: the one way serialized parameters are trusted.
+pub fn srs_from(bytes: &[u8]) -> Result<Srs, String> {
+    let k = bytes
+        .first_chunk::<4>()
+        .map(|k| u32::from_le_bytes(*k))
+        .ok_or("parameters shorter than their header")?;
+    let pin = pinned_params(k).ok_or_else(|| format!("no parameters are pinned for k = {k}"))?;
+    if params_digest(bytes) != pin {
+        return Err(format!(
+            "the parameters for k = {k} do not match their pinned digest"
+        ));
+    }
+    Srs::read(bytes).map_err(|e| format!("parameters for k = {k}: {e}"))
 }
 
 /// BLAKE2b-256 of `Params::<vesta::Affine>::new(k)` as written by `Params::write`, per `k`;

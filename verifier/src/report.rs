@@ -1,0 +1,158 @@
+//! What a verified proof proves, in words and as JSON: one rendering shared by the CLI and
+//! the web module, so a user reads the same verdict in a terminal and in a browser.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use serde_json::{json, Value};
+use solvency_circuits::{
+    encoding::format_decimal,
+    snapshot::Position,
+    statement::{field_bytes, Fp, Kind, Public},
+};
+
+use crate::Verified;
+
+/// An account's positions as an inclusion file showed them in the proven tree.
+pub type Included = (String, Vec<Position>);
+
+/// A Unix time as RFC 3339 (UTC, seconds).
+pub fn time(unix: u64) -> String {
+    humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix)).to_string()
+}
+
+/// Basis points as a signed percentage: `-3000` → `-30%`, `3000` → `+30%`.
+fn shock(v: i64) -> String {
+    let sign = if v < 0 { "-" } else { "+" };
+    format!("{sign}{}", percent(v.unsigned_abs()))
+}
+
+/// Basis points as a percentage: `12000` → `120%`.
+fn percent(v: u64) -> String {
+    format!("{}%", format_decimal(v, 2))
+}
+
+fn hex32(f: &Fp) -> String {
+    hex::encode(field_bytes(f))
+}
+
+/// A position as a holder reads it: `call ETH strike 3500 USD, size 2.5, expires …`.
+pub fn describe(p: &Public, q: &Position) -> String {
+    let a = &p.assets[q.underlying];
+    let kind = match q.kind {
+        Kind::Call => "call",
+        Kind::Put => "put",
+    };
+    format!(
+        "{kind} {} strike {} USD, size {}, expires {}",
+        a.symbol,
+        format_decimal(q.strike, 8),
+        format_decimal(q.size, a.decimals),
+        time(q.expiry)
+    )
+}
+
+/// The verdict in words, a line each: first `VALID: …`, then the statement (protocol, epoch,
+/// ratio, prices, every scenario, commitments, previous link, proof), then each account's
+/// positions as counted. `elapsed_ms` is the verification time, where the caller measured it.
+pub fn text(v: &Verified, included: &[Included], elapsed_ms: Option<u128>) -> Vec<String> {
+    let st = &v.statement;
+    let p = &st.public;
+    let mut out = vec![
+        "VALID: the reserves cover every scenario of the policy.".to_owned(),
+        format!("  protocol     {}", p.protocol),
+        format!("  epoch        {}", p.epoch),
+        format!("  snapshot     {}", time(p.timestamp)),
+        format!(
+            "  ratio        {} of liabilities must be covered",
+            percent(p.policy.collateral_ratio_bps)
+        ),
+        "  assets".to_owned(),
+    ];
+    for (i, a) in p.assets.iter().enumerate() {
+        out.push(format!(
+            "    {:<10} {} USD at {}, haircut {}",
+            a.symbol,
+            format_decimal(a.price, 8),
+            time(a.price_timestamp),
+            percent(p.policy.haircuts_bps[i])
+        ));
+    }
+    out.push(format!(
+        "  scenarios    {} covered",
+        p.policy.scenarios.len()
+    ));
+    for s in &p.policy.scenarios {
+        let shocks: Vec<String> = p
+            .assets
+            .iter()
+            .zip(&s.shocks_bps)
+            .filter(|(_, &x)| x != 0)
+            .map(|(a, &x)| format!("{} {}", a.symbol, shock(x)))
+            .collect();
+        let shocks = if shocks.is_empty() {
+            "no shock".to_owned()
+        } else {
+            shocks.join(", ")
+        };
+        out.push(format!("    {:<14} {shocks}", s.name));
+    }
+    out.push(format!(
+        "  reserves     C_R = {}",
+        hex32(&st.reserve_commitment)
+    ));
+    let shards = match v.shards {
+        0 => String::new(),
+        n => format!(", in {n} shard proofs"),
+    };
+    out.push(format!(
+        "  liabilities  R_L = {} ({} tree slots{shards})",
+        hex32(&st.liabilities_root),
+        1u64 << v.depth
+    ));
+    out.push(format!(
+        "  previous     {}",
+        st.previous
+            .map_or("none (first proof of a chain)".into(), hex::encode)
+    ));
+    let checked = elapsed_ms.map_or(String::new(), |ms| format!(", checked in {ms} ms"));
+    out.push(format!(
+        "  proof        {} bytes, k = {:?}{checked}; digest {}",
+        v.proof_len,
+        v.ks,
+        hex::encode(v.digest)
+    ));
+    for (account, positions) in included {
+        out.push(format!(
+            "INCLUDED: these {} position(s) of account {account:?} are in the proven tree, \
+             unchanged:",
+            positions.len()
+        ));
+        out.extend(positions.iter().map(|q| format!("    {}", describe(p, q))));
+        out.push(
+            "  Compare them with your own records: a position of yours missing from this list \
+             is not shown to be counted."
+                .to_owned(),
+        );
+    }
+    out
+}
+
+/// The verdict as one JSON object (`"valid": true`, the statement, the scenarios covered,
+/// the proof's size and digest, each account's positions as counted).
+pub fn json(v: &Verified, included: &[Included]) -> Value {
+    let p = &v.statement.public;
+    json!({
+        "valid": true,
+        "statement": v.statement,
+        "scenarios_covered": p.policy.scenarios.iter().map(|s| &s.name).collect::<Vec<_>>(),
+        "k": v.ks,
+        "slots": 1u64 << v.depth,
+        "shards": v.shards,
+        "proof_bytes": v.proof_len,
+        "digest": hex::encode(v.digest),
+        "inclusions": included.iter().map(|(account, positions)| json!({
+            "account": account,
+            "positions": positions.iter().map(|q| describe(p, q)).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+    })
+}

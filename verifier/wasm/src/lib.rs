@@ -1,0 +1,175 @@
+//! The verifier as a WebAssembly module for browsers (and any other wasm host).
+//!
+//! The module has **no imports** and a plain C ABI, so the page that hosts it needs no
+//! generated glue and an auditor reads the whole interface here. It carries no key or
+//! parameter bytes (they would triple its size): the page fetches those a proof needs, and
+//! they are trusted only if they hash to the digests compiled into the module
+//! ([`solvency_verifier::pinned`]) — so the module, not the server, decides what is pinned.
+//!
+//! The protocol, in the order a page calls it:
+//! 1. `alloc(len)` for each input, written into the module's memory by the host;
+//! 2. `needs(proof)` → what to fetch: `{"ok": true, "params": [k…], "keys": [name…], …}`;
+//! 3. `verify(proof, keys, params, inclusion)` → the verdict: the CLI's `--json` object plus
+//!    `"text"`, its words line by line; or `{"valid": false, "error": …, "exit_code": …}`;
+//! 4. `release(ptr, len)` for each input and each answer.
+//!
+//! Each answer is a buffer `[len: u32 LE][len bytes of UTF-8 JSON]`, returned by pointer.
+//! `keys` is a key bundle (one or more `keys/<name>.bin` files, concatenated); `params` is one
+//! or more parameter files (`params/params-k<k>.bin`), concatenated; an empty `inclusion`
+//! means none.
+
+use std::collections::HashMap;
+
+use serde_json::{json, Value};
+use solvency_circuits::keys::Srs;
+use solvency_verifier::{key_shapes, ks, parse, pinned, report, verify_using, VerifyError};
+
+/// What [`needs`] answers for a proof file: the parameters and keys to fetch, and what the
+/// page can show while it fetches them.
+pub fn needs_json(proof: &[u8]) -> Value {
+    match parse(proof) {
+        Ok(p) => {
+            let public = &p.statement().public;
+            let shards = match &p {
+                solvency_verifier::Proof::Single(_) => 0,
+                solvency_verifier::Proof::Set(f) => f.shards.proofs.len(),
+            };
+            json!({
+                "ok": true,
+                "protocol": public.protocol,
+                "epoch": public.epoch,
+                "shards": shards,
+                "params": ks(&p),
+                "keys": key_shapes(&p).iter().map(ToString::to_string).collect::<Vec<_>>(),
+            })
+        }
+        Err(e) => refusal(&e),
+    }
+}
+
+/// What [`verify`] answers: the verdict on `proof` with the given key bundle and parameter
+/// files, and on `inclusion` when it is not empty.
+pub fn verify_json(proof: &[u8], keys: &[u8], params: &[u8], inclusion: &[u8]) -> Value {
+    let result = read_params(params).and_then(|srs| {
+        let mut supply = |k| {
+            srs.get(&k).cloned().ok_or_else(|| {
+                VerifyError::Malformed(format!("no parameters for k = {k} were supplied"))
+            })
+        };
+        let verified = verify_using(keys, &mut supply, proof)?;
+        let included = match inclusion {
+            [] => vec![],
+            file => vec![verified.included(file)?],
+        };
+        Ok((verified, included))
+    });
+    match result {
+        Ok((verified, included)) => {
+            let mut out = report::json(&verified, &included);
+            out["text"] = json!(report::text(&verified, &included, None));
+            out
+        }
+        Err(e) => refusal(&e),
+    }
+}
+
+/// Parameter files laid end to end, each checked against its pinned digest.
+fn read_params(mut bytes: &[u8]) -> Result<HashMap<u32, Srs>, VerifyError> {
+    let mut out = HashMap::new();
+    while !bytes.is_empty() {
+        let k = bytes
+            .first_chunk::<4>()
+            .map(|k| u32::from_le_bytes(*k))
+            .filter(|&k| k < 32)
+            .ok_or_else(|| VerifyError::Malformed("a parameter file's header is bad".into()))?;
+        // `k`, then `g` and the Lagrange basis (2^k compressed points each), then `w` and `u`.
+        let len = 4 + 64 * (1usize << k) + 64;
+        let (file, rest) = bytes.split_at_checked(len).ok_or_else(|| {
+            VerifyError::Malformed(format!("the parameter file for k = {k} is cut short"))
+        })?;
+        out.insert(k, pinned::srs_from(file).map_err(VerifyError::Malformed)?);
+        bytes = rest;
+    }
+    Ok(out)
+}
+
+/// The refusal object the CLI prints with `--json`.
+fn refusal(e: &VerifyError) -> Value {
+    json!({"ok": false, "valid": false, "error": e.to_string(), "exit_code": e.exit_code()})
+}
+
+/// An answer in a buffer the host reads and then releases: `[len: u32 LE][json]`.
+fn answer(value: Value) -> *mut u8 {
+    let text = value.to_string();
+    let mut buf = Vec::with_capacity(4 + text.len());
+    buf.extend_from_slice(&(text.len() as u32).to_le_bytes());
+    buf.extend_from_slice(text.as_bytes());
+    Box::into_raw(buf.into_boxed_slice()).cast()
+}
+
+/// A slice of `len` bytes the host wrote at `ptr` (from [`alloc`]); empty when `len` is 0.
+///
+/// # Safety
+/// `ptr` must come from [`alloc`]`(len)` and not be released yet.
+unsafe fn input<'a>(ptr: *const u8, len: usize) -> &'a [u8] {
+    if len == 0 {
+        &[]
+    } else {
+        // SAFETY: the caller passes a live allocation of `len` bytes from `alloc`.
+        unsafe { std::slice::from_raw_parts(ptr, len) }
+    }
+}
+
+/// A zeroed buffer of `len` bytes for the host to fill; released with [`release`].
+#[no_mangle]
+pub extern "C" fn alloc(len: usize) -> *mut u8 {
+    Box::into_raw(vec![0u8; len].into_boxed_slice()).cast()
+}
+
+/// Frees a buffer from [`alloc`] (with its `len`) or an answer (with `4 + its length`).
+///
+/// # Safety
+/// `ptr` and `len` must describe a buffer this module handed out and not yet released.
+#[no_mangle]
+pub unsafe extern "C" fn release(ptr: *mut u8, len: usize) {
+    // SAFETY: the caller passes a boxed slice this module leaked, with its length.
+    drop(unsafe { Box::from_raw(std::ptr::slice_from_raw_parts_mut(ptr, len)) });
+}
+
+/// [`needs_json`] over a proof file in the module's memory.
+///
+/// # Safety
+/// The pointer and length must describe a live buffer from [`alloc`].
+#[no_mangle]
+pub unsafe extern "C" fn needs(proof: *const u8, proof_len: usize) -> *mut u8 {
+    // SAFETY: forwarded from the caller.
+    answer(needs_json(unsafe { input(proof, proof_len) }))
+}
+
+/// [`verify_json`] over inputs in the module's memory.
+///
+/// # Safety
+/// Each pointer and length must describe a live buffer from [`alloc`] (or have length 0).
+#[no_mangle]
+#[allow(clippy::too_many_arguments)]
+pub unsafe extern "C" fn verify(
+    proof: *const u8,
+    proof_len: usize,
+    keys: *const u8,
+    keys_len: usize,
+    params: *const u8,
+    params_len: usize,
+    inclusion: *const u8,
+    inclusion_len: usize,
+) -> *mut u8 {
+    // SAFETY: forwarded from the caller.
+    let (proof, keys, params, inclusion) = unsafe {
+        (
+            input(proof, proof_len),
+            input(keys, keys_len),
+            input(params, params_len),
+            input(inclusion, inclusion_len),
+        )
+    };
+    answer(verify_json(proof, keys, params, inclusion))
+}
