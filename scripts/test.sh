@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The project's test command (README; .ci/run runs exactly this): formatting, lints (native and
+# wasm32), the web module, Chromium for the browser test, then every test of the workspace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo fmt --all --check
+cargo clippy --all-targets -- -D warnings
+cargo clippy --target wasm32-unknown-unknown -p solvency-verifier-wasm -- -D warnings
+scripts/build-web.sh
+# verifier/tests/web.rs drives Debian's Chromium through ChromeDriver.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get install -y -qq chromium chromium-driver >/dev/null ||
+        { $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium chromium-driver >/dev/null; }
+fi
+cargo test --workspace
