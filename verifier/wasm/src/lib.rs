@@ -173,3 +173,88 @@ pub unsafe extern "C" fn verify(
     };
     answer(verify_json(proof, keys, params, inclusion))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use solvency_circuits::keys::{self, KeyShape};
+
+    fn repo(path: &str) -> Vec<u8> {
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../../").to_owned() + path).unwrap()
+    }
+
+    /// The demo's proof, its key bundle (all pinned keys) and the parameters for k = 9.
+    fn demo() -> (Vec<u8>, Vec<u8>, Vec<u8>) {
+        (
+            repo("fixtures/demo/proof.json"),
+            repo("verifier/keys/keys.bin"),
+            repo("verifier/params/params-k9.bin"),
+        )
+    }
+
+    fn error(v: &Value) -> &str {
+        assert_eq!(v["valid"], false, "{v}");
+        v["error"].as_str().unwrap()
+    }
+
+    #[test]
+    fn the_demo_verifies_with_fetched_keys_and_parameters() {
+        let (proof, keys, params) = demo();
+        let needs = needs_json(&proof);
+        assert_eq!(needs["params"], json!([9]));
+        assert_eq!(needs["keys"].as_array().unwrap().len(), 1);
+        let alice = repo("fixtures/demo/inclusion/alice.json");
+        let v = verify_json(&proof, &keys, &params, &alice);
+        assert_eq!(v["valid"], true, "{v}");
+        assert!(v["text"][0].as_str().unwrap().starts_with("VALID"));
+        assert_eq!(v["inclusions"][0]["account"], "alice");
+        // Only the one key the proof needs, as the page fetches it, is enough.
+        let name = needs["keys"][0].as_str().unwrap();
+        let shape = KeyShape::pinned()
+            .into_iter()
+            .find(|s| s.to_string() == name)
+            .unwrap();
+        let one = keys::bundle(&[(shape, keys::find(&keys, shape).unwrap().to_vec())]);
+        assert_eq!(verify_json(&proof, &one, &params, &[])["valid"], true);
+    }
+
+    #[test]
+    fn parameters_and_keys_are_trusted_only_by_their_pinned_digests() {
+        let (proof, keys, params) = demo();
+        let mut bad = params.clone();
+        bad[100] ^= 1;
+        assert!(error(&verify_json(&proof, &keys, &bad, &[])).contains("pinned digest"));
+        assert!(error(&verify_json(&proof, &keys, &params[..1000], &[])).contains("cut short"));
+        assert!(error(&verify_json(&proof, &keys, &[], &[])).contains("no parameters for k = 9"));
+        // Another k's genuine parameters do not stand in.
+        let k10 = repo("verifier/params/params-k10.bin");
+        assert!(error(&verify_json(&proof, &keys, &k10, &[])).contains("no parameters for k = 9"));
+        // One byte of the demo's key changed, wherever it sits in the bundle.
+        let shape = KeyShape::pinned()
+            .into_iter()
+            .find(|s| s.to_string() == needs_json(&proof)["keys"][0])
+            .unwrap();
+        let mut key = keys::find(&keys, shape).unwrap().to_vec();
+        key[40] ^= 1;
+        let tampered = keys::bundle(&[(shape, key)]);
+        assert!(error(&verify_json(&proof, &tampered, &params, &[])).contains("digest"));
+        assert!(error(&verify_json(&proof, &[], &params, &[])).contains("no key bytes"));
+    }
+
+    #[test]
+    fn a_tampered_proof_is_invalid_and_garbage_is_malformed() {
+        let (proof, keys, params) = demo();
+        let mut file: Value = serde_json::from_slice(&proof).unwrap();
+        let hex = file["proof"].as_str().unwrap().to_owned();
+        let flipped = if hex.ends_with('0') { '1' } else { '0' };
+        file["proof"] = format!("{}{flipped}", &hex[..hex.len() - 1]).into();
+        let v = verify_json(file.to_string().as_bytes(), &keys, &params, &[]);
+        assert!(error(&v).contains("does not verify"), "{v}");
+        assert_eq!(v["exit_code"], 1);
+        let v = needs_json(b"{not json");
+        assert_eq!(
+            (v["ok"].clone(), v["exit_code"].clone()),
+            (json!(false), json!(2))
+        );
+    }
+}
