@@ -1,0 +1,491 @@
+//! The entry points: instantiate, execute (store parameters and keys, submit proofs) and query.
+
+use cosmwasm_std::{
+    entry_point, to_json_binary, Binary, Deps, DepsMut, Env, MessageInfo, Response, StdResult,
+    Storage,
+};
+use serde::Deserialize;
+use solvency_circuits::{
+    keys::{self, KeyShape, Srs},
+    proof,
+    shapes::{Shape, TopShape},
+    statement::{field_bytes, Fp, Public, Statement},
+};
+use solvency_verifier::{file::CircuitParams, parse, pinned, verify_using, Proof, VerifyError};
+
+use crate::error::ContractError;
+use crate::msg::{ChainHead, EpochRecord, ExecuteMsg, InstantiateMsg, QueryMsg};
+use crate::state::{self, PAGE};
+
+/// The admin's address.
+const ADMIN: &[u8] = b"admin";
+
+/// Records the sender as the admin who stores keys and parameters.
+#[entry_point]
+pub fn instantiate(
+    deps: DepsMut,
+    _env: Env,
+    info: MessageInfo,
+    _msg: InstantiateMsg,
+) -> Result<Response, ContractError> {
+    deps.storage.set(ADMIN, info.sender.as_bytes());
+    Ok(Response::new().add_attribute("admin", info.sender))
+}
+
+/// Dispatches each message ([`ExecuteMsg`] says what each does).
+#[entry_point]
+pub fn execute(
+    deps: DepsMut,
+    env: Env,
+    info: MessageInfo,
+    msg: ExecuteMsg,
+) -> Result<Response, ContractError> {
+    let sender = info.sender.as_str();
+    let height = env.block.height;
+    match msg {
+        ExecuteMsg::StoreParams { k, offset, chunk } => {
+            admin_only(deps.storage, sender)?;
+            store_params(deps.storage, k, offset, &chunk)
+        }
+        ExecuteMsg::StoreKeys { bundle } => {
+            admin_only(deps.storage, sender)?;
+            store_keys(deps.storage, &bundle)
+        }
+        ExecuteMsg::SubmitProof { proof } => submit_proof(deps.storage, sender, height, &proof),
+        ExecuteMsg::SubmitShard { shard } => submit_shard(deps.storage, sender, height, &shard),
+        ExecuteMsg::SubmitSet { proof } => submit_set(deps.storage, sender, height, &proof, true),
+        ExecuteMsg::AnchorSet { proof } => submit_set(deps.storage, sender, height, &proof, false),
+    }
+}
+
+/// Answers [`QueryMsg`]s with JSON.
+#[entry_point]
+pub fn query(deps: Deps, _env: Env, msg: QueryMsg) -> Result<Binary, ContractError> {
+    let value: StdResult<Binary> = match msg {
+        QueryMsg::Chain { owner, protocol } => to_json_binary(&state::load::<ChainHead>(
+            deps.storage,
+            &state::chain_head(&owner, &protocol),
+        )?),
+        QueryMsg::Epoch {
+            owner,
+            protocol,
+            epoch,
+        } => to_json_binary(&state::load::<EpochRecord>(
+            deps.storage,
+            &state::epoch_record(&owner, &protocol, epoch),
+        )?),
+    };
+    Ok(value?)
+}
+
+/// Refuses anyone but the admin.
+fn admin_only(storage: &dyn Storage, sender: &str) -> Result<(), ContractError> {
+    match storage.get(ADMIN) {
+        Some(admin) if admin == sender.as_bytes() => Ok(()),
+        _ => Err(ContractError::Unauthorized),
+    }
+}
+
+/// The length of the parameter file for `k`: `k`, then `g` and the Lagrange basis (`2^k`
+/// compressed points each), then `w` and `u`.
+fn params_len(k: u32) -> usize {
+    4 + 64 * (1usize << k) + 64
+}
+
+/// Appends `chunk` at `offset` to the parameters for `k` (`offset` 0 starts over); when the
+/// file is complete, keeps it only if it hashes to the digest pinned for `k`.
+fn store_params(
+    storage: &mut dyn Storage,
+    k: u32,
+    offset: u64,
+    chunk: &[u8],
+) -> Result<Response, ContractError> {
+    if pinned::pinned_params(k).is_none() {
+        return Err(ContractError::Params(format!(
+            "no parameters are pinned for k = {k}"
+        )));
+    }
+    let total = params_len(k);
+    let received = match storage.get(&state::params_received(k)) {
+        Some(v) => u64::from_be_bytes(v.try_into().map_err(|_| {
+            ContractError::Params("the stored upload length is damaged".into())
+        })?),
+        None => 0,
+    };
+    if offset != 0 && offset != received {
+        return Err(ContractError::Params(format!(
+            "chunk at offset {offset}, but {received} bytes are stored (send offset {received}, or 0 to start over)"
+        )));
+    }
+    let end = offset as usize + chunk.len();
+    if offset as usize % PAGE != 0 || (end < total && chunk.len() % PAGE != 0) || end > total {
+        return Err(ContractError::Params(format!(
+            "chunks must hold whole pages of {PAGE} bytes (but the last) within the {total}-byte file"
+        )));
+    }
+    storage.remove(&state::params_ready(k));
+    for (i, page) in chunk.chunks(PAGE).enumerate() {
+        let index = (offset as usize / PAGE + i) as u32;
+        storage.set(&state::params_page(k, index), page);
+    }
+    storage.set(&state::params_received(k), &(end as u64).to_be_bytes());
+    let mut response = Response::new()
+        .add_attribute("params_k", k.to_string())
+        .add_attribute("received", end.to_string());
+    if end == total {
+        let bytes = read_pages(storage, k)?;
+        let digest = pinned::params_digest(&bytes);
+        if Some(digest.as_str()) != pinned::pinned_params(k) {
+            return Err(ContractError::Params(format!(
+                "the parameters for k = {k} hash to {digest}, not to their pinned digest"
+            )));
+        }
+        storage.set(&state::params_ready(k), b"1");
+        response = response.add_attribute("params_ready", k.to_string());
+    }
+    Ok(response)
+}
+
+/// The stored pages of the parameters for `k`, laid end to end.
+fn read_pages(storage: &dyn Storage, k: u32) -> Result<Vec<u8>, ContractError> {
+    let total = params_len(k);
+    let mut bytes = Vec::with_capacity(total);
+    for page in 0..total.div_ceil(PAGE) as u32 {
+        let data = storage
+            .get(&state::params_page(k, page))
+            .ok_or_else(|| ContractError::Params(format!("page {page} for k = {k} is missing")))?;
+        bytes.extend_from_slice(&data);
+    }
+    Ok(bytes)
+}
+
+/// The parameters for `k`, read from storage: checked against their pin when stored, so not
+/// hashed again.
+fn load_params(storage: &dyn Storage, k: u32) -> Result<Srs, ContractError> {
+    if storage.get(&state::params_ready(k)).is_none() {
+        return Err(ContractError::Params(format!(
+            "the parameters for k = {k} are not stored (the admin stores them with store_params)"
+        )));
+    }
+    Srs::read(&read_pages(storage, k)?)
+        .map_err(|e| ContractError::Params(format!("stored parameters for k = {k}: {e}")))
+}
+
+/// Keeps each key of `bundle` whose name is a pinned shape and whose bytes hash to its pin;
+/// refuses the whole bundle otherwise.
+fn store_keys(storage: &mut dyn Storage, mut bundle: &[u8]) -> Result<Response, ContractError> {
+    let truncated = || ContractError::Key("the bundle is cut short".into());
+    let mut stored = 0u32;
+    while !bundle.is_empty() {
+        let (len, rest) = bundle.split_first_chunk::<2>().ok_or_else(truncated)?;
+        let (name, rest) = rest
+            .split_at_checked(u16::from_le_bytes(*len) as usize)
+            .ok_or_else(truncated)?;
+        let (len, rest) = rest.split_first_chunk::<4>().ok_or_else(truncated)?;
+        let (key, rest) = rest
+            .split_at_checked(u32::from_le_bytes(*len) as usize)
+            .ok_or_else(truncated)?;
+        let name = std::str::from_utf8(name)
+            .map_err(|_| ContractError::Key("a key name is not UTF-8".into()))?;
+        let pin = pinned_key_digest(name)
+            .ok_or_else(|| ContractError::Key(format!("no key is pinned for {name:?}")))?;
+        let got = keys::digest(key);
+        if got != pin {
+            return Err(ContractError::Key(format!(
+                "the key for {name} hashes to {got}, not to its pinned digest {pin}"
+            )));
+        }
+        storage.set(&state::verifying_key(name), key);
+        stored += 1;
+        bundle = rest;
+    }
+    Ok(Response::new().add_attribute("keys_stored", stored.to_string()))
+}
+
+/// The digest pinned for the key named `name` in [`pinned::DIGESTS`].
+fn pinned_key_digest(name: &str) -> Option<&'static str> {
+    pinned::DIGESTS.lines().find_map(|line| {
+        let (n, digest) = line.split_once(' ')?;
+        (n == name).then_some(digest)
+    })
+}
+
+/// The stored key of `shape`, refused if the admin has not stored it.
+fn load_key(storage: &dyn Storage, shape: KeyShape) -> Result<Vec<u8>, ContractError> {
+    storage
+        .get(&state::verifying_key(&shape.to_string()))
+        .ok_or_else(|| {
+            ContractError::Key(format!(
+                "the key for the {shape} circuit is not stored (the admin stores it with store_keys)"
+            ))
+        })
+}
+
+/// Checks that `statement` extends `owner`'s chain of its protocol: it names the last accepted
+/// proof's digest (nothing, for a chain's first epoch) and a larger epoch number.
+fn check_chain(
+    storage: &dyn Storage,
+    owner: &str,
+    statement: &Statement,
+) -> Result<Option<ChainHead>, ContractError> {
+    let public = &statement.public;
+    let head: Option<ChainHead> =
+        state::load(storage, &state::chain_head(owner, &public.protocol))?;
+    let previous = statement.previous.map(hex::encode);
+    match (&head, &previous) {
+        (None, None) => {}
+        (None, Some(p)) => {
+            return Err(ContractError::Chain(format!(
+                "{:?} has no accepted epoch, but this statement names previous proof {p}",
+                public.protocol
+            )))
+        }
+        (Some(h), None) => {
+            return Err(ContractError::Chain(format!(
+                "this statement names no previous proof, but {:?} already has epoch {} (digest {})",
+                public.protocol, h.epoch, h.digest
+            )))
+        }
+        (Some(h), Some(p)) if *p != h.digest => {
+            return Err(ContractError::Chain(format!(
+                "this statement names previous proof {p}, but the last accepted epoch {} of {:?} has digest {}",
+                h.epoch, public.protocol, h.digest
+            )))
+        }
+        (Some(h), Some(_)) if public.epoch <= h.epoch => {
+            return Err(ContractError::Chain(format!(
+                "epoch {} does not follow the last accepted epoch {}",
+                public.epoch, h.epoch
+            )))
+        }
+        (Some(_), Some(_)) => {}
+    }
+    Ok(head)
+}
+
+/// Appends an accepted epoch to `owner`'s chain and records it.
+fn append(
+    storage: &mut dyn Storage,
+    owner: &str,
+    head: Option<ChainHead>,
+    record: EpochRecord,
+    protocol: &str,
+) -> Result<Response, ContractError> {
+    let length = head.map_or(0, |h| h.length) + 1;
+    state::save(
+        storage,
+        &state::chain_head(owner, protocol),
+        &ChainHead {
+            epoch: record.epoch,
+            digest: record.digest.clone(),
+            length,
+        },
+    )?;
+    state::save(
+        storage,
+        &state::epoch_record(owner, protocol, record.epoch),
+        &record,
+    )?;
+    Ok(Response::new()
+        .add_attribute("protocol", protocol)
+        .add_attribute("epoch", record.epoch.to_string())
+        .add_attribute("digest", record.digest)
+        .add_attribute("verified_on_chain", record.verified_on_chain.to_string()))
+}
+
+/// The record of an accepted epoch of `statement`.
+fn record(
+    statement: &Statement,
+    digest: [u8; 32],
+    shards: usize,
+    verified_on_chain: bool,
+    height: u64,
+) -> EpochRecord {
+    EpochRecord {
+        epoch: statement.public.epoch,
+        digest: hex::encode(digest),
+        previous: statement.previous.map(hex::encode),
+        timestamp: statement.public.timestamp,
+        reserve_commitment: hex::encode(field_bytes(&statement.reserve_commitment)),
+        liabilities_root: hex::encode(field_bytes(&statement.liabilities_root)),
+        collateral_ratio_bps: statement.public.policy.collateral_ratio_bps,
+        shards: shards as u64,
+        verified_on_chain,
+        height,
+    }
+}
+
+/// Verifies a single-proof file with the stored key and parameters and appends its epoch.
+fn submit_proof(
+    storage: &mut dyn Storage,
+    owner: &str,
+    height: u64,
+    bytes: &[u8],
+) -> Result<Response, ContractError> {
+    let parsed = parse(bytes).map_err(|e| ContractError::Proof(e.to_string()))?;
+    let Proof::Single(file) = &parsed else {
+        return Err(ContractError::Proof(
+            "a proof set is submitted shard by shard (submit_shard, then submit_set) or anchored (anchor_set)".into(),
+        ));
+    };
+    let head = check_chain(storage, owner, &file.statement)?;
+    let shape = KeyShape::Single(file.circuit.shape);
+    let bundle = keys::bundle(&[(shape, load_key(storage, shape)?)]);
+    let store: &dyn Storage = storage;
+    let verified = verify_using(
+        &bundle,
+        &mut |k| load_params(store, k).map_err(|e| VerifyError::Malformed(e.to_string())),
+        bytes,
+    )
+    .map_err(|e| ContractError::Proof(e.to_string()))?;
+    let rec = record(&verified.statement, verified.digest, 0, true, height);
+    append(storage, owner, head, rec, &verified.statement.public.protocol)
+}
+
+/// One shard of a proof set, as `submit_shard` takes it: the set's public data and shard
+/// circuit, the shard's place and its proof, each copied from the proof-set file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShardMsg {
+    /// The set's `statement.public`: what a shard proof is bound to.
+    pub public: Public,
+    /// The set's `shards.circuit`.
+    pub circuit: CircuitParams,
+    /// The number of shards of the set.
+    pub count: usize,
+    /// This shard's index.
+    pub index: usize,
+    /// This shard's entry of `shards.sub_roots`.
+    #[serde(with = "solvency_circuits::encoding::field_hex")]
+    pub sub_root: Fp,
+    /// This shard's entry of `shards.sums`.
+    #[serde(with = "solvency_circuits::encoding::field_hex")]
+    pub sums: Fp,
+    /// This shard's entry of `shards.proofs`, hex.
+    pub proof: String,
+}
+
+/// Proof bytes from lower-case hex, the one spelling of proof files.
+fn proof_bytes(what: &str, text: &str) -> Result<Vec<u8>, ContractError> {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        return Err(ContractError::Proof(format!("{what}: upper-case hex")));
+    }
+    hex::decode(text).map_err(|e| ContractError::Proof(format!("{what}: {e}")))
+}
+
+/// The pinned key of `shape`, loaded from storage for `public` with the parameters `srs`.
+fn pinned_vk(
+    storage: &dyn Storage,
+    srs: &Srs,
+    shape: KeyShape,
+    public: &Public,
+    named: &str,
+) -> Result<halo2_proofs::plonk::VerifyingKey<proof::Curve>, ContractError> {
+    let pin = pinned::key_digest(shape).map_err(|e| ContractError::Key(e.to_string()))?;
+    if named != pin {
+        return Err(ContractError::Key(format!(
+            "the proof names key {named}, but the key pinned for the {shape} circuit is {pin}"
+        )));
+    }
+    keys::load(srs, shape, public, &load_key(storage, shape)?, pin)
+        .map_err(|e| ContractError::Key(e.to_string()))
+}
+
+/// Verifies one shard proof against its place in its set and records it for `owner`.
+fn submit_shard(
+    storage: &mut dyn Storage,
+    owner: &str,
+    height: u64,
+    bytes: &[u8],
+) -> Result<Response, ContractError> {
+    let msg: ShardMsg = serde_json::from_slice(bytes)
+        .map_err(|e| ContractError::Proof(format!("shard message: {e}")))?;
+    let shape: Shape = msg.circuit.shape;
+    let key_shape = KeyShape::Shard(shape);
+    let top = TopShape::for_shards(shape, msg.count);
+    if !key_shape.is_pinned() || !shape.fits(&msg.public) || msg.circuit.k != shape.k() {
+        return Err(ContractError::Proof(format!(
+            "shard circuit {shape:?} at k = {} is not a pinned shard circuit for this statement",
+            msg.circuit.k
+        )));
+    }
+    if msg.count < 2 || !KeyShape::Top(top).is_pinned() || msg.index >= msg.count {
+        return Err(ContractError::Proof(format!(
+            "shard {} of {}: no pinned top circuit covers that set",
+            msg.index, msg.count
+        )));
+    }
+    let proof = proof_bytes("shard proof", &msg.proof)?;
+    let srs = load_params(storage, msg.circuit.k)?;
+    let vk = pinned_vk(storage, &srs, key_shape, &msg.public, &msg.circuit.vk_digest)?;
+    let instance = msg
+        .public
+        .shard_instance(msg.index, msg.count, msg.sub_root, msg.sums);
+    proof::verify(&srs.params, &vk, &instance, &proof).map_err(|e| {
+        ContractError::Proof(format!("shard {} does not verify: {e}", msg.index))
+    })?;
+    storage.set(
+        &state::verified_shard(
+            owner,
+            &field_bytes(&msg.public.digest()),
+            msg.count,
+            msg.index,
+            &field_bytes(&msg.sub_root),
+            &field_bytes(&msg.sums),
+        ),
+        &height.to_be_bytes(),
+    );
+    Ok(Response::new()
+        .add_attribute("protocol", &msg.public.protocol)
+        .add_attribute("epoch", msg.public.epoch.to_string())
+        .add_attribute("shard", format!("{}/{}", msg.index, msg.count)))
+}
+
+/// Appends a proof set's epoch: with `verify`, only when `owner` had every shard verified
+/// here, and after verifying the top proof; without, anchored (parsed, pinned keys named,
+/// chain checked) and marked not verified on-chain.
+fn submit_set(
+    storage: &mut dyn Storage,
+    owner: &str,
+    height: u64,
+    bytes: &[u8],
+    verify: bool,
+) -> Result<Response, ContractError> {
+    let parsed = parse(bytes).map_err(|e| ContractError::Proof(e.to_string()))?;
+    let Proof::Set(file) = &parsed else {
+        return Err(ContractError::Proof(
+            "a single proof is submitted with submit_proof".into(),
+        ));
+    };
+    let statement = &file.statement;
+    let head = check_chain(storage, owner, statement)?;
+    let links = file.shards.links();
+    for (i, p) in file.shards.proofs.iter().enumerate() {
+        proof_bytes(&format!("shard {i} proof"), p)?;
+    }
+    let top_proof = proof_bytes("top proof", &file.top.proof)?;
+    if verify {
+        let public_digest = field_bytes(&statement.public.digest());
+        for (index, (root, sums)) in links.iter().enumerate() {
+            let key = state::verified_shard(
+                owner,
+                &public_digest,
+                links.len(),
+                index,
+                &field_bytes(root),
+                &field_bytes(sums),
+            );
+            if storage.get(&key).is_none() {
+                return Err(ContractError::ShardMissing { index });
+            }
+        }
+        let srs = load_params(storage, file.top.k)?;
+        let shape = KeyShape::Top(file.top.shape);
+        let vk = pinned_vk(storage, &srs, shape, &statement.public, &file.top.vk_digest)?;
+        let instance = file.top.shape.instance(statement, &links);
+        proof::verify(&srs.params, &vk, &instance, &top_proof)
+            .map_err(|e| ContractError::Proof(format!("the top proof does not verify: {e}")))?;
+    }
+    let rec = record(statement, parsed.digest(), links.len(), verify, height);
+    append(storage, owner, head, rec, &statement.public.protocol)
+}

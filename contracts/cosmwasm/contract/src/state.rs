@@ -1,0 +1,98 @@
+//! What the contract keeps, under keys built from length-prefixed parts (so no two tuples share
+//! a key): parameter pages, pinned keys, chain heads, epoch records and verified shards.
+//!
+//! Parameters are kept as the bytes the admin uploaded (compressed points, the format of
+//! `Params::write`) in pages of [`PAGE`] bytes: CosmWasm refuses values above 128 KiB, and
+//! reading the pages back costs less gas than the alternatives measured (docs/onchain.md).
+
+use cosmwasm_std::{from_json, to_json_vec, Storage};
+use serde::{de::DeserializeOwned, Serialize};
+
+use crate::error::ContractError;
+
+/// Bytes per stored page of a parameter file: the largest value CosmWasm stores (128 KiB).
+pub const PAGE: usize = 128 * 1024;
+
+/// A storage key: `tag`, then each part behind its `u16` big-endian length.
+pub fn key(tag: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    let mut out = tag.to_vec();
+    for part in parts {
+        out.extend_from_slice(&(part.len() as u16).to_be_bytes());
+        out.extend_from_slice(part);
+    }
+    out
+}
+
+/// The key of page `page` of the parameters for `k`.
+pub fn params_page(k: u32, page: u32) -> Vec<u8> {
+    key(b"params-page", &[&k.to_be_bytes(), &page.to_be_bytes()])
+}
+
+/// The key of how many bytes of the parameters for `k` have been uploaded.
+pub fn params_received(k: u32) -> Vec<u8> {
+    key(b"params-received", &[&k.to_be_bytes()])
+}
+
+/// The key marking the parameters for `k` complete and checked against their pin.
+pub fn params_ready(k: u32) -> Vec<u8> {
+    key(b"params-ready", &[&k.to_be_bytes()])
+}
+
+/// The key of a pinned verifying key, by its shape's name.
+pub fn verifying_key(name: &str) -> Vec<u8> {
+    key(b"vk", &[name.as_bytes()])
+}
+
+/// The key of the head of `owner`'s chain for `protocol`.
+pub fn chain_head(owner: &str, protocol: &str) -> Vec<u8> {
+    key(b"head", &[owner.as_bytes(), protocol.as_bytes()])
+}
+
+/// The key of the record of `epoch` in `owner`'s chain for `protocol`.
+pub fn epoch_record(owner: &str, protocol: &str, epoch: u64) -> Vec<u8> {
+    key(
+        b"epoch",
+        &[owner.as_bytes(), protocol.as_bytes(), &epoch.to_be_bytes()],
+    )
+}
+
+/// The key recording that `owner` had a shard proof verified: everything the proof binds (the
+/// set's public data digest, shard count and index, sub-root and sums commitment).
+pub fn verified_shard(
+    owner: &str,
+    public_digest: &[u8],
+    count: usize,
+    index: usize,
+    sub_root: &[u8],
+    sums: &[u8],
+) -> Vec<u8> {
+    key(
+        b"shard",
+        &[
+            owner.as_bytes(),
+            public_digest,
+            &(count as u64).to_be_bytes(),
+            &(index as u64).to_be_bytes(),
+            sub_root,
+            sums,
+        ],
+    )
+}
+
+/// Reads a JSON value, if present.
+pub fn load<T: DeserializeOwned>(
+    storage: &dyn Storage,
+    key: &[u8],
+) -> Result<Option<T>, ContractError> {
+    Ok(storage.get(key).map(|v| from_json(&v)).transpose()?)
+}
+
+/// Writes a JSON value.
+pub fn save<T: Serialize>(
+    storage: &mut dyn Storage,
+    key: &[u8],
+    value: &T,
+) -> Result<(), ContractError> {
+    storage.set(key, &to_json_vec(value)?);
+    Ok(())
+}

@@ -1,0 +1,403 @@
+//! The built contract (contracts/cosmwasm/build.sh) in the real VM: pinned keys and parameters
+//! stored, the demo, the largest single-proof fixture and a proof set shard by shard accepted
+//! with their gas printed; a tampered proof, a tampered shard, a broken chain, an unpinned
+//! key and unpinned parameters refused. `contracts/cosmwasm/test.sh` builds and runs it.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use base64::{engine::general_purpose::STANDARD, Engine};
+use cosmwasm_std::{Env, MessageInfo};
+use cosmwasm_vm::{
+    capabilities_from_csv, check_wasm,
+    internals::Logger,
+    testing::{mock_env, mock_info},
+    WasmLimits,
+};
+use serde_json::{json, Value};
+use solvency_cosmwasm_vm_tests::{Chain, Gas, GAS_MULTIPLIER, MAX_TX_BYTES};
+
+/// The repository's root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../..")
+}
+
+fn read(path: &str) -> Vec<u8> {
+    let p = root().join(path);
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+/// The module build.sh wrote ($SOLVENCY_CONTRACT_WASM overrides the path).
+fn module() -> Vec<u8> {
+    let path = std::env::var("SOLVENCY_CONTRACT_WASM").map_or_else(
+        |_| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/solvency_cosmwasm.wasm"),
+        PathBuf::from,
+    );
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} — run contracts/cosmwasm/build.sh first",
+            path.display()
+        )
+    })
+}
+
+/// The entries of a key bundle named `names`, as a bundle.
+fn keys(names: &[&str]) -> Vec<u8> {
+    let all = read("verifier/keys/keys.bin");
+    let mut rest = &all[..];
+    let mut out = Vec::new();
+    let mut found = 0;
+    while !rest.is_empty() {
+        let name_len = u16::from_le_bytes([rest[0], rest[1]]) as usize;
+        let name = std::str::from_utf8(&rest[2..2 + name_len]).expect("names are UTF-8");
+        let at = 2 + name_len;
+        let key_len = u32::from_le_bytes(rest[at..at + 4].try_into().expect("4 bytes")) as usize;
+        let end = at + 4 + key_len;
+        if names.contains(&name) {
+            out.extend_from_slice(&rest[..end]);
+            found += 1;
+        }
+        rest = &rest[end..];
+    }
+    assert_eq!(found, names.len(), "every key is in keys.bin");
+    out
+}
+
+fn info(sender: &str) -> MessageInfo {
+    mock_info(sender, &[])
+}
+
+fn b64(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
+
+/// Executes `msg`, requires success, prints and returns its gas.
+fn ok(chain: &mut Chain, env: &Env, sender: &str, what: &str, msg: Value) -> Gas {
+    let bytes = serde_json::to_vec(&msg).expect("JSON");
+    assert!(
+        bytes.len() <= MAX_TX_BYTES,
+        "{what}: a {}-byte message does not fit a transaction",
+        bytes.len()
+    );
+    let start = Instant::now();
+    let (result, gas) = chain.execute(env, &info(sender), &bytes);
+    if let Err(e) = result {
+        panic!("{what}: refused: {e}");
+    }
+    println!(
+        "{what:<44} {:>16} {:>12} {:>12} {:>9} {:>7.1}s",
+        gas.vm,
+        gas.vm_sdk(),
+        gas.total_sdk(),
+        gas.msg_bytes,
+        start.elapsed().as_secs_f64()
+    );
+    gas
+}
+
+/// Executes `msg`, requires a refusal whose text contains `expected`.
+fn refused(chain: &mut Chain, env: &Env, sender: &str, what: &str, msg: Value, expected: &str) {
+    let bytes = serde_json::to_vec(&msg).expect("JSON");
+    let (result, gas) = chain.execute(env, &info(sender), &bytes);
+    match result {
+        Ok(_) => panic!("{what}: accepted, but must be refused"),
+        Err(e) => {
+            assert!(
+                e.contains(expected),
+                "{what}: refused for another reason than {expected:?}: {e}"
+            );
+            println!(
+                "{what:<44} refused ({:.1} M SDK gas): {e}",
+                gas.vm_sdk() as f64 / 1e6
+            );
+        }
+    }
+}
+
+/// Uploads the parameter file for `k` in transactions of 5 pages (640 KiB, 853 KiB in base64).
+fn store_params(chain: &mut Chain, env: &Env, k: u32, file: &[u8]) -> u64 {
+    let mut sdk = 0;
+    for (i, chunk) in file.chunks(5 * 128 * 1024).enumerate() {
+        let offset = i * 5 * 128 * 1024;
+        let msg = json!({"store_params": {"k": k, "offset": offset, "chunk": b64(chunk)}});
+        sdk += ok(chain, env, "admin", &format!("store_params k={k} at {offset}"), msg).total_sdk();
+    }
+    sdk
+}
+
+fn proof_msg(kind: &str, file: &[u8]) -> Value {
+    json!({ kind: {"proof": b64(file)} })
+}
+
+/// `file` with one hex digit of its (first) proof changed.
+fn tamper(file: &[u8], field: &str) -> Vec<u8> {
+    let text = String::from_utf8(file.to_vec()).expect("UTF-8");
+    let at = text.find(&format!("\"{field}\": \"")).expect("the field") + field.len() + 4 + 200;
+    let mut bytes = text.into_bytes();
+    bytes[at] = if bytes[at] == b'0' { b'1' } else { b'0' };
+    bytes
+}
+
+/// The shard messages of a proof-set file, one per shard.
+fn shard_msgs(set: &Value) -> Vec<Value> {
+    let shards = &set["shards"];
+    let proofs = shards["proofs"].as_array().expect("proofs");
+    (0..proofs.len())
+        .map(|i| {
+            let shard = json!({
+                "public": set["statement"]["public"],
+                "circuit": shards["circuit"],
+                "count": proofs.len(),
+                "index": i,
+                "sub_root": shards["sub_roots"][i],
+                "sums": shards["sums"][i],
+                "proof": proofs[i],
+            });
+            json!({"submit_shard": {"shard": b64(&serde_json::to_vec(&shard).expect("JSON"))}})
+        })
+        .collect()
+}
+
+#[test]
+fn module_is_mvp_and_small() {
+    let wasm = module();
+    assert!(
+        wasm.len() <= 800 * 1024,
+        "{} bytes: above the 800 KiB code limit",
+        wasm.len()
+    );
+    // cosmwasm-vm's own check (what a chain runs on upload): refuses bulk-memory, reference
+    // types, SIMD and every other post-MVP operator but sign extension, and checks the exports.
+    let capabilities = capabilities_from_csv("cosmwasm_1_1,cosmwasm_1_2,cosmwasm_2_0");
+    check_wasm(&wasm, &capabilities, &WasmLimits::default(), Logger::Off)
+        .expect("the module passes cosmwasm-vm's upload checks");
+    println!("module: {} bytes", wasm.len());
+}
+
+#[test]
+fn chain_in_the_vm() {
+    let started = Instant::now();
+    let mut chain = Chain::new(module());
+    let env = mock_env();
+    println!(
+        "{:<44} {:>16} {:>12} {:>12} {:>9} {:>8}",
+        "call", "CosmWasm gas", "VM SDK gas", "tx SDK gas", "msg bytes", "wall"
+    );
+    let (result, _) = chain.instantiate(&env, &info("admin"), b"{}");
+    result.expect("instantiates");
+
+    // Keys: only the admin, only pinned ones.
+    let names = [
+        "single-a2-l4-d0",
+        "single-a4-l9-d6",
+        "shard-a4-l9-d10",
+        "top-a4-l9-d1-s10",
+    ];
+    let bundle = keys(&names);
+    let store_keys = json!({"store_keys": {"bundle": b64(&bundle)}});
+    refused(
+        &mut chain,
+        &env,
+        "mallory",
+        "store_keys by another address",
+        store_keys.clone(),
+        "only the admin",
+    );
+    let mut bad = bundle.clone();
+    let last = bad.len() - 1;
+    bad[last] ^= 1;
+    refused(
+        &mut chain,
+        &env,
+        "admin",
+        "store_keys with a changed key",
+        json!({"store_keys": {"bundle": b64(&bad)}}),
+        "not to its pinned digest",
+    );
+    ok(&mut chain, &env, "admin", "store_keys (4 keys)", store_keys);
+
+    // Parameters: refused unless they hash to their pin, kept otherwise.
+    let k9 = read("verifier/params/params-k9.bin");
+    let mut bad = k9.clone();
+    bad[100] ^= 1;
+    refused(
+        &mut chain,
+        &env,
+        "admin",
+        "store_params k=9, one byte changed",
+        json!({"store_params": {"k": 9, "offset": 0, "chunk": b64(&bad)}}),
+        "not to their pinned digest",
+    );
+    let mut params_gas = Vec::new();
+    for k in [9, 12, 15] {
+        let file = read(&format!("verifier/params/params-k{k}.bin"));
+        params_gas.push((k, store_params(&mut chain, &env, k, &file)));
+    }
+
+    // The demo, verified on-chain, then the same epoch again refused (the chain moved on).
+    let demo = read("fixtures/demo/proof.json");
+    refused(
+        &mut chain,
+        &env,
+        "demo-vault",
+        "demo, one proof byte changed",
+        proof_msg("submit_proof", &tamper(&demo, "proof")),
+        "does not verify",
+    );
+    let demo_gas = ok(
+        &mut chain,
+        &env,
+        "demo-vault",
+        "submit_proof demo (k=9)",
+        proof_msg("submit_proof", &demo),
+    );
+    refused(
+        &mut chain,
+        &env,
+        "demo-vault",
+        "demo again (no previous, chain exists)",
+        proof_msg("submit_proof", &demo),
+        "names no previous proof",
+    );
+
+    // A chain of three epochs; epoch 9 before 8 is refused, as is 8 twice.
+    let [e7, e8, e9] = ["7", "8", "9"].map(|e| read(&format!("fixtures/chain/epoch-{e}.json")));
+    ok(&mut chain, &env, "vault", "chain epoch 7", proof_msg("submit_proof", &e7));
+    refused(
+        &mut chain,
+        &env,
+        "vault",
+        "chain epoch 9 after 7 (wrong previous)",
+        proof_msg("submit_proof", &e9),
+        "names previous proof",
+    );
+    ok(&mut chain, &env, "vault", "chain epoch 8", proof_msg("submit_proof", &e8));
+    refused(
+        &mut chain,
+        &env,
+        "vault",
+        "chain epoch 8 again",
+        proof_msg("submit_proof", &e8),
+        "names previous proof",
+    );
+    ok(&mut chain, &env, "vault", "chain epoch 9", proof_msg("submit_proof", &e9));
+    let head: Value = serde_json::from_slice(
+        &chain
+            .query(
+                &env,
+                br#"{"chain":{"owner":"vault","protocol":"demo-options"}}"#,
+            )
+            .expect("query"),
+    )
+    .expect("JSON");
+    assert_eq!(head["epoch"], 9);
+    assert_eq!(head["length"], 3);
+    let e9_record: Value = serde_json::from_slice(
+        &chain
+            .query(
+                &env,
+                br#"{"epoch":{"owner":"vault","protocol":"demo-options","epoch":9}}"#,
+            )
+            .expect("query"),
+    )
+    .expect("JSON");
+    assert_eq!(e9_record["verified_on_chain"], true);
+    assert_eq!(e9_record["digest"], head["digest"]);
+
+    // The largest single-proof fixture: 64 slots, k = 12.
+    let many = read("fixtures/many-positions/proof.json");
+    let many_gas = ok(
+        &mut chain,
+        &env,
+        "bench",
+        "submit_proof many-positions (k=12)",
+        proof_msg("submit_proof", &many),
+    );
+
+    // A proof set: the top is refused until every shard is verified here.
+    let set_file = read("fixtures/sharded-book/proof.json");
+    let set: Value = serde_json::from_slice(&set_file).expect("JSON");
+    refused(
+        &mut chain,
+        &env,
+        "sharded",
+        "submit_set before its shards",
+        proof_msg("submit_set", &set_file),
+        "shard 0 of the set was not verified",
+    );
+    let shards = shard_msgs(&set);
+    let mut bad_shard = set.clone();
+    let p = bad_shard["shards"]["proofs"][1].as_str().expect("hex").to_string();
+    let flipped = if &p[300..301] == "0" { "1" } else { "0" };
+    bad_shard["shards"]["proofs"][1] = json!(format!("{}{flipped}{}", &p[..300], &p[301..]));
+    refused(
+        &mut chain,
+        &env,
+        "sharded",
+        "shard 1, one proof byte changed",
+        shard_msgs(&bad_shard)[1].clone(),
+        "does not verify",
+    );
+    let mut shard_gas = Vec::new();
+    for (i, msg) in shards.iter().enumerate() {
+        let what = format!("submit_shard {i} of {} (k=15)", shards.len());
+        shard_gas.push(ok(&mut chain, &env, "sharded", &what, msg.clone()));
+    }
+    refused(
+        &mut chain,
+        &env,
+        "other",
+        "submit_set by an address without shards",
+        proof_msg("submit_set", &set_file),
+        "was not verified",
+    );
+    let top_gas = ok(
+        &mut chain,
+        &env,
+        "sharded",
+        "submit_set (top, k=9)",
+        proof_msg("submit_set", &set_file),
+    );
+    let anchor_gas = ok(
+        &mut chain,
+        &env,
+        "anchoring",
+        "anchor_set (nothing verified)",
+        proof_msg("anchor_set", &set_file),
+    );
+    let record: Value = serde_json::from_slice(
+        &chain
+            .query(
+                &env,
+                br#"{"epoch":{"owner":"anchoring","protocol":"sharded-vault","epoch":1}}"#,
+            )
+            .expect("query"),
+    )
+    .expect("JSON");
+    assert_eq!(record["verified_on_chain"], false);
+    assert_eq!(record["shards"], 2);
+
+    println!("\nsummary (SDK gas = CosmWasm gas / {GAS_MULTIPLIER}):");
+    for (k, sdk) in params_gas {
+        println!("  store params k={k}: {sdk} SDK gas (all its transactions)");
+    }
+    println!(
+        "  demo k=9: {} M VM SDK gas, {} M with setup and tx bytes",
+        demo_gas.vm_sdk() as f64 / 1e6,
+        demo_gas.total_sdk() as f64 / 1e6
+    );
+    println!(
+        "  many-positions k=12: {} M VM SDK gas",
+        many_gas.vm_sdk() as f64 / 1e6
+    );
+    for (i, g) in shard_gas.iter().enumerate() {
+        println!("  shard {i} k=15: {} M VM SDK gas", g.vm_sdk() as f64 / 1e6);
+    }
+    println!("  top k=9: {} M VM SDK gas", top_gas.vm_sdk() as f64 / 1e6);
+    println!("  anchor: {} M VM SDK gas", anchor_gas.vm_sdk() as f64 / 1e6);
+    println!("  wall time: {:.1} s", started.elapsed().as_secs_f64());
+    assert!(
+        demo_gas.vm_sdk() < 1_400_000,
+        "the demo must beat the 1.4 M SDK gas estimate"
+    );
+}
