@@ -11,7 +11,7 @@ use solvency_circuits::{
     shapes::{Shape, TopShape},
     statement::{field_bytes, Fp, Public, Statement},
 };
-use solvency_verifier::{file::CircuitParams, parse, pinned, verify_using, Proof, VerifyError};
+use solvency_verifier::{file::CircuitParams, parse, pinned, Proof};
 
 use crate::error::ContractError;
 use crate::msg::{ChainHead, EpochRecord, ExecuteMsg, InstantiateMsg, QueryMsg};
@@ -315,7 +315,8 @@ fn record(
     }
 }
 
-/// Verifies a single-proof file with the stored key and parameters and appends its epoch.
+/// Verifies a single-proof file with the stored key and parameters and appends its epoch: the
+/// checks of `solvency_verifier::verify_using`, with parameters and key read from storage.
 fn submit_proof(
     storage: &mut dyn Storage,
     owner: &str,
@@ -329,17 +330,15 @@ fn submit_proof(
         ));
     };
     let head = check_chain(storage, owner, &file.statement)?;
+    let proof = proof_bytes("proof", &file.proof)?;
+    let srs = load_params(storage, file.circuit.k)?;
     let shape = KeyShape::Single(file.circuit.shape);
-    let bundle = keys::bundle(&[(shape, load_key(storage, shape)?)]);
-    let store: &dyn Storage = storage;
-    let verified = verify_using(
-        &bundle,
-        &mut |k| load_params(store, k).map_err(|e| VerifyError::Malformed(e.to_string())),
-        bytes,
-    )
-    .map_err(|e| ContractError::Proof(e.to_string()))?;
-    let rec = record(&verified.statement, verified.digest, 0, true, height);
-    append(storage, owner, head, rec, &verified.statement.public.protocol)
+    let statement = &file.statement;
+    let vk = pinned_vk(storage, &srs, shape, &statement.public, &file.circuit.vk_digest)?;
+    proof::verify(&srs.params, &vk, &statement.instance(), &proof)
+        .map_err(|e| ContractError::Proof(format!("the proof does not verify: {e}")))?;
+    let rec = record(statement, parsed.digest(), 0, true, height);
+    append(storage, owner, head, rec, &statement.public.protocol)
 }
 
 /// One shard of a proof set, as `submit_shard` takes it: the set's public data and shard
