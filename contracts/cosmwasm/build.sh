@@ -21,15 +21,17 @@ command -v wasm-opt >/dev/null || need "wasm-opt (Debian package binaryen) is re
 
 # -Zbuild-std on the stable toolchain: RUSTC_BOOTSTRAP=1 (the std sources come from rust-src).
 # RUSTFLAGS replaces .cargo/config.toml's flags for this build, so it repeats them, and adds
-# what only the deployable module needs: panics abort at once and derived Debug prints only
-# type names (no panic or formatting machinery: 1.10 MB -> 0.98 MB before wasm-opt).
+# what only the deployable module needs: panics abort at once, without their messages and
+# locations (1.10 MB -> 0.98 MB before wasm-opt). Debug formatting must stay whole
+# (no -Zfmt-debug): halo2 hashes a verifying key's Debug text into every proof's transcript.
 export RUSTC_BOOTSTRAP=1
-export RUSTFLAGS='--cfg getrandom_backend="unsupported" -C target-cpu=mvp -Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=shallow -Zlocation-detail=none'
+export RUSTFLAGS='--cfg getrandom_backend="unsupported" -C target-cpu=mvp -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none'
 cargo build -q --locked --profile contract --target wasm32-unknown-unknown \
     -p solvency-cosmwasm --lib -Z build-std=std,panic_abort
 
-raw=target/wasm32-unknown-unknown/contract/solvency_cosmwasm.wasm
-out=target/solvency_cosmwasm.wasm
+target=${CARGO_TARGET_DIR:-target}
+raw=$target/wasm32-unknown-unknown/contract/solvency_cosmwasm.wasm
+out=$target/solvency_cosmwasm.wasm
 # --mvp-features: wasm-opt refuses any post-MVP operator left in the module.
 wasm-opt --mvp-features -Oz --strip-debug --strip-producers "$raw" -o "$out"
 size=$(stat -c %s "$out")

@@ -107,9 +107,10 @@ fn store_params(
     }
     let total = params_len(k);
     let received = match storage.get(&state::params_received(k)) {
-        Some(v) => u64::from_be_bytes(v.try_into().map_err(|_| {
-            ContractError::Params("the stored upload length is damaged".into())
-        })?),
+        Some(v) => u64::from_be_bytes(
+            v.try_into()
+                .map_err(|_| ContractError::Params("the stored upload length is damaged".into()))?,
+        ),
         None => 0,
     };
     if offset != 0 && offset != received {
@@ -118,7 +119,8 @@ fn store_params(
         )));
     }
     let end = offset as usize + chunk.len();
-    if offset as usize % PAGE != 0 || (end < total && chunk.len() % PAGE != 0) || end > total {
+    let whole_pages = chunk.len().is_multiple_of(PAGE);
+    if !(offset as usize).is_multiple_of(PAGE) || (end < total && !whole_pages) || end > total {
         return Err(ContractError::Params(format!(
             "chunks must hold whole pages of {PAGE} bytes (but the last) within the {total}-byte file"
         )));
@@ -334,7 +336,13 @@ fn submit_proof(
     let srs = load_params(storage, file.circuit.k)?;
     let shape = KeyShape::Single(file.circuit.shape);
     let statement = &file.statement;
-    let vk = pinned_vk(storage, &srs, shape, &statement.public, &file.circuit.vk_digest)?;
+    let vk = pinned_vk(
+        storage,
+        &srs,
+        shape,
+        &statement.public,
+        &file.circuit.vk_digest,
+    )?;
     proof::verify(&srs.params, &vk, &statement.instance(), &proof)
         .map_err(|e| ContractError::Proof(format!("the proof does not verify: {e}")))?;
     let rec = record(statement, parsed.digest(), 0, true, height);
@@ -416,13 +424,18 @@ fn submit_shard(
     }
     let proof = proof_bytes("shard proof", &msg.proof)?;
     let srs = load_params(storage, msg.circuit.k)?;
-    let vk = pinned_vk(storage, &srs, key_shape, &msg.public, &msg.circuit.vk_digest)?;
+    let vk = pinned_vk(
+        storage,
+        &srs,
+        key_shape,
+        &msg.public,
+        &msg.circuit.vk_digest,
+    )?;
     let instance = msg
         .public
         .shard_instance(msg.index, msg.count, msg.sub_root, msg.sums);
-    proof::verify(&srs.params, &vk, &instance, &proof).map_err(|e| {
-        ContractError::Proof(format!("shard {} does not verify: {e}", msg.index))
-    })?;
+    proof::verify(&srs.params, &vk, &instance, &proof)
+        .map_err(|e| ContractError::Proof(format!("shard {} does not verify: {e}", msg.index)))?;
     storage.set(
         &state::verified_shard(
             owner,

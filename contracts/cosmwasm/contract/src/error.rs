@@ -25,7 +25,9 @@ pub enum ContractError {
     #[error("chain: {0}")]
     Chain(String),
     /// A proof set names a shard that was not verified here.
-    #[error("shard {index} of the set was not verified on-chain (submit it with submit_shard first)")]
+    #[error(
+        "shard {index} of the set was not verified on-chain (submit it with submit_shard first)"
+    )]
     ShardMissing {
         /// The shard's index in its set.
         index: usize,

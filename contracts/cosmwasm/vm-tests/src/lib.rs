@@ -26,10 +26,9 @@ pub const GAS_MULTIPLIER: u64 = 140_000;
 pub const INSTANCE_COST: u64 = 60_000;
 /// SDK gas per transaction byte (`x/auth` `TxSizeCostPerByte` default).
 pub const TX_BYTE_COST: u64 = 10;
-/// The memory limit wasmd gives an instance (`wasmvm` `DefaultInstanceMemoryLimitMiB`... 32 MiB).
+/// The memory wasmd gives a contract instance (its `ContractMemoryLimit`, 32 MiB).
 pub const MEMORY_LIMIT_MIB: usize = 32;
-/// The largest message a chain's default mempool and consensus accept (CometBFT `max_tx_bytes`
-/// 1 MiB).
+/// The largest transaction CometBFT's mempool accepts by default (`mempool.max_tx_bytes`).
 pub const MAX_TX_BYTES: usize = 1024 * 1024;
 
 /// Contract storage metered with wasmd's KV gas: the costs go to the VM as externally used gas.
@@ -125,7 +124,10 @@ impl Chain {
             &mut Instance<MockApi, ChainStorage, MockQuerier>,
         ) -> Result<ContractResult<T>, String>,
     ) -> (Result<T, CallError>, Gas) {
-        let backend = self.backend.take().expect("the backend is returned after each call");
+        let backend = self
+            .backend
+            .take()
+            .expect("the backend is returned after each call");
         let mut instance = Instance::from_code(
             &self.wasm,
             backend,
@@ -138,7 +140,10 @@ impl Chain {
         let result = call(&mut instance);
         let report = instance.create_gas_report();
         self.backend = instance.recycle();
-        assert!(self.backend.is_some(), "the instance gives its backend back");
+        assert!(
+            self.backend.is_some(),
+            "the instance gives its backend back"
+        );
         let gas = Gas {
             vm: report.limit - report.remaining,
             msg_bytes,
@@ -179,7 +184,10 @@ impl Chain {
     pub fn query(&mut self, env: &Env, msg: &[u8]) -> Result<Vec<u8>, CallError> {
         self.run(msg.len(), |i| {
             call_query(i, env, msg)
-                .map(|r| r.map(|b| b.to_vec()))
+                .map(|r| match r {
+                    ContractResult::Ok(answer) => ContractResult::Ok(answer.to_vec()),
+                    ContractResult::Err(e) => ContractResult::Err(e),
+                })
                 .map_err(|e| e.to_string())
         })
         .0

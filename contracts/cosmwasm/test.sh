@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds the contract (build.sh) and runs it in cosmwasm-vm: every check of the contract
+# workspace, then the VM tests with their gas table. Fails on the first error; skips nothing.
+#   contracts/cosmwasm/test.sh
+set -euo pipefail
+cd "$(dirname "$0")"
+start=$(date +%s)
+cargo fmt --all --check
+cargo clippy --locked --all-targets -- -D warnings
+SOLVENCY_CONTRACT_WASM="$PWD/$(./build.sh)"
+export SOLVENCY_CONTRACT_WASM
+# One test at a time: each stores megabytes of parameters and verifies k = 15 shards.
+cargo test --locked --release -p solvency-cosmwasm-vm-tests -- --nocapture --test-threads 1
+echo "contracts/cosmwasm/test.sh: passed in $(( $(date +%s) - start )) s"
