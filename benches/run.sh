@@ -5,6 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 out=docs/performance.md
 cargo build --release -p solvency-benches --bins -p solvency-prover -p solvency-verifier
+scripts/build-web.sh >/dev/null
 cost=$(./target/release/cost-model 100 1000)
 rm -rf target/criterion
 cargo bench -p solvency-benches --bench circuit -- --noplot >/dev/null 2>target/bench-stderr.txt
@@ -33,6 +34,10 @@ for n in 4096 10000; do
     /usr/bin/time -f "%e %M" -o "$tmp/verify-$run.txt" ./target/release/solvency-verifier verify \
       "$tmp/out/proof.json" >/dev/null
   done
+  # The last proof once more, in headless Chromium through the verification site, three times.
+  SOLVENCY_WEB_PROOF="$tmp/out/proof.json" cargo test -q --release -p solvency-verifier \
+    --test web -- --ignored --nocapture 2>&1 | grep -o "verification [0-9.]* s" |
+    awk '{print $2}' >"$tmp/web.txt"
   books+=$(python3 - "$tmp" "$n" <<'PY'
 import json, statistics, sys
 tmp, n = sys.argv[1], int(sys.argv[2])
@@ -42,11 +47,13 @@ verify = [open(f"{tmp}/verify-{r}.txt").read().split() for r in runs]
 out = json.load(open(f"{tmp}/prove-1.json"))
 wall = [float(p[0]) for p in prove]
 vwall = [float(v[0]) for v in verify]
+web = [float(w) for w in open(f"{tmp}/web.txt").read().split()]
 proofs = f"{-(-n // 1024)} + top" if len(out["k"]) > 1 else "1"
 print(f"| {n:,} | {proofs} | k = {out['k']} | {statistics.median(wall):.1f} s "
       f"({', '.join(f'{w:.1f}' for w in wall)}) | {n / statistics.median(wall):.0f} "
       f"| {max(int(p[1]) for p in prove) / 1e6:.2f} GB | {out['proof_bytes']:,} "
-      f"| {statistics.median(vwall):.2f} s ({', '.join(f'{w:.2f}' for w in vwall)}) |")
+      f"| {statistics.median(vwall):.2f} s ({', '.join(f'{w:.2f}' for w in vwall)}) "
+      f"| {statistics.median(web):.2f} s ({', '.join(f'{w:.2f}' for w in web)}) |")
 PY
 )$'\n'
 done
@@ -72,8 +79,10 @@ done
   echo
   echo "## Sharded books (\`synthetic-snapshot N\`, then \`solvency-prover prove\` and \`solvency-verifier verify\`; params cached; \`/usr/bin/time\`; 3 runs each)"
   echo
-  echo "| positions | proofs | k (shard, top) | wall time, median (runs) | positions/s | peak RSS (max) | proof bytes | verify, median (runs) |"
-  echo "|---|---|---|---|---|---|---|---|"
+  echo "The browser column is the verification site (\`solvency-verifier web\`) in headless Chromium: the page's own timing, parameters and keys fetched from 127.0.0.1 included (\`verifier/tests/web.rs\`, \`time_a_proof_in_chromium\`)."
+  echo
+  echo "| positions | proofs | k (shard, top) | wall time, median (runs) | positions/s | peak RSS (max) | proof bytes | verify, median (runs) | verify in Chromium, median (runs) |"
+  echo "|---|---|---|---|---|---|---|---|---|"
   echo -n "$books"
 } > "$out.generated"
 python3 - "$out" <<'PY'

@@ -41,7 +41,7 @@ fn verifying(c: &mut Criterion) {
     for n in [100, 1_000] {
         let p = prepared(n, 1);
         let srs = Srs::new(p.shape.k());
-        let params = &srs.params;
+        let params = srs.params();
         let (proof, vk) = prove(params, &p, rand::rng()).unwrap();
         let instance = p.statement.instance();
         g.bench_with_input(BenchmarkId::new("proof", n), &p, |b, _| {

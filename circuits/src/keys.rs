@@ -27,7 +27,10 @@
 //! ```
 
 use std::fmt;
-use std::ops::Range;
+use std::{
+    ops::Range,
+    sync::{Arc, OnceLock},
+};
 
 use group::{Curve as _, GroupEncoding};
 use halo2_proofs::{
@@ -245,31 +248,75 @@ pub fn reference_public(assets: usize, lanes: usize) -> Public {
 }
 
 /// IPA parameters, with the Lagrange-basis points a verifier commits to a band table with.
+///
+/// Reading parameters is mostly point decompression: `2^(k+1)` square roots, 0.4–0.5 s on one
+/// core at k = 15. Parameters known to be good (they hash to a pinned digest) can be read
+/// [lazily](Srs::read_pinned): the table bases at once, the rest on first use of
+/// [`Srs::params`], so that a verifier loads its keys and checks a top proof while another
+/// thread decompresses the shard parameters. Clones share one decompression.
 #[derive(Clone, Debug)]
 pub struct Srs {
-    /// The parameters.
-    pub params: Params<Curve>,
+    k: u32,
+    /// The bytes `params` is read from, until it is.
+    bytes: Arc<[u8]>,
+    params: Arc<OnceLock<Params<Curve>>>,
     /// The first Lagrange-basis points, then `w`, the blinding base.
     bases: Vec<Curve>,
 }
 
 impl Srs {
-    /// Reads parameters as `Params::write` wrote them (`k`, `g`, `g_lagrange`, `w`, `u`).
+    /// Reads parameters as `Params::write` wrote them (`k`, `g`, `g_lagrange`, `w`, `u`),
+    /// every point now.
     pub fn read(bytes: &[u8]) -> std::io::Result<Self> {
+        let srs = Srs::layout(bytes.into())?;
         let params = Params::<Curve>::read(&mut &bytes[..])?;
-        let n = 1usize << params.k();
+        srs.params.get_or_init(|| params);
+        Ok(srs)
+    }
+
+    /// Reads parameters that hash to a pinned digest (so every point decodes): the table
+    /// bases now, the rest on first use of [`Srs::params`].
+    pub fn read_pinned(bytes: Arc<[u8]>) -> std::io::Result<Self> {
+        Srs::layout(bytes)
+    }
+
+    /// Checks the length for the `k` in the header and decodes the table bases.
+    fn layout(bytes: Arc<[u8]>) -> std::io::Result<Self> {
+        let k = bytes
+            .first_chunk::<4>()
+            .map(|k| u32::from_le_bytes(*k))
+            .filter(|&k| k < 32)
+            .ok_or_else(|| invalid("parameters without a valid k"))?;
+        let n = 1usize << k;
+        if bytes.len() != 4 + 64 * n + 64 {
+            return Err(invalid("parameters of the wrong length for their k"));
+        }
         let rows = n.min(MAX_TABLE_ROWS);
         let (lagrange, w) = (4 + 32 * n, 4 + 64 * n);
         let bases = [lagrange..lagrange + 32 * rows, w..w + 32]
             .into_iter()
-            .flat_map(|range| {
-                bytes
-                    .get(range)
-                    .map_or(vec![None], |b| b.chunks_exact(32).map(point).collect())
-            })
+            .flat_map(|range| bytes[range].chunks_exact(32).map(point))
             .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| invalid("parameters too short, or not curve points"))?;
-        Ok(Srs { params, bases })
+            .ok_or_else(|| invalid("parameters that are not curve points"))?;
+        Ok(Srs {
+            k,
+            bytes,
+            params: Arc::default(),
+            bases,
+        })
+    }
+
+    /// `log2` of the number of generators.
+    pub fn k(&self) -> u32 {
+        self.k
+    }
+
+    /// The parameters, decompressed on first use when read with [`Srs::read_pinned`].
+    pub fn params(&self) -> &Params<Curve> {
+        self.params.get_or_init(|| {
+            Params::read(&mut &self.bytes[..])
+                .expect("parameters that hash to a pinned digest decode (Srs::read_pinned)")
+        })
     }
 
     /// Generates the parameters for `k` (slow: hash-to-curve of `2^k` points).
@@ -413,10 +460,10 @@ pub fn load(
         return Err(KeyError::Digest { shape, got });
     }
     let (mut fixed, permutation) = parse(shape, bytes)?;
-    if srs.params.k() != shape.k() {
+    if srs.k() != shape.k() {
         return Err(KeyError::Malformed {
             shape,
-            why: format!("parameters for k = {} given", srs.params.k()),
+            why: format!("parameters for k = {} given", srs.k()),
         });
     }
     let (assets, lanes) = shape.assets_lanes();
@@ -440,24 +487,24 @@ pub fn load(
             })?;
         }
     }
-    struct Rebuild<'a> {
-        params: &'a Params<Curve>,
+    struct Rebuild {
+        k: u32,
         fixed: Vec<Curve>,
         permutation: Vec<Curve>,
     }
-    impl CircuitFn<Result<VerifyingKey<Curve>, Error>> for Rebuild<'_> {
+    impl CircuitFn<Result<VerifyingKey<Curve>, Error>> for Rebuild {
         fn call<C: Circuit<crate::statement::Fp>>(
             self,
             circuit: &C,
         ) -> Result<VerifyingKey<Curve>, Error> {
-            vk_from_commitments(self.params, circuit, self.fixed, self.permutation)
+            vk_from_commitments(self.k, circuit, self.fixed, self.permutation)
         }
     }
     shape
         .with_circuit(
             public,
             Rebuild {
-                params: &srs.params,
+                k: srs.k(),
                 fixed,
                 permutation,
             },
@@ -526,7 +573,7 @@ mod tests {
         let mut poly = domain.empty_lagrange();
         poly[..][..values.len()].copy_from_slice(&values);
         let expected = srs
-            .params
+            .params()
             .commit_lagrange(&poly, Blind::default())
             .to_affine();
         assert_eq!(srs.commit(&values), Some(expected));

@@ -170,9 +170,6 @@ pub fn prove_top(
     )
 }
 
-/// Proofs whose checks [`verify_batch`] holds in memory at once.
-const BATCH_CHUNK: usize = 32;
-
 /// A verification strategy that hands back the proof's final multi-scalar multiplication
 /// instead of evaluating it, so that a batch can weigh and add them.
 struct Deferred<'p> {
@@ -228,26 +225,31 @@ pub fn verify_batch(
             .finalize();
         Fp::from_uniform_bytes(hash.as_array())
     };
-    // Each proof's check weighted on its own thread, then added: Σ w_i · MSM_i. Chunks bound
-    // the memory (each MSM holds 2^k scalars: 1 MB at k = 15) whatever the number of shards.
-    let mut acc = params.empty_msm();
-    for (c, chunk) in items.chunks(BATCH_CHUNK).enumerate() {
-        let msms = chunk
-            .par_iter()
-            .enumerate()
-            .map(|(j, (instance, proof))| {
+    // Each proof's check weighted, then added: Σ w_i · MSM_i. Each worker folds the proofs it
+    // takes into one sum, and the sums are added pairwise, so at most a few MSMs (2^k scalars
+    // each: 1 MB at k = 15) are held at once, whatever the number of shards.
+    let acc = items
+        .par_iter()
+        .enumerate()
+        .try_fold(
+            || params.empty_msm(),
+            |mut acc, (i, (instance, proof))| {
                 let deferred = Deferred {
                     msm: params.empty_msm(),
                 };
                 let mut msm = check(params, vk, deferred, instance, proof)?;
-                msm.scale(weight(c * BATCH_CHUNK + j));
-                Ok(msm)
-            })
-            .collect::<Result<Vec<_>, Error>>()?;
-        for msm in &msms {
-            acc.add_msm(msm);
-        }
-    }
+                msm.scale(weight(i));
+                acc.add_msm(&msm);
+                Ok::<_, Error>(acc)
+            },
+        )
+        .try_reduce(
+            || params.empty_msm(),
+            |mut a, b| {
+                a.add_msm(&b);
+                Ok(a)
+            },
+        )?;
     if acc.eval() {
         Ok(())
     } else {
@@ -255,9 +257,8 @@ pub fn verify_batch(
     }
 }
 
-/// Checks a proof set: every shard proof in one batch ([`verify_batch`]) against its public
-/// sub-root and sums commitment, and the top proof over all of them (padded to the top's
-/// shard slots with empty shards).
+/// Checks a proof set: every shard proof in one batch ([`verify_shards`]) and, beside it, the
+/// top proof over all of them ([`verify_top`]).
 #[allow(clippy::too_many_arguments)]
 pub fn verify_set(
     shard_params: &Params<Curve>,
@@ -271,31 +272,62 @@ pub fn verify_set(
     shard_proofs: &[Vec<u8>],
     top_proof: &[u8],
 ) -> Result<(), Error> {
-    if links.len() != shard_proofs.len() || links.len() > top_shape.slots() {
+    // The top proof beside the batch: it fills a core while the batch has one proof left.
+    let (shards, top) = rayon::join(
+        || {
+            verify_shards(
+                shard_params,
+                shard_vk,
+                shard_key_digest,
+                statement,
+                links,
+                shard_proofs,
+            )
+        },
+        || verify_top(top_params, top_vk, top_shape, statement, links, top_proof),
+    );
+    shards.and(top)
+}
+
+/// Checks a proof set's shard proofs in one batch ([`verify_batch`]), shard `i` against its
+/// public sub-root and sums commitment `links[i]`, its index and the number of shards.
+pub fn verify_shards(
+    params: &Params<Curve>,
+    vk: &VerifyingKey<Curve>,
+    key_digest: &[u8],
+    statement: &Statement,
+    links: &[(Fp, Fp)],
+    proofs: &[Vec<u8>],
+) -> Result<(), Error> {
+    if links.len() != proofs.len() {
         return Err(Error::InvalidInstances);
     }
     let items: Vec<(Vec<Fp>, &[u8])> = links
         .iter()
-        .zip(shard_proofs)
+        .zip(proofs)
         .enumerate()
         .map(|(i, (&(root, sums), proof))| {
             let instance = statement.public.shard_instance(i, links.len(), root, sums);
             (instance, &proof[..])
         })
         .collect();
-    // The top proof beside the batch: it fills a core while the batch has one proof left.
-    let (shards, top) = rayon::join(
-        || verify_batch(shard_params, shard_vk, shard_key_digest, &items),
-        || {
-            verify(
-                top_params,
-                top_vk,
-                &top_shape.instance(statement, links),
-                top_proof,
-            )
-        },
-    );
-    shards.and(top)
+    verify_batch(params, vk, key_digest, &items)
+}
+
+/// Checks a proof set's top proof over the shards' `links`, padded to the top's shard slots
+/// with empty shards ([`TopShape::instance`]).
+pub fn verify_top(
+    params: &Params<Curve>,
+    vk: &VerifyingKey<Curve>,
+    shape: TopShape,
+    statement: &Statement,
+    links: &[(Fp, Fp)],
+    proof: &[u8],
+) -> Result<(), Error> {
+    if links.len() > shape.slots() {
+        return Err(Error::InvalidInstances);
+    }
+    verify(params, vk, &shape.instance(statement, links), proof)
 }
 
 /// Checks `proof` against `instance` under `vk`. Bytes left after the proof's transcript are

@@ -230,7 +230,7 @@ pub fn prove_book(
         let proved = AtomicUsize::new(0);
         let shared_step = Mutex::new(&mut step);
         let (shard_proofs, _) =
-            proof::prove_set_shards(&shard_params.params, &set, rand::rng(), |_| {
+            proof::prove_set_shards(shard_params.params(), &set, rand::rng(), |_| {
                 let m = proved.fetch_add(1, Ordering::Relaxed) + 1;
                 let mut step = shared_step.lock().unwrap_or_else(|e| e.into_inner());
                 step(&format!("proved {m} of {n} shards (k = {shard_k})"))
@@ -262,7 +262,7 @@ pub fn prove_book(
         prepared.shape.slots()
     ));
     let t = Instant::now();
-    let (proof, _) = proof::prove(&params.params, &prepared, rand::rng()).map_err(proving)?;
+    let (proof, _) = proof::prove(params.params(), &prepared, rand::rng()).map_err(proving)?;
     timings.prove = t.elapsed();
     let file = Proof::Single(ProofFile {
         format: PROOF_FORMAT.into(),
@@ -308,22 +308,22 @@ fn proving(e: halo2_proofs::plonk::Error) -> ProveError {
 /// The pinned key digest of `shape`, which a proof file names; a shape without a pinned
 /// key cannot be verified, so it is not proven.
 fn pinned_digest(shape: KeyShape) -> Result<String, ProveError> {
-    pinned::key(shape)
-        .map(|(_, digest)| digest.to_string())
+    pinned::key_digest(shape)
+        .map(str::to_string)
         .map_err(|e| ProveError::Proving(e.to_string()))
 }
 
 /// Verifies a fresh proof file exactly as a user's verifier will (pinned keys, every public
 /// input recomputed), with the parameters it was proven with.
 fn self_check(file: &Proof, params: &[Srs]) -> Result<(), ProveError> {
-    let mut params = |k| {
+    let params = |k| {
         params
             .iter()
-            .find(|p| p.params.k() == k)
+            .find(|p| p.k() == k)
             .cloned()
             .ok_or_else(|| VerifyError::Invalid(format!("no parameters for k = {k}")))
     };
-    verify_with(&mut params, &file.to_bytes())
+    verify_with(&params, &file.to_bytes())
         .map(|_| ())
         .map_err(|e| ProveError::Proving(format!("the fresh proof does not verify: {e}")))
 }
@@ -349,7 +349,8 @@ fn finish_set(
     timings.params += t.elapsed();
     step(&format!("proving the top over {n} shards (k = {top_k})"));
     let t = Instant::now();
-    let (top_proof, _) = proof::prove_top(&top_params.params, set, rand::rng()).map_err(proving)?;
+    let (top_proof, _) =
+        proof::prove_top(top_params.params(), set, rand::rng()).map_err(proving)?;
     timings.prove += t.elapsed();
     let len = shard_proofs.iter().map(Vec::len).sum::<usize>() + top_proof.len();
     let file = ProofSetFile {
@@ -518,7 +519,7 @@ pub fn prove_shards(
         )
     };
     let (proofs, _) = proof::prove_shards(
-        &params.params,
+        params.params(),
         public,
         shape,
         &indices,

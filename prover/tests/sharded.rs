@@ -30,13 +30,13 @@ fn a_large_book_is_proven_as_a_set_and_checked_as_a_whole() {
     };
     assert_eq!(set.shards.proofs.len(), 2);
     let bytes = proved.file.to_bytes();
-    let mut params = |k| {
+    let params = |k| {
         Ok(cache
             .get(&k)
             .cloned()
             .unwrap_or_else(|| solvency_verifier::pinned::srs_or_new(k)))
     };
-    let verified = verify_with(&mut params, &bytes).unwrap();
+    let verified = verify_with(&params, &bytes).unwrap();
     assert_eq!((verified.shards, verified.depth), (2, 11));
 
     // Every account's positions are in the set's tree, across shard and top levels.
@@ -62,14 +62,14 @@ fn a_large_book_is_proven_as_a_set_and_checked_as_a_whole() {
     let mut deeper = doc.clone();
     deeper["top"]["shape"]["shard_depth"] = 9.into();
     let bytes = serde_json::to_vec_pretty(&deeper).unwrap();
-    let Err(VerifyError::Invalid(why)) = verify_with(&mut params, &bytes) else {
+    let Err(VerifyError::Invalid(why)) = verify_with(&params, &bytes) else {
         panic!("a top over shards of another depth verified")
     };
     assert!(why.contains("shard_depth: 9"), "{why}");
     for bad in [swapped, dropped, deeper_top] {
         let bytes = serde_json::to_vec_pretty(&bad).unwrap();
         assert!(matches!(
-            verify_with(&mut params, &bytes),
+            verify_with(&params, &bytes),
             Err(VerifyError::Invalid(_))
         ));
     }

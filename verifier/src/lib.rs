@@ -80,8 +80,10 @@ pub struct Verified {
     pub digest: [u8; 32],
 }
 
-/// Supplies IPA parameters for a `k`.
-pub type ParamsFor<'a> = dyn FnMut(u32) -> Result<Srs, VerifyError> + 'a;
+/// Supplies IPA parameters for a `k`. A proof set asks for its two `k` from two threads at
+/// once (where there are threads), so that reading one set of parameters overlaps loading the
+/// keys and checking the top proof.
+pub type ParamsFor<'a> = dyn Fn(u32) -> Result<Srs, VerifyError> + Sync + 'a;
 
 /// Parses a proof file of either kind and checks that its circuits can be rebuilt for its
 /// statement (shapes fit, each `k` is its shape's) and that each names its shape's pinned
@@ -218,7 +220,7 @@ fn pinned_key(
 /// Verifies a proof file of either kind with the compiled-in keys ([`verify_using`]);
 /// `params` supplies IPA parameters for each `k`.
 #[cfg(feature = "embedded")]
-pub fn verify_with(params: &mut ParamsFor<'_>, bytes: &[u8]) -> Result<Verified, VerifyError> {
+pub fn verify_with(params: &ParamsFor<'_>, bytes: &[u8]) -> Result<Verified, VerifyError> {
     verify_using(pinned::KEYS, params, bytes)
 }
 
@@ -234,7 +236,7 @@ pub fn verify_with(params: &mut ParamsFor<'_>, bytes: &[u8]) -> Result<Verified,
 /// empty subtrees.
 pub fn verify_using(
     keys: &[u8],
-    params: &mut ParamsFor<'_>,
+    params: &ParamsFor<'_>,
     bytes: &[u8],
 ) -> Result<Verified, VerifyError> {
     let proof = parse(bytes)?;
@@ -247,7 +249,7 @@ pub fn verify_using(
             let shape = KeyShape::Single(f.circuit.shape);
             let named = &f.circuit.vk_digest;
             let (vk, _) = pinned_key("circuit", keys, &srs, shape, public, named)?;
-            proof::verify(&srs.params, &vk, &statement.instance(), &bytes)
+            proof::verify(srs.params(), &vk, &statement.instance(), &bytes)
                 .map_err(|e| VerifyError::Invalid(format!("the proof does not verify: {e}")))?;
             (f.circuit.shape.depth, 0, bytes.len())
         }
@@ -260,36 +262,44 @@ pub fn verify_using(
                 .map(|(i, p)| proof_bytes(&format!("shard {i} proof"), p))
                 .collect::<Result<Vec<_>, _>>()?;
             let top_proof = proof_bytes("top proof", &f.top.proof)?;
-            let shard_srs = params(f.shards.circuit.k)?;
-            let top_srs = params(f.top.k)?;
-            let shard_shape = KeyShape::Shard(f.shards.circuit.shape);
-            let top_shape = KeyShape::Top(f.top.shape);
-            // Both keys at once: each is a constraint-system rebuild and a band-table MSM.
-            let (shard_key, top_key) = rayon::join(
+            let links = f.shards.links();
+            let invalid = |what: &str, e| VerifyError::Invalid(format!("{what}: {e}"));
+            // Parameters come lazily: the table bases now, the generators on first use. One
+            // thread decompresses the shard generators (the longest step: 2^16 square roots at
+            // k = 15) while the other loads both keys and checks the top proof; then the
+            // batch of shard proofs runs on every thread.
+            let (shard_srs, top_srs) = (params(f.shards.circuit.k)?, params(f.top.k)?);
+            let (_, keys_and_top) = rayon::join(
+                || shard_srs.params(),
                 || {
+                    let shape = KeyShape::Shard(f.shards.circuit.shape);
                     let named = &f.shards.circuit.vk_digest;
-                    pinned_key("shards", keys, &shard_srs, shard_shape, public, named)
-                },
-                || {
+                    let shard = pinned_key("shards", keys, &shard_srs, shape, public, named)?;
+                    let shape = KeyShape::Top(f.top.shape);
                     let named = &f.top.vk_digest;
-                    pinned_key("top", keys, &top_srs, top_shape, public, named)
+                    let (top_vk, _) = pinned_key("top", keys, &top_srs, shape, public, named)?;
+                    proof::verify_top(
+                        top_srs.params(),
+                        &top_vk,
+                        f.top.shape,
+                        &statement,
+                        &links,
+                        &top_proof,
+                    )
+                    .map_err(|e| invalid("the top proof does not verify", e))?;
+                    Ok::<_, VerifyError>(shard)
                 },
             );
-            let ((shard_vk, shard_digest), (top_vk, _)) = (shard_key?, top_key?);
-            let links = f.shards.links();
-            proof::verify_set(
-                &shard_srs.params,
+            let (shard_vk, shard_digest) = keys_and_top?;
+            proof::verify_shards(
+                shard_srs.params(),
                 &shard_vk,
                 shard_digest.as_bytes(),
-                &top_srs.params,
-                &top_vk,
-                f.top.shape,
                 &statement,
                 &links,
                 &shard_proofs,
-                &top_proof,
             )
-            .map_err(|e| VerifyError::Invalid(format!("the proof set does not verify: {e}")))?;
+            .map_err(|e| invalid("the shard proofs do not verify", e))?;
             let len = shard_proofs.iter().map(Vec::len).sum::<usize>() + top_proof.len();
             (
                 f.shards.circuit.shape.depth + f.top.shape.depth,
@@ -312,13 +322,13 @@ pub fn verify_using(
 #[cfg(feature = "embedded")]
 pub fn verify_with_params(params: &Srs, bytes: &[u8]) -> Result<Verified, VerifyError> {
     verify_with(
-        &mut |k| {
-            if k == params.params.k() {
+        &|k| {
+            if k == params.k() {
                 Ok(params.clone())
             } else {
                 Err(VerifyError::Invalid(format!(
                     "parameters for k = {} given for a circuit of k = {k}",
-                    params.params.k()
+                    params.k()
                 )))
             }
         },
@@ -330,7 +340,7 @@ pub fn verify_with_params(params: &Srs, bytes: &[u8]) -> Result<Verified, Verify
 /// ([`pinned`]), generating only those of a `k` above [`pinned::MAX_EMBEDDED_K`].
 #[cfg(feature = "embedded")]
 pub fn verify(bytes: &[u8]) -> Result<Verified, VerifyError> {
-    verify_with(&mut |k| Ok(pinned::srs_or_new(k)), bytes)
+    verify_with(&|k| Ok(pinned::srs_or_new(k)), bytes)
 }
 
 impl Verified {

@@ -6,12 +6,12 @@ use std::{
     collections::HashMap,
     path::{Path, PathBuf},
     process::ExitCode,
+    sync::{Mutex, PoisonError},
     time::{Duration, Instant},
 };
 
 use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
-use rayon::prelude::*;
 use serde_json::json;
 use solvency_circuits::{
     encoding::format_decimal,
@@ -171,12 +171,11 @@ fn verify(
         Err(e) => return fail(VerifyError::Malformed(e.to_string())),
     };
     let dir = params_dir.unwrap_or_else(params::default_dir);
-    let loaded = match load_params(&bytes, &dir) {
-        Ok(p) => p,
-        Err(e) => return fail(e),
-    };
     let start = Instant::now();
-    match verify_with(&mut |k| Ok(loaded[&k].clone()), &bytes) {
+    let bar = spinner("verifying");
+    let verified = verify_with(&|k| Ok(params::load(&dir, k)), &bytes);
+    bar.finish_and_clear();
+    match verified {
         Ok(v) => {
             let elapsed = start.elapsed();
             // Each inclusion file, checked against the verified statement.
@@ -205,22 +204,11 @@ fn verify(
     }
 }
 
-/// The IPA parameters of every circuit of a proof file, from the cache in `dir`.
-fn load_params(bytes: &[u8], dir: &Path) -> Result<HashMap<u32, Srs>, VerifyError> {
-    let ks = solvency_verifier::ks(&solvency_verifier::parse(bytes)?);
-    let bar = spinner(format!("loading IPA parameters for k = {ks:?}"));
-    // Side by side: reading parameters is point decompression, one core each.
-    let loaded = ks.par_iter().map(|&k| (k, params::load(dir, k))).collect();
-    bar.finish_and_clear();
-    Ok(loaded)
-}
-
 /// Reads and verifies a proof file; the error carries its exit code.
 fn verified(path: &Path, dir: &Path) -> Result<solvency_verifier::Verified, VerifyError> {
     let bytes =
         read_limited(path, MAX_FILE_BYTES).map_err(|e| VerifyError::Malformed(e.to_string()))?;
-    let loaded = load_params(&bytes, dir)?;
-    verify_with(&mut |k| Ok(loaded[&k].clone()), &bytes)
+    verify_with(&|k| Ok(params::load(dir, k)), &bytes)
 }
 
 /// Prints an error (text or JSON) and returns its exit code.
@@ -256,17 +244,26 @@ fn replay(corpus: &Path, reprove: bool, json: bool, params_dir: Option<PathBuf>)
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} ({elapsed})")
             .expect("valid template"),
     );
-    let mut cache: HashMap<u32, Srs> = Default::default();
+    // Each k read once for the whole corpus; two k may be read at once (a proof set's).
+    let cache: Mutex<HashMap<u32, Srs>> = Default::default();
+    let cached = |k| {
+        cache
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&k)
+            .cloned()
+    };
+    let params = |k| {
+        cached(k).unwrap_or_else(|| {
+            let srs = params::load(&dir, k);
+            let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+            cache.entry(k).or_insert(srs).clone()
+        })
+    };
     let mut reports = Vec::new();
     for case in &cases {
         bar.set_message(case.display().to_string());
-        let mut params = |k| {
-            cache
-                .entry(k)
-                .or_insert_with(|| params::load(&dir, k))
-                .clone()
-        };
-        reports.push(replay::replay_case(case, &mut params, reprove));
+        reports.push(replay::replay_case(case, &params, reprove));
         bar.inc(1);
     }
     bar.finish_and_clear();
@@ -483,7 +480,7 @@ fn main() -> ExitCode {
                 if print_digests {
                     println!(
                         "    ({k}, \"{}\"),",
-                        params::digest(&params::to_bytes(&p.params))
+                        params::digest(&params::to_bytes(p.params()))
                     );
                 }
             }
@@ -558,7 +555,7 @@ fn keys_command(only: &[String], list: bool, write: Option<&Path>, dir: &Path) -
         let k = shape.k();
         let srs = srs.entry(k).or_insert_with(|| params::load(dir, k));
         let public = shape.reference_public();
-        let vk = match keys::generate(&srs.params, shape, &public) {
+        let vk = match keys::generate(srs.params(), shape, &public) {
             Ok(vk) => vk,
             Err(e) => {
                 bar.finish_and_clear();

@@ -52,7 +52,7 @@ pub fn load(dir: &Path, k: u32) -> Srs {
     let file = path(dir, k);
     if let Ok(bytes) = fs::read(&file) {
         if let Ok(srs) = crate::pinned::srs_from(&bytes) {
-            if srs.params.k() == k {
+            if srs.k() == k {
                 return srs;
             }
         }

@@ -92,7 +92,8 @@ pub fn srs_from(bytes: &[u8]) -> Result<Srs, String> {
             "the parameters for k = {k} do not match their pinned digest"
         ));
     }
-    Srs::read(bytes).map_err(|e| format!("parameters for k = {k}: {e}"))
+    // Pinned, so every point decodes: the generators are decompressed on first use.
+    Srs::read_pinned(bytes.into()).map_err(|e| format!("parameters for k = {k}: {e}"))
 }
 
 /// BLAKE2b-256 of `Params::<vesta::Affine>::new(k)` as written by `Params::write`, per `k`;

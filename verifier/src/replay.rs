@@ -57,7 +57,7 @@ pub fn cases(corpus: &Path) -> std::io::Result<Vec<PathBuf>> {
 }
 
 /// Replays one case; `params` supplies IPA parameters for a `k`.
-pub fn replay_case(dir: &Path, params: &mut dyn FnMut(u32) -> Srs, reprove: bool) -> CaseReport {
+pub fn replay_case(dir: &Path, params: &(dyn Fn(u32) -> Srs + Sync), reprove: bool) -> CaseReport {
     let mut r = CaseReport {
         name: dir.file_name().map_or_else(
             || dir.display().to_string(),
@@ -114,7 +114,7 @@ pub fn replay_case(dir: &Path, params: &mut dyn FnMut(u32) -> Srs, reprove: bool
 
     // The stored proof, for exactly this snapshot.
     let proof_bytes = read("proof.json").unwrap_or_default();
-    let verified = match verify_with(&mut |k| Ok(params(k)), &proof_bytes) {
+    let verified = match verify_with(&|k| Ok(params(k)), &proof_bytes) {
         Ok(v) => v,
         Err(e) => {
             r.problems.push(format!("proof.json: {e}"));
@@ -192,26 +192,28 @@ pub fn replay_case(dir: &Path, params: &mut dyn FnMut(u32) -> Srs, reprove: bool
         // The same split as the prover: one circuit, or shards and a top proof.
         let reproved = if book.positions.len() <= 1 << SHARD_DEPTH {
             let prepared = prepare(&book, &secrets, previous);
-            let params = params(prepared.shape.k()).params;
+            let srs = params(prepared.shape.k());
+            let params = srs.params();
             let instance = prepared.statement.instance();
-            proof::prove(&params, &prepared, rand::rng())
-                .and_then(|(proof, vk)| proof::verify(&params, &vk, &instance, &proof))
+            proof::prove(params, &prepared, rand::rng())
+                .and_then(|(proof, vk)| proof::verify(params, &vk, &instance, &proof))
                 .map(|()| prepared.statement)
         } else {
             let set = prepare_set(&book, &secrets, previous, SHARD_DEPTH);
-            let (shard_params, top_params) = (
-                params(set.plan.shard_shape.k()).params,
-                params(set.plan.top_shape.k()).params,
+            let (shard_srs, top_srs) = (
+                params(set.plan.shard_shape.k()),
+                params(set.plan.top_shape.k()),
             );
-            proof::prove_set_shards(&shard_params, &set, rand::rng(), |_| ())
+            let (shard_params, top_params) = (shard_srs.params(), top_srs.params());
+            proof::prove_set_shards(shard_params, &set, rand::rng(), |_| ())
                 .and_then(|(shards, shard_vk)| {
-                    let (top, top_vk) = proof::prove_top(&top_params, &set, rand::rng())?;
+                    let (top, top_vk) = proof::prove_top(top_params, &set, rand::rng())?;
                     let key = keys::pinned_digest(KeyShape::Shard(set.plan.shard_shape), &shard_vk);
                     proof::verify_set(
-                        &shard_params,
+                        shard_params,
                         &shard_vk,
                         key.as_bytes(),
-                        &top_params,
+                        top_params,
                         &top_vk,
                         set.plan.top_shape,
                         &set.statement,

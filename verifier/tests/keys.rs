@@ -76,7 +76,7 @@ fn a_sample_of_pinned_keys_regenerates_and_loads_as_keygen_makes_them() {
         let shape = shape(name);
         let srs = pinned::srs(shape.k()).expect("compiled-in parameters");
         // Regenerated from the circuit code, the key is the pinned one.
-        let vk = keys::generate(&srs.params, shape, &shape.reference_public()).unwrap();
+        let vk = keys::generate(srs.params(), shape, &shape.reference_public()).unwrap();
         let (bytes, digest) = pinned::key(shape).unwrap();
         assert_eq!(keys::key_bytes(shape, &vk), bytes, "{name}");
         // Loaded for another epoch's numbers, it is the key keygen_vk makes for them: the
@@ -84,7 +84,7 @@ fn a_sample_of_pinned_keys_regenerates_and_loads_as_keygen_makes_them() {
         // transcript representative.
         let public = another_epoch(shape);
         let loaded = keys::load(&srs, shape, &public, bytes, digest).unwrap();
-        let made = keys::generate(&srs.params, shape, &public).unwrap();
+        let made = keys::generate(srs.params(), shape, &public).unwrap();
         assert_eq!(
             format!("{:?}", loaded.pinned()),
             format!("{:?}", made.pinned()),
@@ -152,16 +152,17 @@ fn an_unpinned_shape_is_refused_before_parameters_are_needed() {
     v["circuit"]["k"] = 17.into();
     let bytes = serde_json::to_vec_pretty(&v).unwrap();
     let start = std::time::Instant::now();
-    let mut asked = vec![];
+    let asked = std::sync::Mutex::new(vec![]);
     let e = solvency_verifier::verify_with(
-        &mut |k| {
-            asked.push(k);
+        &|k| {
+            asked.lock().unwrap().push(k);
             Ok(pinned::srs(k).expect("compiled in"))
         },
         &bytes,
     )
     .unwrap_err();
     assert!(e.to_string().contains("no key is pinned"), "{e}");
+    let asked = asked.into_inner().unwrap();
     assert!(asked.is_empty(), "parameters asked for: {asked:?}");
     assert!(solvency_verifier::verify(&bytes).is_err());
     assert!(start.elapsed().as_secs() < 5);

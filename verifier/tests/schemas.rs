@@ -69,8 +69,8 @@ const NO_PARAMS: &str = "no IPA parameters in this test";
 /// IPA parameters (format tag, fields, canonical spelling, the statement's rules, shape and
 /// `k`, proof-bytes hex). The fixtures' proofs themselves are not verified here.
 fn read_proof(bytes: &[u8]) -> Result<(), String> {
-    let mut no_params = |_| Err(VerifyError::Invalid(NO_PARAMS.into()));
-    match verify_with(&mut no_params, bytes) {
+    let no_params = |_| Err(VerifyError::Invalid(NO_PARAMS.into()));
+    match verify_with(&no_params, bytes) {
         Err(VerifyError::Invalid(m)) if m == NO_PARAMS => Ok(()),
         Err(e) => Err(e.to_string()),
         Ok(_) => panic!("a proof verified without parameters"),
@@ -126,7 +126,7 @@ impl Reader {
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
             Reader::Proof => read_proof(bytes),
-            Reader::ProofKey => verify_with(&mut |k| Ok(pinned::srs_or_new(k)), bytes)
+            Reader::ProofKey => verify_with(&|k| Ok(pinned::srs_or_new(k)), bytes)
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
             Reader::Inclusion => InclusionFile::parse(bytes)

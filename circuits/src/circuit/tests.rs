@@ -356,7 +356,7 @@ fn proof_round_trip_and_tampering() {
     use crate::proof::{prove, verify};
     let p = prepared(&demo_book());
     let srs = Srs::new(p.shape.k());
-    let params = &srs.params;
+    let params = srs.params();
     let (proof, vk) = prove(params, &p, rand::rng()).unwrap();
     // The key a verifier loads — the pinned part, the band table committed from the
     // statement — is the prover's key, to the last byte of its pinned form.
@@ -413,7 +413,7 @@ fn a_prover_with_its_own_band_table_is_refused() {
     let srs = Srs::new(shape.k());
     let public = &p.statement.public;
     let key_shape = KeyShape::Single(shape);
-    let vk = keys::generate(&srs.params, key_shape, public).unwrap();
+    let vk = keys::generate(srs.params(), key_shape, public).unwrap();
     let bytes = keys::key_bytes(key_shape, &vk);
     let honest = keys::load(&srs, key_shape, public, &bytes, &keys::digest(&bytes)).unwrap();
     // The last band row: another shocked price, then another in-the-money bit. No slot of
@@ -430,13 +430,13 @@ fn a_prover_with_its_own_band_table_is_refused() {
             let mut circuit = SolvencyCircuit::<L>::new(public, shape, Some(p.witness.clone()));
             let last = circuit.table[column].last_mut().unwrap();
             *last = change(*last);
-            prove_circuit(&srs.params, circuit, &p.statement.instance(), rand::rng())
+            prove_circuit(srs.params(), circuit, &p.statement.instance(), rand::rng())
         })
         .unwrap();
         let instance = p.statement.instance();
-        assert!(verify(&srs.params, &own_vk, &instance, &proof).is_ok());
+        assert!(verify(srs.params(), &own_vk, &instance, &proof).is_ok());
         assert!(
-            verify(&srs.params, &honest, &instance, &proof).is_err(),
+            verify(srs.params(), &honest, &instance, &proof).is_err(),
             "column {column}"
         );
     }

@@ -51,12 +51,12 @@ pub fn needs_json(proof: &[u8]) -> Value {
 /// files, and on `inclusion` when it is not empty.
 pub fn verify_json(proof: &[u8], keys: &[u8], params: &[u8], inclusion: &[u8]) -> Value {
     let result = read_params(params).and_then(|srs| {
-        let mut supply = |k| {
+        let supply = |k| {
             srs.get(&k).cloned().ok_or_else(|| {
                 VerifyError::Malformed(format!("no parameters for k = {k} were supplied"))
             })
         };
-        let verified = verify_using(keys, &mut supply, proof)?;
+        let verified = verify_using(keys, &supply, proof)?;
         let included = match inclusion {
             [] => vec![],
             file => vec![verified.included(file)?],

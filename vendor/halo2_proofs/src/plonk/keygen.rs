@@ -300,8 +300,11 @@ impl<F: Field> Assignment<F> for SelectorAssembly {
 /// [`VerifyingKey::permutation_commitments`] of a key made by [`keygen_vk`] for the same
 /// circuit. Nothing checks that the commitments belong to `circuit`: the caller must
 /// authenticate them (for example against a pinned digest) before use.
+///
+/// It needs the circuit's `k`, not its parameters: a verifier can rebuild the key while it is
+/// still reading the parameters.
 pub fn vk_from_commitments<C, ConcreteCircuit>(
-    params: &Params<C>,
+    k: u32,
     circuit: &ConcreteCircuit,
     fixed_commitments: Vec<C>,
     permutation_commitments: Vec<C>,
@@ -311,16 +314,20 @@ where
     C::Scalar: FromUniformBytes<64>,
     ConcreteCircuit: Circuit<C::Scalar>,
 {
-    let (domain, cs, config) = create_domain::<C, ConcreteCircuit>(params);
+    // `create_domain`, from `k` instead of the parameters.
+    let mut cs = ConstraintSystem::default();
+    let config = ConcreteCircuit::configure(&mut cs);
+    let domain = EvaluationDomain::new(cs.degree() as u32, k);
+    let n = 1usize << k;
 
-    if (params.n as usize) < cs.minimum_rows() {
-        return Err(Error::not_enough_rows_available(params.k));
+    if n < cs.minimum_rows() {
+        return Err(Error::not_enough_rows_available(k));
     }
 
     let mut assembly = SelectorAssembly {
-        k: params.k,
-        selectors: vec![vec![false; params.n as usize]; cs.num_selectors],
-        usable_rows: 0..params.n as usize - (cs.blinding_factors() + 1),
+        k,
+        selectors: vec![vec![false; n]; cs.num_selectors],
+        usable_rows: 0..n - (cs.blinding_factors() + 1),
     };
     ConcreteCircuit::FloorPlanner::synthesize(
         &mut assembly,
