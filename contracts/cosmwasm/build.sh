@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the contract as CosmWasm accepts it: MVP wasm only (std rebuilt with target-cpu=mvp,
 # so no bulk-memory, sign-extension or other post-MVP operators), size-optimised (opt-level z,
-# LTO, one codegen unit, stripped, then wasm-opt -Oz), at most 800 KiB. Prints the module path.
+# LTO, one codegen unit, stripped, then wasm-opt -Oz), at most 800 KiB. Prints the module's
+# absolute path ($CARGO_TARGET_DIR is honoured).
 #   contracts/cosmwasm/build.sh
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -29,7 +30,7 @@ export RUSTFLAGS='--cfg getrandom_backend="unsupported" -C target-cpu=mvp -Zunst
 cargo build -q --locked --profile contract --target wasm32-unknown-unknown \
     -p solvency-cosmwasm --lib -Z build-std=std,panic_abort
 
-target=${CARGO_TARGET_DIR:-target}
+target=$(realpath "${CARGO_TARGET_DIR:-target}")
 raw=$target/wasm32-unknown-unknown/contract/solvency_cosmwasm.wasm
 out=$target/solvency_cosmwasm.wasm
 # --mvp-features: wasm-opt refuses any post-MVP operator left in the module.

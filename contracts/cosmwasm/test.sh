@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 start=$(date +%s)
 cargo fmt --all --check
 cargo clippy --locked --all-targets -- -D warnings
-SOLVENCY_CONTRACT_WASM="$PWD/$(./build.sh)"
+SOLVENCY_CONTRACT_WASM=$(./build.sh)
 export SOLVENCY_CONTRACT_WASM
 # One test at a time: each stores megabytes of parameters and verifies k = 15 shards.
 cargo test --locked --release -p solvency-cosmwasm-vm-tests -- --nocapture --test-threads 1
