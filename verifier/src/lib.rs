@@ -33,6 +33,7 @@ use solvency_circuits::{
     shapes::{Shape, TopShape},
     statement::Statement,
 };
+use rayon::prelude::*;
 use thiserror::Error;
 
 pub use file::{CircuitParams, Proof, ProofFile, ProofSetFile, PROOF_FORMAT, PROOF_SET_FORMAT};
@@ -257,7 +258,7 @@ pub fn verify_using(
             let shard_proofs = f
                 .shards
                 .proofs
-                .iter()
+                .par_iter()
                 .enumerate()
                 .map(|(i, p)| proof_bytes(&format!("shard {i} proof"), p))
                 .collect::<Result<Vec<_>, _>>()?;
