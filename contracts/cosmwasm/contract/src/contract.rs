@@ -343,7 +343,7 @@ fn submit_proof(
         &statement.public,
         &file.circuit.vk_digest,
     )?;
-    proof::verify(&srs.params, &vk, &statement.instance(), &proof)
+    proof::verify(srs.params(), &vk, &statement.instance(), &proof)
         .map_err(|e| ContractError::Proof(format!("the proof does not verify: {e}")))?;
     let rec = record(statement, parsed.digest(), 0, true, height);
     append(storage, owner, head, rec, &statement.public.protocol)
@@ -434,7 +434,7 @@ fn submit_shard(
     let instance = msg
         .public
         .shard_instance(msg.index, msg.count, msg.sub_root, msg.sums);
-    proof::verify(&srs.params, &vk, &instance, &proof)
+    proof::verify(srs.params(), &vk, &instance, &proof)
         .map_err(|e| ContractError::Proof(format!("shard {} does not verify: {e}", msg.index)))?;
     storage.set(
         &state::verified_shard(
@@ -495,7 +495,7 @@ fn submit_set(
         let shape = KeyShape::Top(file.top.shape);
         let vk = pinned_vk(storage, &srs, shape, &statement.public, &file.top.vk_digest)?;
         let instance = file.top.shape.instance(statement, &links);
-        proof::verify(&srs.params, &vk, &instance, &top_proof)
+        proof::verify(srs.params(), &vk, &instance, &top_proof)
             .map_err(|e| ContractError::Proof(format!("the top proof does not verify: {e}")))?;
     }
     let rec = record(statement, parsed.digest(), links.len(), verify, height);
