@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (README; .ci/run runs exactly this): formatting, lints (native and
-# wasm32), the web module, Chromium for the browser test, then every test of the workspace.
+# wasm32), the web module, Chromium for the browser test, every test of the workspace, then the
+# CosmWasm contract built as a chain takes it and run in cosmwasm-vm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo fmt --all --check
@@ -15,3 +16,4 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
         { $sudo apt-get update -qq && $sudo apt-get install -y -qq chromium chromium-driver >/dev/null; }
 fi
 cargo test --workspace
+contracts/cosmwasm/test.sh

@@ -526,21 +526,27 @@ pub fn bundle(keys: &[(KeyShape, Vec<u8>)]) -> Vec<u8> {
     out
 }
 
-/// The key of `shape` in a bundle, if it holds one (a malformed bundle holds none past the
-/// damage).
-pub fn find(mut bundle: &[u8], shape: KeyShape) -> Option<&[u8]> {
-    let wanted = shape.to_string();
+/// A bundle's keys in order, as `(name, key)`; `None` if the bundle is cut short. A key's
+/// bytes are trusted only once they match the digest pinned for its name.
+pub fn entries(mut bundle: &[u8]) -> Option<Vec<(&[u8], &[u8])>> {
+    let mut out = Vec::new();
     while !bundle.is_empty() {
         let (len, rest) = bundle.split_first_chunk::<2>()?;
         let (name, rest) = rest.split_at_checked(u16::from_le_bytes(*len) as usize)?;
         let (len, rest) = rest.split_first_chunk::<4>()?;
         let (key, rest) = rest.split_at_checked(u32::from_le_bytes(*len) as usize)?;
-        if name == wanted.as_bytes() {
-            return Some(key);
-        }
+        out.push((name, key));
         bundle = rest;
     }
-    None
+    Some(out)
+}
+
+/// The key of `shape` in a bundle, if it holds one (a bundle cut short holds none).
+pub fn find(bundle: &[u8], shape: KeyShape) -> Option<&[u8]> {
+    let wanted = shape.to_string();
+    entries(bundle)?
+        .into_iter()
+        .find_map(|(name, key)| (name == wanted.as_bytes()).then_some(key))
 }
 
 /// The pinned digests of `keys`, a line `name digest` per key: the reviewable pin list.
@@ -552,10 +558,15 @@ pub fn digests_text(keys: &[(KeyShape, Vec<u8>)]) -> String {
 
 /// The digest pinned for `shape` in a pin list written by [`digests_text`].
 pub fn find_digest(text: &str, shape: KeyShape) -> Option<&str> {
-    let wanted = shape.to_string();
+    digest_named(text, &shape.to_string())
+}
+
+/// The digest pinned for the key named `name` (a shape's [`Display`](fmt::Display)) in a pin
+/// list written by [`digests_text`].
+pub fn digest_named<'t>(text: &'t str, name: &str) -> Option<&'t str> {
     text.lines().find_map(|line| {
-        let (name, digest) = line.split_once(' ')?;
-        (name == wanted).then_some(digest)
+        let (n, digest) = line.split_once(' ')?;
+        (n == name).then_some(digest)
     })
 }
 

@@ -27,13 +27,13 @@ pub mod report;
 #[cfg(feature = "cli")]
 pub mod site;
 
+use rayon::prelude::*;
 use solvency_circuits::{
     keys::{self, KeyShape, Srs},
     proof,
     shapes::{Shape, TopShape},
     statement::Statement,
 };
-use rayon::prelude::*;
 use thiserror::Error;
 
 pub use file::{CircuitParams, Proof, ProofFile, ProofSetFile, PROOF_FORMAT, PROOF_SET_FORMAT};

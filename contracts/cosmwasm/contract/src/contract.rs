@@ -175,21 +175,13 @@ fn load_params(storage: &dyn Storage, k: u32) -> Result<Srs, ContractError> {
 
 /// Keeps each key of `bundle` whose name is a pinned shape and whose bytes hash to its pin;
 /// refuses the whole bundle otherwise.
-fn store_keys(storage: &mut dyn Storage, mut bundle: &[u8]) -> Result<Response, ContractError> {
-    let truncated = || ContractError::Key("the bundle is cut short".into());
-    let mut stored = 0u32;
-    while !bundle.is_empty() {
-        let (len, rest) = bundle.split_first_chunk::<2>().ok_or_else(truncated)?;
-        let (name, rest) = rest
-            .split_at_checked(u16::from_le_bytes(*len) as usize)
-            .ok_or_else(truncated)?;
-        let (len, rest) = rest.split_first_chunk::<4>().ok_or_else(truncated)?;
-        let (key, rest) = rest
-            .split_at_checked(u32::from_le_bytes(*len) as usize)
-            .ok_or_else(truncated)?;
+fn store_keys(storage: &mut dyn Storage, bundle: &[u8]) -> Result<Response, ContractError> {
+    let entries = keys::entries(bundle)
+        .ok_or_else(|| ContractError::Key("the bundle is cut short".into()))?;
+    for (name, key) in &entries {
         let name = std::str::from_utf8(name)
             .map_err(|_| ContractError::Key("a key name is not UTF-8".into()))?;
-        let pin = pinned_key_digest(name)
+        let pin = keys::digest_named(pinned::DIGESTS, name)
             .ok_or_else(|| ContractError::Key(format!("no key is pinned for {name:?}")))?;
         let got = keys::digest(key);
         if got != pin {
@@ -198,18 +190,8 @@ fn store_keys(storage: &mut dyn Storage, mut bundle: &[u8]) -> Result<Response, 
             )));
         }
         storage.set(&state::verifying_key(name), key);
-        stored += 1;
-        bundle = rest;
     }
-    Ok(Response::new().add_attribute("keys_stored", stored.to_string()))
-}
-
-/// The digest pinned for the key named `name` in [`pinned::DIGESTS`].
-fn pinned_key_digest(name: &str) -> Option<&'static str> {
-    pinned::DIGESTS.lines().find_map(|line| {
-        let (n, digest) = line.split_once(' ')?;
-        (n == name).then_some(digest)
-    })
+    Ok(Response::new().add_attribute("keys_stored", entries.len().to_string()))
 }
 
 /// The stored key of `shape`, refused if the admin has not stored it.
