@@ -170,8 +170,8 @@ pub fn key_shapes(proof: &Proof) -> Vec<KeyShape> {
     }
 }
 
-/// Proof bytes from their one spelling: lower-case hex.
-fn proof_bytes(what: &str, text: &str) -> Result<Vec<u8>, VerifyError> {
+/// Proof bytes from their one spelling: lower-case hex. `what` names them in the error.
+pub fn proof_bytes(what: &str, text: &str) -> Result<Vec<u8>, VerifyError> {
     if text.bytes().any(|b| b.is_ascii_uppercase()) {
         return Err(VerifyError::Malformed(format!(
             "{what}: upper-case hex (proof bytes are written in lower case only)"
@@ -194,9 +194,10 @@ fn pinned_digest(what: &str, shape: KeyShape, named: &str) -> Result<&'static st
     Ok(digest)
 }
 
-/// The pinned key of `shape` for `public`, loaded from `bundle` ([`pinned_digest`]); never
-/// generated.
-fn pinned_key(
+/// The pinned key of `shape` for `public`, loaded from `bundle` and used only if the proof file
+/// names (`named`) the digest pinned for the shape and the bytes hash to it; never generated.
+/// `what` names the circuit in the error.
+pub fn pinned_key(
     what: &str,
     bundle: &[u8],
     srs: &Srs,

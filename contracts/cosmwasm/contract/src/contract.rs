@@ -11,7 +11,7 @@ use solvency_circuits::{
     shapes::{Shape, TopShape},
     statement::{field_bytes, Fp, Public, Statement},
 };
-use solvency_verifier::{file::CircuitParams, parse, pinned, Proof};
+use solvency_verifier::{file::CircuitParams, parse, pinned, verify_using, Proof};
 
 use crate::error::ContractError;
 use crate::msg::{ChainHead, EpochRecord, ExecuteMsg, InstantiateMsg, QueryMsg};
@@ -299,8 +299,8 @@ fn record(
     }
 }
 
-/// Verifies a single-proof file with the stored key and parameters and appends its epoch: the
-/// checks of `solvency_verifier::verify_using`, with parameters and key read from storage.
+/// Verifies a single-proof file with the stored key and parameters and appends its epoch:
+/// `solvency_verifier::verify_using`, given the key and parameters read from storage.
 fn submit_proof(
     storage: &mut dyn Storage,
     owner: &str,
@@ -314,21 +314,14 @@ fn submit_proof(
         ));
     };
     let head = check_chain(storage, owner, &file.statement)?;
-    let proof = proof_bytes("proof", &file.proof)?;
     let srs = load_params(storage, file.circuit.k)?;
     let shape = KeyShape::Single(file.circuit.shape);
-    let statement = &file.statement;
-    let vk = pinned_vk(
-        storage,
-        &srs,
-        shape,
-        &statement.public,
-        &file.circuit.vk_digest,
-    )?;
-    proof::verify(srs.params(), &vk, &statement.instance(), &proof)
-        .map_err(|e| ContractError::Proof(format!("the proof does not verify: {e}")))?;
-    let rec = record(statement, parsed.digest(), 0, true, height);
-    append(storage, owner, head, rec, &statement.public.protocol)
+    let key = keys::bundle(&[(shape, load_key(storage, shape)?)]);
+    let params = |_| Ok(srs.clone());
+    let verified =
+        verify_using(&key, &params, bytes).map_err(|e| ContractError::Proof(e.to_string()))?;
+    let rec = record(&verified.statement, parsed.digest(), 0, true, height);
+    append(storage, owner, head, rec, &file.statement.public.protocol)
 }
 
 /// One shard of a proof set, as `submit_shard` takes it: the set's public data and shard
@@ -354,15 +347,13 @@ pub struct ShardMsg {
     pub proof: String,
 }
 
-/// Proof bytes from lower-case hex, the one spelling of proof files.
+/// Proof bytes from their one spelling, lower-case hex ([`solvency_verifier::proof_bytes`]).
 fn proof_bytes(what: &str, text: &str) -> Result<Vec<u8>, ContractError> {
-    if text.bytes().any(|b| b.is_ascii_uppercase()) {
-        return Err(ContractError::Proof(format!("{what}: upper-case hex")));
-    }
-    hex::decode(text).map_err(|e| ContractError::Proof(format!("{what}: {e}")))
+    solvency_verifier::proof_bytes(what, text).map_err(|e| ContractError::Proof(e.to_string()))
 }
 
-/// The pinned key of `shape`, loaded from storage for `public` with the parameters `srs`.
+/// The pinned key of `shape`, loaded from storage for `public` with the parameters `srs`
+/// ([`solvency_verifier::pinned_key`]).
 fn pinned_vk(
     storage: &dyn Storage,
     srs: &Srs,
@@ -370,13 +361,9 @@ fn pinned_vk(
     public: &Public,
     named: &str,
 ) -> Result<halo2_proofs::plonk::VerifyingKey<proof::Curve>, ContractError> {
-    let pin = pinned::key_digest(shape).map_err(|e| ContractError::Key(e.to_string()))?;
-    if named != pin {
-        return Err(ContractError::Key(format!(
-            "the proof names key {named}, but the key pinned for the {shape} circuit is {pin}"
-        )));
-    }
-    keys::load(srs, shape, public, &load_key(storage, shape)?, pin)
+    let key = keys::bundle(&[(shape, load_key(storage, shape)?)]);
+    solvency_verifier::pinned_key("circuit", &key, srs, shape, public, named)
+        .map(|(vk, _)| vk)
         .map_err(|e| ContractError::Key(e.to_string()))
 }
 
