@@ -197,6 +197,7 @@ fn chain_in_the_vm() {
     let names = [
         "single-a2-l4-d0",
         "single-a4-l9-d6",
+        "single-a4-l9-d10",
         "shard-a4-l9-d10",
         "top-a4-l9-d1-s10",
     ];
@@ -221,7 +222,7 @@ fn chain_in_the_vm() {
         json!({"store_keys": {"bundle": b64(&bad)}}),
         "not to its pinned digest",
     );
-    ok(&mut chain, &env, "admin", "store_keys (4 keys)", store_keys);
+    ok(&mut chain, &env, "admin", "store_keys (5 keys)", store_keys);
 
     // Parameters: refused unless they hash to their pin, kept otherwise.
     let k9 = read("verifier/params/params-k9.bin");
@@ -339,6 +340,16 @@ fn chain_in_the_vm() {
         proof_msg("submit_proof", &many),
     );
 
+    // The largest single proof: 1,024 positions, 1,024 slots, k = 15.
+    let full = read("fixtures/full-single/proof.json");
+    let full_gas = ok(
+        &mut chain,
+        &env,
+        "bench",
+        "submit_proof full-single (k=15)",
+        proof_msg("submit_proof", &full),
+    );
+
     // A proof set: the top is refused until every shard is verified here.
     let set_file = read("fixtures/sharded-book/proof.json");
     let set: Value = serde_json::from_slice(&set_file).expect("JSON");
@@ -418,6 +429,10 @@ fn chain_in_the_vm() {
         "  many-positions k=12: {} M VM SDK gas",
         many_gas.vm_sdk() as f64 / 1e6
     );
+    println!(
+        "  full-single k=15: {} M VM SDK gas",
+        full_gas.vm_sdk() as f64 / 1e6
+    );
     for (i, g) in shard_gas.iter().enumerate() {
         println!("  shard {i} k=15: {} M VM SDK gas", g.vm_sdk() as f64 / 1e6);
     }
@@ -432,6 +447,7 @@ fn chain_in_the_vm() {
     let bounds = [
         ("demo", demo_gas, 2_700_000),
         ("many-positions", many_gas, 14_500_000),
+        ("full-single", full_gas, 95_000_000),
         ("top", top_gas, 3_500_000),
         ("anchor", anchor_gas, 100_000),
     ];
