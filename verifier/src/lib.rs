@@ -8,7 +8,9 @@
 //! itself, recomputes every public input natively (shocked prices included) and checks the
 //! proof; a proof set's shard proofs are checked in one batch weighted by hashes of the
 //! proofs, not by OS randomness. Callers that keep IPA parameters between calls use
-//! [`verify_with`] or [`verify_with_params`].
+//! [`verify_with`] or [`verify_with_params`]. Hosts without the compiled-in keys and parameters
+//! (the web module, the CosmWasm contract; feature `embedded` off) use [`verify_using`], with
+//! bytes they fetched or stored, trusted only if they hash to the pinned digests.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
