@@ -339,3 +339,71 @@ fn reserve_openings_open_only_their_commitment() {
     let o = open(&other);
     assert_eq!(o.status.code(), Some(1));
 }
+
+#[test]
+fn the_site_is_written_whole_or_not_at_all() {
+    let tmp = tempfile::tempdir().unwrap();
+    let module = tmp.path().join("module.wasm");
+    // A module header is all `web` checks; the browser test runs the real module.
+    fs::write(&module, b"\0asm\x01\0\0\0").unwrap();
+    let module = module.to_str().unwrap();
+    let site = tmp.path().join("site");
+    let site_arg = site.to_str().unwrap();
+
+    let o = verifier(&["web", "--out", site_arg, "--module", module], tmp.path());
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    for file in [
+        "index.html",
+        "app.js",
+        "worker.js",
+        "verifier.js",
+        "solvency_verifier.wasm",
+    ] {
+        assert!(site.join(file).is_file(), "{file} missing");
+    }
+    assert_eq!(fs::read_dir(site.join("keys")).unwrap().count(), 528);
+    for k in 9..=15 {
+        let params = fs::read(site.join(format!("params/params-k{k}.bin"))).unwrap();
+        assert_eq!(params.len(), 4 + 64 * (1 << k) + 64);
+    }
+
+    // Refused, exit 2, nothing written: a folder that is not empty, a module that is missing
+    // or is not WebAssembly.
+    let refused = |args: &[&str], needle: &str| {
+        let o = verifier(args, tmp.path());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(needle), "{needle:?} missing from {err}");
+    };
+    refused(
+        &["web", "--out", site_arg, "--module", module],
+        "exists and is not empty",
+    );
+    let other = tmp.path().join("other");
+    let other_arg = other.to_str().unwrap();
+    refused(
+        &["web", "--out", other_arg, "--module", "/nonexistent.wasm"],
+        "build the module with scripts/build-web.sh",
+    );
+    refused(
+        &["web", "--out", other_arg, "--module", DEMO_PROOF],
+        "not WebAssembly",
+    );
+    assert!(!other.exists());
+    let leftovers = fs::read_dir(tmp.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".site-")
+        })
+        .count();
+    assert_eq!(leftovers, 0, "a temporary folder was left behind");
+}
