@@ -247,6 +247,12 @@ pub fn reference_public(assets: usize, lanes: usize) -> Public {
     }
 }
 
+/// The length of parameters for `k` as `Params::write` writes them: `k`, then `g` and the
+/// Lagrange basis (`2^k` compressed points each), then `w` and `u`.
+pub const fn params_len(k: u32) -> usize {
+    4 + 64 * (1usize << k) + 64
+}
+
 /// IPA parameters, with the Lagrange-basis points a verifier commits to a band table with.
 ///
 /// Reading parameters is mostly point decompression: `2^(k+1)` square roots, 0.4–0.5 s on one
@@ -288,7 +294,7 @@ impl Srs {
             .filter(|&k| k < 32)
             .ok_or_else(|| invalid("parameters without a valid k"))?;
         let n = 1usize << k;
-        if bytes.len() != 4 + 64 * n + 64 {
+        if bytes.len() != params_len(k) {
             return Err(invalid("parameters of the wrong length for their k"));
         }
         let rows = n.min(MAX_TABLE_ROWS);

@@ -369,7 +369,7 @@ fn the_site_is_written_whole_or_not_at_all() {
     assert_eq!(fs::read_dir(site.join("keys")).unwrap().count(), 528);
     for k in 9..=15 {
         let params = fs::read(site.join(format!("params/params-k{k}.bin"))).unwrap();
-        assert_eq!(params.len(), 4 + 64 * (1 << k) + 64);
+        assert_eq!(params.len(), solvency_circuits::keys::params_len(k));
     }
 
     // Refused, exit 2, nothing written: a folder that is not empty, a module that is missing

@@ -21,7 +21,7 @@
 use std::collections::HashMap;
 
 use serde_json::{json, Value};
-use solvency_circuits::keys::Srs;
+use solvency_circuits::keys::{self, Srs};
 use solvency_verifier::{key_shapes, ks, parse, pinned, report, verify_using, VerifyError};
 
 /// What [`needs`] answers for a proof file: the parameters and keys to fetch, and what the
@@ -82,9 +82,7 @@ fn read_params(mut bytes: &[u8]) -> Result<HashMap<u32, Srs>, VerifyError> {
             .map(|k| u32::from_le_bytes(*k))
             .filter(|&k| k < 32)
             .ok_or_else(|| VerifyError::Malformed("a parameter file's header is bad".into()))?;
-        // `k`, then `g` and the Lagrange basis (2^k compressed points each), then `w` and `u`.
-        let len = 4 + 64 * (1usize << k) + 64;
-        let (file, rest) = bytes.split_at_checked(len).ok_or_else(|| {
+        let (file, rest) = bytes.split_at_checked(keys::params_len(k)).ok_or_else(|| {
             VerifyError::Malformed(format!("the parameter file for k = {k} is cut short"))
         })?;
         out.insert(k, pinned::srs_from(file).map_err(VerifyError::Malformed)?);

@@ -86,12 +86,6 @@ fn admin_only(storage: &dyn Storage, sender: &str) -> Result<(), ContractError> 
     }
 }
 
-/// The length of the parameter file for `k`: `k`, then `g` and the Lagrange basis (`2^k`
-/// compressed points each), then `w` and `u`.
-fn params_len(k: u32) -> usize {
-    4 + 64 * (1usize << k) + 64
-}
-
 /// Appends `chunk` at `offset` to the parameters for `k` (`offset` 0 starts over); when the
 /// file is complete, keeps it only if it hashes to the digest pinned for `k`.
 fn store_params(
@@ -105,7 +99,7 @@ fn store_params(
             "no parameters are pinned for k = {k}"
         )));
     }
-    let total = params_len(k);
+    let total = keys::params_len(k);
     let received = match storage.get(&state::params_received(k)) {
         Some(v) => u64::from_be_bytes(
             v.try_into()
@@ -150,7 +144,7 @@ fn store_params(
 
 /// The stored pages of the parameters for `k`, laid end to end.
 fn read_pages(storage: &dyn Storage, k: u32) -> Result<Vec<u8>, ContractError> {
-    let total = params_len(k);
+    let total = keys::params_len(k);
     let mut bytes = Vec::with_capacity(total);
     for page in 0..total.div_ceil(PAGE) as u32 {
         let data = storage
