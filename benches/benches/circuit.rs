@@ -13,7 +13,7 @@ use solvency_circuits::{
     statement::{Fp, Kind, Statement},
     witness::{prepare, Prepared, Secrets},
 };
-use solvency_verifier::inclusion::InclusionFile;
+use solvency_verifier::{inclusion::InclusionFile, pinned};
 
 fn prepared(positions: usize, seed: u64) -> Prepared {
     prepare(
@@ -28,9 +28,14 @@ fn proving(c: &mut Criterion) {
     g.sample_size(10);
     for n in [100, 1_000] {
         let p = prepared(n, 1);
-        let params = Params::new(p.shape.k());
+        let srs = pinned::srs_or_new(p.shape.k());
+        // What the prover pays: the pinned key is loaded, the proving key derived from it.
+        let shape = KeyShape::Single(p.shape);
         g.bench_with_input(BenchmarkId::from_parameter(n), &p, |b, p| {
-            b.iter(|| prove(&params, p, rand::rng()).unwrap())
+            b.iter(|| {
+                let vk = pinned::load_key(&srs, shape, &p.statement.public).unwrap();
+                prove(srs.params(), &vk, p, rand::rng()).unwrap()
+            })
         });
     }
 }
@@ -42,12 +47,13 @@ fn verifying(c: &mut Criterion) {
         let p = prepared(n, 1);
         let srs = Srs::new(p.shape.k());
         let params = srs.params();
-        let (proof, vk) = prove(params, &p, rand::rng()).unwrap();
+        let shape = KeyShape::Single(p.shape);
+        let vk = keys::generate(params, shape, &p.statement.public).unwrap();
+        let proof = prove(params, &vk, &p, rand::rng()).unwrap();
         let instance = p.statement.instance();
         g.bench_with_input(BenchmarkId::new("proof", n), &p, |b, _| {
             b.iter(|| verify(params, &vk, &instance, &proof).unwrap())
         });
-        let shape = KeyShape::Single(p.shape);
         g.bench_with_input(BenchmarkId::new("keygen_vk", n), &p, |b, p| {
             b.iter(|| keys::generate(params, shape, &p.statement.public).unwrap())
         });
@@ -66,15 +72,7 @@ fn verifying(c: &mut Criterion) {
     }
 
     // Eight proofs of one statement's shape (as shards of one epoch would be), batched.
-    let proofs: Vec<(Prepared, Vec<u8>)> = (0..8)
-        .map(|i| {
-            let p = prepared(100, 1 + i);
-            let params = Params::new(p.shape.k());
-            let (proof, _) = prove(&params, &p, rand::rng()).unwrap();
-            (p, proof)
-        })
-        .collect();
-    let first = &proofs[0].0;
+    let first = prepared(100, 1);
     let params = Params::new(first.shape.k());
     let vk = keys::generate(
         &params,
@@ -82,6 +80,13 @@ fn verifying(c: &mut Criterion) {
         &first.statement.public,
     )
     .unwrap();
+    let proofs: Vec<(Prepared, Vec<u8>)> = (0..8)
+        .map(|i| {
+            let p = prepared(100, 1 + i);
+            let proof = prove(&params, &vk, &p, rand::rng()).unwrap();
+            (p, proof)
+        })
+        .collect();
     let items: Vec<(Vec<Fp>, &[u8])> = proofs
         .iter()
         .map(|(p, proof)| (p.statement.instance(), &proof[..]))

@@ -1,15 +1,16 @@
 //! Proving and verifying the solvency circuit: the one definition the prover binary, the
 //! verifier crate and the tests all call.
 //!
-//! The prover generates its keys (`keygen_vk`, `keygen_pk`); a verifier loads the pinned key
-//! of the proof's shape ([`crate::keys`]). Verification needs no randomness, clock, file or
-//! thread: a batch of proofs is weighted by scalars hashed from everything the prover sent
-//! ([`verify_batch`]).
+//! Both sides take the verifying key of the proof's shape as given: the prover and the
+//! verifier load the pinned one ([`crate::keys::load`]), tests may generate it
+//! ([`crate::keys::generate`]); the prover derives only its proving key (`keygen_pk`).
+//! Verification needs no randomness, clock, file or thread: a batch of proofs is weighted by
+//! scalars hashed from everything the prover sent ([`verify_batch`]).
 
 use ff::{FromUniformBytes, PrimeField};
 use halo2_proofs::{
     plonk::{
-        create_proof, keygen_pk, keygen_vk, verify_proof, Circuit, Error, SingleVerifier,
+        create_proof, keygen_pk, verify_proof, Circuit, Error, ProvingKey, SingleVerifier,
         VerificationStrategy, VerifyingKey,
     },
     poly::commitment::{Guard, Params, MSM},
@@ -29,39 +30,56 @@ use crate::witness::{Prepared, PreparedSet, ShardWitness};
 /// The curve proofs commit over (its scalar field is the circuit's field).
 pub type Curve = vesta::Affine;
 
-/// Proves one circuit with its instance; returns the proof and its verifying key.
-pub(crate) fn prove_circuit<C: Circuit<Fp>>(
+/// The proving key of `circuit`'s shape under `vk`, the verifying key of that shape for the
+/// statement: `keygen_pk` only. Passing the pinned key rather than running `keygen_vk` skips a
+/// multi-scalar multiplication of `2^k` points per fixed and per permutation column (44 at a
+/// shard's shape), and proves under exactly the key every verifier loads.
+fn proving_key<C: Circuit<Fp>>(
     params: &Params<Curve>,
+    vk: &VerifyingKey<Curve>,
+    circuit: &C,
+) -> Result<ProvingKey<Curve>, Error> {
+    keygen_pk(params, vk.clone(), &circuit.without_witnesses())
+}
+
+/// Proves `circuit` with its instance under `pk`.
+fn prove_with<C: Circuit<Fp>>(
+    params: &Params<Curve>,
+    pk: &ProvingKey<Curve>,
     circuit: C,
     instance: &[Fp],
     rng: impl Rng,
-) -> Result<(Vec<u8>, VerifyingKey<Curve>), Error> {
-    let keygen_circuit = circuit.without_witnesses();
-    let vk = keygen_vk(params, &keygen_circuit)?;
-    let pk = keygen_pk(params, vk, &keygen_circuit)?;
+) -> Result<Vec<u8>, Error> {
     let mut transcript = Blake2bWrite::<_, _, Challenge255<_>>::init(vec![]);
-    create_proof(
-        params,
-        &pk,
-        &[circuit],
-        &[&[instance]],
-        rng,
-        &mut transcript,
-    )?;
-    Ok((transcript.finalize(), pk.get_vk().clone()))
+    create_proof(params, pk, &[circuit], &[&[instance]], rng, &mut transcript)?;
+    Ok(transcript.finalize())
 }
 
-/// Proves `prepared` (statement, shape and witness); returns the proof bytes and the
-/// verifying key they verify under.
+/// Proves one circuit with its instance under `vk`, its shape's verifying key.
+pub(crate) fn prove_circuit<C: Circuit<Fp>>(
+    params: &Params<Curve>,
+    vk: &VerifyingKey<Curve>,
+    circuit: C,
+    instance: &[Fp],
+    rng: impl Rng,
+) -> Result<Vec<u8>, Error> {
+    let pk = proving_key(params, vk, &circuit)?;
+    prove_with(params, &pk, circuit, instance, rng)
+}
+
+/// Proves `prepared` (statement, shape and witness) under `vk`, the verifying key of
+/// `KeyShape::Single(prepared.shape)` for its statement.
 pub fn prove(
     params: &Params<Curve>,
+    vk: &VerifyingKey<Curve>,
     prepared: &Prepared,
     rng: impl Rng,
-) -> Result<(Vec<u8>, VerifyingKey<Curve>), Error> {
+) -> Result<Vec<u8>, Error> {
     let public = &prepared.statement.public;
     let shape = prepared.shape;
     with_lanes!(shape, |LANES| prove_circuit(
         params,
+        vk,
         SolvencyCircuit::<LANES>::new(public, shape, Some(prepared.witness.clone())),
         &prepared.statement.instance(),
         rng
@@ -71,24 +89,27 @@ pub fn prove(
 /// Shard proofs [`prove_shards`] runs at once: two fill two cores, and memory grows with each.
 pub const SHARDS_IN_FLIGHT: usize = 2;
 
-/// Proves the shards `indices` with one proving key, calling `done` after each; `shard(i)`
-/// gives shard `i`'s witness and instance, built when its turn comes. Returns the proofs (in
-/// the order of `indices`) and the shards' verifying key.
+/// Proves the shards `indices` under `vk` (the verifying key of `KeyShape::Shard(shape)` for
+/// `public`) with one proving key, calling `done` after each; `shard(i)` gives shard `i`'s
+/// witness and instance, built when its turn comes. Returns the proofs in the order of
+/// `indices`.
 ///
 /// Shards are proven [`SHARDS_IN_FLIGHT`] at a time on rayon's pool: the serial stretches of
 /// `create_proof` (witness synthesis, lookup sorting) leave a core idle that another shard's
 /// proof fills. Measured on the 2-core reference machine, 4 shards of 1,024: 45.6 s instead
 /// of 50.7 s one after the other, for 2.9 GB of memory instead of 1.7 GB. Each proof gets its
 /// own generator, seeded from `rng`.
+#[allow(clippy::too_many_arguments)]
 pub fn prove_shards(
     params: &Params<Curve>,
+    vk: &VerifyingKey<Curve>,
     public: &Public,
     shape: Shape,
     indices: &[usize],
     shard: impl Fn(usize) -> (ShardWitness, Vec<Fp>) + Sync,
     mut rng: impl Rng,
     done: impl Fn(usize) + Sync,
-) -> Result<(Vec<Vec<u8>>, VerifyingKey<Curve>), Error> {
+) -> Result<Vec<Vec<u8>>, Error> {
     let seeds: Vec<[u8; 32]> = indices
         .iter()
         .map(|_| {
@@ -98,51 +119,42 @@ pub fn prove_shards(
         })
         .collect();
     with_lanes!(shape, |LANES| {
-        let keygen_circuit = ShardCircuit::<LANES>::new(public, shape, None);
-        let vk = keygen_vk(params, &keygen_circuit)?;
-        let pk = keygen_pk(params, vk, &keygen_circuit)?;
+        let pk = proving_key(params, vk, &ShardCircuit::<LANES>::new(public, shape, None))?;
         // Chunks bound the proofs in flight (about 1.2 GB each at 1,024 slots): a thread
         // waiting inside one proof could otherwise steal the start of another.
         let jobs: Vec<(usize, [u8; 32])> = indices.iter().copied().zip(seeds).collect();
-        let proofs = jobs
-            .chunks(SHARDS_IN_FLIGHT)
+        jobs.chunks(SHARDS_IN_FLIGHT)
             .flat_map(|chunk| {
                 chunk
                     .par_iter()
                     .map(|&(i, seed)| {
                         let (witness, instance) = shard(i);
                         let circuit = ShardCircuit::<LANES>::new(public, shape, Some(witness));
-                        let mut transcript = Blake2bWrite::<_, _, Challenge255<_>>::init(vec![]);
-                        create_proof(
-                            params,
-                            &pk,
-                            &[circuit],
-                            &[&[&instance]],
-                            StdRng::from_seed(seed),
-                            &mut transcript,
-                        )?;
+                        let proof =
+                            prove_with(params, &pk, circuit, &instance, StdRng::from_seed(seed))?;
                         done(i);
-                        Ok(transcript.finalize())
+                        Ok(proof)
                     })
                     .collect::<Vec<_>>()
             })
-            .collect::<Result<Vec<_>, Error>>()?;
-        Ok((proofs, pk.get_vk().clone()))
+            .collect()
     })
 }
 
-/// Proves every shard of `set` with [`prove_shards`].
+/// Proves every shard of `set` with [`prove_shards`], under `vk`.
 pub fn prove_set_shards(
     params: &Params<Curve>,
+    vk: &VerifyingKey<Curve>,
     set: &PreparedSet,
     rng: impl Rng,
     done: impl Fn(usize) + Sync,
-) -> Result<(Vec<Vec<u8>>, VerifyingKey<Curve>), Error> {
+) -> Result<Vec<Vec<u8>>, Error> {
     let all: Vec<usize> = (0..set.links.len()).collect();
     let job = |i| (set.shard(i), set.shard_instance(i));
     let plan = &set.plan;
     prove_shards(
         params,
+        vk,
         &set.statement.public,
         plan.shard_shape,
         &all,
@@ -152,14 +164,16 @@ pub fn prove_set_shards(
     )
 }
 
-/// Proves the top circuit of `set`.
+/// Proves the top circuit of `set` under `vk`, the verifying key of its top shape.
 pub fn prove_top(
     params: &Params<Curve>,
+    vk: &VerifyingKey<Curve>,
     set: &PreparedSet,
     rng: impl Rng,
-) -> Result<(Vec<u8>, VerifyingKey<Curve>), Error> {
+) -> Result<Vec<u8>, Error> {
     prove_circuit(
         params,
+        vk,
         TopCircuit::new(
             &set.statement.public,
             set.plan.top_shape,

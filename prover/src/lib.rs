@@ -229,8 +229,13 @@ pub fn prove_book(
         // time report.
         let proved = AtomicUsize::new(0);
         let shared_step = Mutex::new(&mut step);
-        let (shard_proofs, _) =
-            proof::prove_set_shards(shard_params.params(), &set, rand::rng(), |_| {
+        let vk = pinned_key(
+            &shard_params,
+            KeyShape::Shard(set.plan.shard_shape),
+            &set.statement.public,
+        )?;
+        let shard_proofs =
+            proof::prove_set_shards(shard_params.params(), &vk, &set, rand::rng(), |_| {
                 let m = proved.fetch_add(1, Ordering::Relaxed) + 1;
                 let mut step = shared_step.lock().unwrap_or_else(|e| e.into_inner());
                 step(&format!("proved {m} of {n} shards (k = {shard_k})"))
@@ -262,7 +267,12 @@ pub fn prove_book(
         prepared.shape.slots()
     ));
     let t = Instant::now();
-    let (proof, _) = proof::prove(params.params(), &prepared, rand::rng()).map_err(proving)?;
+    let vk = pinned_key(
+        &params,
+        KeyShape::Single(prepared.shape),
+        &prepared.statement.public,
+    )?;
+    let proof = proof::prove(params.params(), &vk, &prepared, rand::rng()).map_err(proving)?;
     timings.prove = t.elapsed();
     let file = Proof::Single(ProofFile {
         format: PROOF_FORMAT.into(),
@@ -303,6 +313,16 @@ fn solvent(book: &Book) -> Result<Evaluation, ProveError> {
 
 fn proving(e: halo2_proofs::plonk::Error) -> ProveError {
     ProveError::Proving(e.to_string())
+}
+
+/// The pinned verifying key of `shape` for `public`, which the prover proves under (a shape
+/// without a pinned key cannot be verified, so it is not proven).
+fn pinned_key(
+    srs: &Srs,
+    shape: KeyShape,
+    public: &solvency_circuits::statement::Public,
+) -> Result<halo2_proofs::plonk::VerifyingKey<proof::Curve>, ProveError> {
+    pinned::load_key(srs, shape, public).map_err(|e| ProveError::Proving(e.to_string()))
 }
 
 /// The pinned key digest of `shape`, which a proof file names; a shape without a pinned
@@ -349,8 +369,13 @@ fn finish_set(
     timings.params += t.elapsed();
     step(&format!("proving the top over {n} shards (k = {top_k})"));
     let t = Instant::now();
-    let (top_proof, _) =
-        proof::prove_top(top_params.params(), set, rand::rng()).map_err(proving)?;
+    let vk = pinned_key(
+        &top_params,
+        KeyShape::Top(set.plan.top_shape),
+        &set.statement.public,
+    )?;
+    let top_proof =
+        proof::prove_top(top_params.params(), &vk, set, rand::rng()).map_err(proving)?;
     timings.prove += t.elapsed();
     let len = shard_proofs.iter().map(Vec::len).sum::<usize>() + top_proof.len();
     let file = ProofSetFile {
@@ -510,6 +535,7 @@ pub fn prove_shards(
     let shape = plan.shard_shape;
     let params = params(shape.k());
     let public = &header.public;
+    let vk = pinned_key(&params, KeyShape::Shard(shape), public)?;
     let job = |i: usize| {
         let shard = &shards[i - first];
         let (root, sums) = shard.link;
@@ -518,8 +544,9 @@ pub fn prove_shards(
             public.shard_instance(i, n, root, sums),
         )
     };
-    let (proofs, _) = proof::prove_shards(
+    let proofs = proof::prove_shards(
         params.params(),
+        &vk,
         public,
         shape,
         &indices,

@@ -15,7 +15,12 @@
 //! feature (on by default). Without it — the web module, whose size matters — the host
 //! fetches the bytes a proof needs, and they are trusted only if they match these digests.
 
-use solvency_circuits::keys::{self, KeyError, KeyShape, Srs};
+use halo2_proofs::plonk::VerifyingKey;
+use solvency_circuits::{
+    keys::{self, KeyError, KeyShape, Srs},
+    proof::Curve,
+    statement::Public,
+};
 
 /// Every pinned key's bytes, compiled in (feature `embedded`); a host without them (the web
 /// module) supplies a bundle of the keys it needs, checked against [`DIGESTS`] all the same.
@@ -49,6 +54,20 @@ pub fn key_in(bundle: &[u8], shape: KeyShape) -> Result<(&[u8], &'static str), K
 #[cfg(feature = "embedded")]
 pub fn key(shape: KeyShape) -> Result<(&'static [u8], &'static str), KeyError> {
     key_in(KEYS, shape)
+}
+
+/// The compiled-in key of `shape` for `public`, loaded as a verifier loads it (digest checked,
+/// band table committed from `public`). A prover proves under it instead of running
+/// `keygen_vk` — one multi-scalar multiplication of `2^k` points per fixed and permutation
+/// column — so its proofs are made for exactly the key every verifier uses.
+#[cfg(feature = "embedded")]
+pub fn load_key(
+    srs: &Srs,
+    shape: KeyShape,
+    public: &Public,
+) -> Result<VerifyingKey<Curve>, KeyError> {
+    let (bytes, digest) = key(shape)?;
+    keys::load(srs, shape, public, bytes, digest)
 }
 
 /// The compiled-in parameters for `k`, if any.

@@ -23,7 +23,7 @@ use crate::{
     expected::{Expected, Verdict},
     inclusion::file_name,
     opening::ReserveOpening,
-    verify_with,
+    pinned, verify_with,
 };
 
 /// The outcome of one case.
@@ -193,34 +193,56 @@ pub fn replay_case(dir: &Path, params: &(dyn Fn(u32) -> Srs + Sync), reprove: bo
         let reproved = if book.positions.len() <= 1 << SHARD_DEPTH {
             let prepared = prepare(&book, &secrets, previous);
             let srs = params(prepared.shape.k());
-            let params = srs.params();
+            let shape = KeyShape::Single(prepared.shape);
             let instance = prepared.statement.instance();
-            proof::prove(params, &prepared, rand::rng())
-                .and_then(|(proof, vk)| proof::verify(params, &vk, &instance, &proof))
+            pinned::load_key(&srs, shape, &prepared.statement.public)
+                .map_err(|e| e.to_string())
+                .and_then(|vk| {
+                    proof::prove(srs.params(), &vk, &prepared, rand::rng())
+                        .and_then(|proof| proof::verify(srs.params(), &vk, &instance, &proof))
+                        .map_err(|e| e.to_string())
+                })
                 .map(|()| prepared.statement)
         } else {
             let set = prepare_set(&book, &secrets, previous, SHARD_DEPTH);
-            let (shard_srs, top_srs) = (
-                params(set.plan.shard_shape.k()),
-                params(set.plan.top_shape.k()),
-            );
+            let public = &set.statement.public;
+            let (shard_shape, top_shape) = (set.plan.shard_shape, set.plan.top_shape);
+            let (shard_srs, top_srs) = (params(shard_shape.k()), params(top_shape.k()));
             let (shard_params, top_params) = (shard_srs.params(), top_srs.params());
-            proof::prove_set_shards(shard_params, &set, rand::rng(), |_| ())
-                .and_then(|(shards, shard_vk)| {
-                    let (top, top_vk) = proof::prove_top(top_params, &set, rand::rng())?;
-                    let key = keys::pinned_digest(KeyShape::Shard(set.plan.shard_shape), &shard_vk);
+            let shard_key = KeyShape::Shard(shard_shape);
+            pinned::load_key(&shard_srs, shard_key, public)
+                .and_then(|shard_vk| {
+                    let top_vk = pinned::load_key(&top_srs, KeyShape::Top(top_shape), public)?;
+                    Ok((shard_vk, top_vk))
+                })
+                .map_err(|e| e.to_string())
+                .and_then(|(shard_vk, top_vk)| {
+                    let prove = || {
+                        let shards = proof::prove_set_shards(
+                            shard_params,
+                            &shard_vk,
+                            &set,
+                            rand::rng(),
+                            |_| (),
+                        )?;
+                        let top = proof::prove_top(top_params, &top_vk, &set, rand::rng())?;
+                        Ok::<_, halo2_proofs::plonk::Error>((shards, top))
+                    };
+                    let (shards, top) = prove().map_err(|e| e.to_string())?;
+                    let key = keys::pinned_digest(shard_key, &shard_vk);
                     proof::verify_set(
                         shard_params,
                         &shard_vk,
                         key.as_bytes(),
                         top_params,
                         &top_vk,
-                        set.plan.top_shape,
+                        top_shape,
                         &set.statement,
                         &set.links,
                         &shards,
                         &top,
                     )
+                    .map_err(|e| e.to_string())
                 })
                 .map(|()| set.statement)
         };

@@ -276,12 +276,12 @@ fn proof_set_round_trip_with_batch_verification() {
     let s = set(&b);
     let shard_params = Params::new(s.plan.shard_shape.k());
     let top_params = Params::new(s.plan.top_shape.k());
-    let (proofs, _) = prove_set_shards(&shard_params, &s, rand::rng(), |_| ()).unwrap();
-    let (top, _) = prove_top(&top_params, &s, rand::rng()).unwrap();
     let public = &s.statement.public;
     let shard_shape = KeyShape::Shard(s.plan.shard_shape);
     let shard_vk = keys::generate(&shard_params, shard_shape, public).unwrap();
     let top_vk = keys::generate(&top_params, KeyShape::Top(s.plan.top_shape), public).unwrap();
+    let proofs = prove_set_shards(&shard_params, &shard_vk, &s, rand::rng(), |_| ()).unwrap();
+    let top = prove_top(&top_params, &top_vk, &s, rand::rng()).unwrap();
     let digest = keys::pinned_digest(shard_shape, &shard_vk);
     let check = |links: &[(Fp, Fp)], proofs: &[Vec<u8>], top: &[u8]| {
         verify_set(

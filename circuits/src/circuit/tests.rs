@@ -357,10 +357,10 @@ fn proof_round_trip_and_tampering() {
     let p = prepared(&demo_book());
     let srs = Srs::new(p.shape.k());
     let params = srs.params();
-    let (proof, vk) = prove(params, &p, rand::rng()).unwrap();
-    // The key a verifier loads — the pinned part, the band table committed from the
-    // statement — is the prover's key, to the last byte of its pinned form.
     let shape = KeyShape::Single(p.shape);
+    let vk = keys::generate(params, shape, &p.statement.public).unwrap();
+    // The key a verifier loads — the pinned part, the band table committed from the
+    // statement — is `keygen_vk`'s, to the last byte of its pinned form.
     let bytes = keys::key_bytes(shape, &vk);
     let load = |public: &crate::statement::Public| {
         keys::load(&srs, shape, public, &bytes, &keys::digest(&bytes)).unwrap()
@@ -373,7 +373,9 @@ fn proof_round_trip_and_tampering() {
     let check = |vk: &halo2_proofs::plonk::VerifyingKey<_>, st: &Statement, proof: &[u8]| {
         verify(params, vk, &st.instance(), proof)
     };
+    let proof = prove(params, &loaded, &p, rand::rng()).unwrap();
     assert!(check(&loaded, &p.statement, &proof).is_ok());
+    assert!(check(&vk, &p.statement, &proof).is_ok());
 
     // Any change to the statement — metadata included, through the digest — is refused.
     let mut st = p.statement.clone();
@@ -430,7 +432,10 @@ fn a_prover_with_its_own_band_table_is_refused() {
             let mut circuit = SolvencyCircuit::<L>::new(public, shape, Some(p.witness.clone()));
             let last = circuit.table[column].last_mut().unwrap();
             *last = change(*last);
-            prove_circuit(srs.params(), circuit, &p.statement.instance(), rand::rng())
+            let own_vk = halo2_proofs::plonk::keygen_vk(srs.params(), &circuit).unwrap();
+            let instance = p.statement.instance();
+            prove_circuit(srs.params(), &own_vk, circuit, &instance, rand::rng())
+                .map(|proof| (proof, own_vk))
         })
         .unwrap();
         let instance = p.statement.instance();
