@@ -4,7 +4,8 @@
 # PER_TASK consecutive shards with one key generation), aggregates the shard proofs into a proof
 # set and verifies it.
 #
-#   scripts/slurm-shards.sh [POSITIONS [PER_TASK [SAMPLE]]]   (default 3000 1: 3 shards)
+#   scripts/slurm-shards.sh [POSITIONS [PER_TASK [SAMPLE]]]   (default 3000 2: 3 shards in 2 tasks;
+#   PER_TASK even: shards are proven two to a proof)
 #
 # With SAMPLE, only the first SAMPLE array tasks run, and the script prints their times and the
 # whole job's projected time instead of aggregating: a measured sample of a book too large to
@@ -16,7 +17,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 positions=${1:-3000}
-per_task=${2:-1}
+per_task=${2:-2}
 sample=${3:-}
 work=$(mktemp -d /tmp/solvency-slurm.XXXXXX)
 state=$work/slurm

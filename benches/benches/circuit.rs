@@ -87,17 +87,17 @@ fn verifying(c: &mut Criterion) {
             (p, proof)
         })
         .collect();
-    let items: Vec<(Vec<Fp>, &[u8])> = proofs
+    let items: Vec<(Vec<Vec<Fp>>, &[u8])> = proofs
         .iter()
-        .map(|(p, proof)| (p.statement.instance(), &proof[..]))
+        .map(|(p, proof)| (vec![p.statement.instance()], &proof[..]))
         .collect();
     g.bench_function("batch_of_8/100", |b| {
         b.iter(|| verify_batch(&params, &vk, b"bench", &items).unwrap())
     });
     g.bench_function("one_by_one_8/100", |b| {
         b.iter(|| {
-            for (instance, proof) in &items {
-                verify(&params, &vk, instance, proof).unwrap();
+            for (instances, proof) in &items {
+                verify(&params, &vk, &instances[0], proof).unwrap();
             }
         })
     });

@@ -20,6 +20,7 @@ use pasta_curves::vesta;
 use rand::{rngs::StdRng, SeedableRng};
 use rand_core::Rng;
 use rayon::prelude::*;
+use std::ops::Range;
 
 use crate::circuit::{shard::ShardCircuit, top::TopCircuit, SolvencyCircuit};
 use crate::shapes::{Shape, TopShape};
@@ -42,16 +43,18 @@ fn proving_key<C: Circuit<Fp>>(
     keygen_pk(params, vk.clone(), &circuit.without_witnesses())
 }
 
-/// Proves `circuit` with its instance under `pk`.
+/// Proves `circuits`, each with its instance, in one proof under `pk`.
 fn prove_with<C: Circuit<Fp>>(
     params: &Params<Curve>,
     pk: &ProvingKey<Curve>,
-    circuit: C,
-    instance: &[Fp],
+    circuits: &[C],
+    instances: &[&[Fp]],
     rng: impl Rng,
 ) -> Result<Vec<u8>, Error> {
+    let columns: Vec<[&[Fp]; 1]> = instances.iter().map(|&i| [i]).collect();
+    let columns: Vec<&[&[Fp]]> = columns.iter().map(|c| &c[..]).collect();
     let mut transcript = Blake2bWrite::<_, _, Challenge255<_>>::init(vec![]);
-    create_proof(params, pk, &[circuit], &[&[instance]], rng, &mut transcript)?;
+    create_proof(params, pk, circuits, &columns, rng, &mut transcript)?;
     Ok(transcript.finalize())
 }
 
@@ -64,7 +67,7 @@ pub(crate) fn prove_circuit<C: Circuit<Fp>>(
     rng: impl Rng,
 ) -> Result<Vec<u8>, Error> {
     let pk = proving_key(params, vk, &circuit)?;
-    prove_with(params, &pk, circuit, instance, rng)
+    prove_with(params, &pk, &[circuit], &[instance], rng)
 }
 
 /// Proves `prepared` (statement, shape and witness) under `vk`, the verifying key of
@@ -86,53 +89,82 @@ pub fn prove(
     ))
 }
 
-/// Shard proofs [`prove_shards`] runs at once: two fill two cores, and memory grows with each.
-pub const SHARDS_IN_FLIGHT: usize = 2;
+/// Shards one proof covers. halo2 proves several circuits of one key in one proof: each
+/// circuit has its own commitments, but the quotient polynomial, its commitments and the
+/// opening argument — about 45 % of a single shard proof's work at `k = 15` — are made once
+/// for all of them. Measured on the 2-core reference machine, 4 shards of 1,024 slots:
+/// 37.9 s as two proofs of two shards (8,096 bytes each) against 46.6 s as four proofs
+/// (5,408 bytes each), both two proofs in flight. Proof `j` of a set covers shards
+/// [`proof_shards`]`(j, …)`.
+pub const SHARDS_PER_PROOF: usize = 2;
 
-/// Proves the shards `indices` under `vk` (the verifying key of `KeyShape::Shard(shape)` for
-/// `public`) with one proving key, calling `done` after each; `shard(i)` gives shard `i`'s
-/// witness and instance, built when its turn comes. Returns the proofs in the order of
-/// `indices`.
+/// Proofs [`prove_shards`] makes at once: two fill two cores (one proof's serial stretches,
+/// witness synthesis and lookup sorting, leave a core idle that the other fills), and memory
+/// grows with each (3.0 GB for two proofs of two 1,024-slot shards, 1.7 GB for one).
+pub const PROOFS_IN_FLIGHT: usize = 2;
+
+/// The shards that proof `j` of a set of `count` shards covers, `per_proof` shards to a proof
+/// (the last proof covers those left).
+pub fn proof_shards(j: usize, count: usize, per_proof: usize) -> Range<usize> {
+    let start = (j * per_proof).min(count);
+    start..(start + per_proof).min(count)
+}
+
+/// Proves the shards `shards` under `vk` (the verifying key of `KeyShape::Shard(shape)` for
+/// `public`) with one proving key, [`SHARDS_PER_PROOF`] to a proof, in the grouping of a set
+/// of `count` shards: `shards` must start at a proof's first shard and end at a proof's end
+/// (a multiple of [`SHARDS_PER_PROOF`], or `count`). `shard(i)` gives shard `i`'s witness
+/// and instance, built when its proof's turn comes; `done(i)` is called once shard `i` is
+/// proven. Returns one proof per group, in order.
 ///
-/// Shards are proven [`SHARDS_IN_FLIGHT`] at a time on rayon's pool: the serial stretches of
-/// `create_proof` (witness synthesis, lookup sorting) leave a core idle that another shard's
-/// proof fills. Measured on the 2-core reference machine, 4 shards of 1,024: 45.6 s instead
-/// of 50.7 s one after the other, for 2.9 GB of memory instead of 1.7 GB. Each proof gets its
-/// own generator, seeded from `rng`.
+/// Proofs are made [`PROOFS_IN_FLIGHT`] at a time on rayon's pool. Each gets its own
+/// generator, seeded from `rng`.
 #[allow(clippy::too_many_arguments)]
 pub fn prove_shards(
     params: &Params<Curve>,
     vk: &VerifyingKey<Curve>,
     public: &Public,
     shape: Shape,
-    indices: &[usize],
+    shards: Range<usize>,
+    count: usize,
     shard: impl Fn(usize) -> (ShardWitness, Vec<Fp>) + Sync,
     mut rng: impl Rng,
     done: impl Fn(usize) + Sync,
 ) -> Result<Vec<Vec<u8>>, Error> {
-    let seeds: Vec<[u8; 32]> = indices
-        .iter()
-        .map(|_| {
+    let aligned = |i: usize| i.is_multiple_of(SHARDS_PER_PROOF) || i == count;
+    if shards.end > count || !aligned(shards.start) || !aligned(shards.end) {
+        return Err(Error::InvalidInstances);
+    }
+    let jobs: Vec<(Range<usize>, [u8; 32])> = (shards.start / SHARDS_PER_PROOF
+        ..shards.end.div_ceil(SHARDS_PER_PROOF))
+        .map(|j| {
             let mut seed = [0; 32];
             rng.fill_bytes(&mut seed);
-            seed
+            (proof_shards(j, count, SHARDS_PER_PROOF), seed)
         })
         .collect();
     with_lanes!(shape, |LANES| {
         let pk = proving_key(params, vk, &ShardCircuit::<LANES>::new(public, shape, None))?;
-        // Chunks bound the proofs in flight (about 1.2 GB each at 1,024 slots): a thread
-        // waiting inside one proof could otherwise steal the start of another.
-        let jobs: Vec<(usize, [u8; 32])> = indices.iter().copied().zip(seeds).collect();
-        jobs.chunks(SHARDS_IN_FLIGHT)
+        // Chunks bound the proofs in flight (about 1.5 GB each): a thread waiting inside one
+        // proof could otherwise steal the start of another.
+        jobs.chunks(PROOFS_IN_FLIGHT)
             .flat_map(|chunk| {
                 chunk
                     .par_iter()
-                    .map(|&(i, seed)| {
-                        let (witness, instance) = shard(i);
-                        let circuit = ShardCircuit::<LANES>::new(public, shape, Some(witness));
-                        let proof =
-                            prove_with(params, &pk, circuit, &instance, StdRng::from_seed(seed))?;
-                        done(i);
+                    .map(|(group, seed)| {
+                        let (circuits, instances): (Vec<_>, Vec<_>) = group
+                            .clone()
+                            .map(|i| {
+                                let (witness, instance) = shard(i);
+                                let circuit =
+                                    ShardCircuit::<LANES>::new(public, shape, Some(witness));
+                                (circuit, instance)
+                            })
+                            .unzip();
+                        let instances: Vec<&[Fp]> = instances.iter().map(Vec::as_slice).collect();
+                        let rng = StdRng::from_seed(*seed);
+                        let proof = prove_with(params, &pk, &circuits, &instances, rng)?;
+                        group.clone().for_each(&done);
                         Ok(proof)
                     })
                     .collect::<Vec<_>>()
@@ -149,15 +181,15 @@ pub fn prove_set_shards(
     rng: impl Rng,
     done: impl Fn(usize) + Sync,
 ) -> Result<Vec<Vec<u8>>, Error> {
-    let all: Vec<usize> = (0..set.links.len()).collect();
+    let count = set.links.len();
     let job = |i| (set.shard(i), set.shard_instance(i));
-    let plan = &set.plan;
     prove_shards(
         params,
         vk,
         &set.statement.public,
-        plan.shard_shape,
-        &all,
+        set.plan.shard_shape,
+        0..count,
+        count,
         job,
         rng,
         done,
@@ -201,10 +233,11 @@ impl<'p> VerificationStrategy<'p, Curve> for Deferred<'p> {
     }
 }
 
-/// Checks many proofs of one key at once: each proof's final check is a multi-scalar
-/// multiplication that must be the identity; the batch checks `Σ w_i · MSM_i` instead, with
-/// weights `w_i` that the prover cannot know before it fixes its proofs — they are hashed
-/// (BLAKE2b) from `key_digest` and every instance and proof of the batch, in order. Where
+/// Checks many proofs of one key at once (each item: the instances of the circuits it
+/// proves, and the proof): each proof's final check is a multi-scalar multiplication that
+/// must be the identity; the batch checks `Σ w_i · MSM_i` instead, with weights `w_i` that
+/// the prover cannot know before it fixes its proofs — they are hashed (BLAKE2b) from
+/// `key_digest` and every instance and proof of the batch, in order. Where
 /// halo2's `BatchVerifier` draws them from the operating system, this needs no randomness
 /// source, so it runs unchanged in a browser or a metered VM, and gives the same verdict
 /// every time. A batch with one false proof fails except with probability about `1/p`.
@@ -212,7 +245,7 @@ pub fn verify_batch(
     params: &Params<Curve>,
     vk: &VerifyingKey<Curve>,
     key_digest: &[u8],
-    items: &[(Vec<Fp>, &[u8])],
+    items: &[(Vec<Vec<Fp>>, &[u8])],
 ) -> Result<(), Error> {
     let mut seed = blake2b_simd::Params::new()
         .hash_length(64)
@@ -220,10 +253,13 @@ pub fn verify_batch(
         .to_state();
     seed.update(&(key_digest.len() as u64).to_le_bytes());
     seed.update(key_digest);
-    for (instance, proof) in items {
-        seed.update(&(instance.len() as u64).to_le_bytes());
-        for value in instance {
-            seed.update(value.to_repr().as_ref());
+    for (instances, proof) in items {
+        seed.update(&(instances.len() as u64).to_le_bytes());
+        for instance in instances {
+            seed.update(&(instance.len() as u64).to_le_bytes());
+            for value in instance {
+                seed.update(value.to_repr().as_ref());
+            }
         }
         seed.update(&(proof.len() as u64).to_le_bytes());
         seed.update(proof);
@@ -247,11 +283,12 @@ pub fn verify_batch(
         .enumerate()
         .try_fold(
             || params.empty_msm(),
-            |mut acc, (i, (instance, proof))| {
+            |mut acc, (i, (instances, proof))| {
                 let deferred = Deferred {
                     msm: params.empty_msm(),
                 };
-                let mut msm = check(params, vk, deferred, instance, proof)?;
+                let instances: Vec<&[Fp]> = instances.iter().map(Vec::as_slice).collect();
+                let mut msm = check(params, vk, deferred, &instances, proof)?;
                 msm.scale(weight(i));
                 acc.add_msm(&msm);
                 Ok::<_, Error>(acc)
@@ -271,8 +308,8 @@ pub fn verify_batch(
     }
 }
 
-/// Checks a proof set: every shard proof in one batch ([`verify_shards`]) and, beside it, the
-/// top proof over all of them ([`verify_top`]).
+/// Checks a proof set: every shard proof in one batch ([`verify_shards`], `per_proof` shards
+/// to a proof) and, beside it, the top proof over all of them ([`verify_top`]).
 #[allow(clippy::too_many_arguments)]
 pub fn verify_set(
     shard_params: &Params<Curve>,
@@ -284,6 +321,7 @@ pub fn verify_set(
     statement: &Statement,
     links: &[(Fp, Fp)],
     shard_proofs: &[Vec<u8>],
+    per_proof: usize,
     top_proof: &[u8],
 ) -> Result<(), Error> {
     // The top proof beside the batch: it fills a core while the batch has one proof left.
@@ -296,6 +334,7 @@ pub fn verify_set(
                 statement,
                 links,
                 shard_proofs,
+                per_proof,
             )
         },
         || verify_top(top_params, top_vk, top_shape, statement, links, top_proof),
@@ -303,8 +342,9 @@ pub fn verify_set(
     shards.and(top)
 }
 
-/// Checks a proof set's shard proofs in one batch ([`verify_batch`]), shard `i` against its
-/// public sub-root and sums commitment `links[i]`, its index and the number of shards.
+/// Checks a proof set's shard proofs in one batch ([`verify_batch`]): proof `j` proves the
+/// shards [`proof_shards`]`(j, links.len(), per_proof)`, shard `i` against its public
+/// sub-root and sums commitment `links[i]`, its index and the number of shards.
 pub fn verify_shards(
     params: &Params<Curve>,
     vk: &VerifyingKey<Curve>,
@@ -312,20 +352,56 @@ pub fn verify_shards(
     statement: &Statement,
     links: &[(Fp, Fp)],
     proofs: &[Vec<u8>],
+    per_proof: usize,
 ) -> Result<(), Error> {
-    if links.len() != proofs.len() {
+    let count = links.len();
+    if per_proof == 0 || proofs.len() != count.div_ceil(per_proof) {
         return Err(Error::InvalidInstances);
     }
-    let items: Vec<(Vec<Fp>, &[u8])> = links
+    let items: Vec<(Vec<Vec<Fp>>, &[u8])> = proofs
         .iter()
-        .zip(proofs)
         .enumerate()
-        .map(|(i, (&(root, sums), proof))| {
-            let instance = statement.public.shard_instance(i, links.len(), root, sums);
-            (instance, &proof[..])
+        .map(|(j, proof)| {
+            let run = proof_shards(j, count, per_proof);
+            let instances = shard_instances(&statement.public, run.start, count, &links[run]);
+            (instances, &proof[..])
         })
         .collect();
     verify_batch(params, vk, key_digest, &items)
+}
+
+/// The instances of the consecutive shards `first..first + links.len()` of a set of `count`
+/// shards: each shard's index, the count, its sub-root and sums commitment (`links`).
+fn shard_instances(
+    public: &Public,
+    first: usize,
+    count: usize,
+    links: &[(Fp, Fp)],
+) -> Vec<Vec<Fp>> {
+    links
+        .iter()
+        .enumerate()
+        .map(|(i, &(root, sums))| public.shard_instance(first + i, count, root, sums))
+        .collect()
+}
+
+/// Checks one proof of the consecutive shards `first..first + links.len()` of a set of
+/// `count` shards (a verifier that takes a set proof by proof, as the contract does).
+pub fn verify_shard_run(
+    params: &Params<Curve>,
+    vk: &VerifyingKey<Curve>,
+    public: &Public,
+    first: usize,
+    count: usize,
+    links: &[(Fp, Fp)],
+    proof: &[u8],
+) -> Result<(), Error> {
+    if links.is_empty() || first + links.len() > count {
+        return Err(Error::InvalidInstances);
+    }
+    let instances = shard_instances(public, first, count, links);
+    let instances: Vec<&[Fp]> = instances.iter().map(Vec::as_slice).collect();
+    check(params, vk, SingleVerifier::new(params), &instances, proof)
 }
 
 /// Checks a proof set's top proof over the shards' `links`, padded to the top's shard slots
@@ -352,24 +428,27 @@ pub fn verify(
     instance: &[Fp],
     proof: &[u8],
 ) -> Result<(), Error> {
-    check(params, vk, SingleVerifier::new(params), instance, proof)
+    check(params, vk, SingleVerifier::new(params), &[instance], proof)
 }
 
-/// Runs halo2's verifier with `strategy` over `proof` against `instance`, then refuses any
-/// byte left after the transcript: one definition for single proofs and batches.
+/// Runs halo2's verifier with `strategy` over `proof`, a proof of one circuit per instance
+/// in `instances`, then refuses any byte left after the transcript: one definition for
+/// single proofs and batches.
 fn check<'p, S: VerificationStrategy<'p, Curve>>(
     params: &'p Params<Curve>,
     vk: &VerifyingKey<Curve>,
     strategy: S,
-    instance: &[Fp],
+    instances: &[&[Fp]],
     proof: &[u8],
 ) -> Result<S::Output, Error> {
+    let columns: Vec<[&[Fp]; 1]> = instances.iter().map(|&i| [i]).collect();
+    let columns: Vec<&[&[Fp]]> = columns.iter().map(|c| &c[..]).collect();
     let mut rest = proof;
     let out = verify_proof(
         params,
         vk,
         strategy,
-        &[&[instance]],
+        &columns,
         &mut Blake2bRead::<_, _, Challenge255<_>>::init(&mut rest),
     )?;
     if rest.is_empty() {

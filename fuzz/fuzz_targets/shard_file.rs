@@ -1,4 +1,4 @@
-//! `solvency-shard/2` files, decoded as `solvency-prover aggregate` reads `shard-I.json`
+//! `solvency-shard/3` files, decoded as `solvency-prover aggregate` reads `shard-I.json`
 //! (`serde_json::from_slice::<ShardProofFile>`, prover/src/main.rs; the library has no parse
 //! function of its own), then the per-file checks `solvency_prover::aggregate` makes before
 //! it needs the book (format tag, hex proof bytes), and a write/read round trip.

@@ -475,10 +475,11 @@ fn finish(
     }
 }
 
-/// The format tag of one shard's proof, as a batch engine's worker writes it.
-pub const SHARD_FORMAT: &str = "solvency-shard/2";
+/// The format tag of a shard proof file, as a batch engine's worker writes it.
+pub const SHARD_FORMAT: &str = "solvency-shard/3";
 
-/// One shard's proof and the public values linking it to the top proof.
+/// One proof of consecutive shards (at most [`proof::SHARDS_PER_PROOF`]) and the public
+/// values linking each of them to the top proof.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShardProofFile {
@@ -488,25 +489,26 @@ pub struct ShardProofFile {
     pub protocol: String,
     /// Epoch of the book.
     pub epoch: u64,
-    /// The shard's index.
+    /// The index of the first shard proven.
     pub index: usize,
-    /// The shard's subtree root.
-    #[serde(with = "solvency_circuits::encoding::field_hex")]
-    pub sub_root: Fp,
-    /// The shard's commitment to its lane sums.
-    #[serde(with = "solvency_circuits::encoding::field_hex")]
-    pub sums: Fp,
+    /// Each shard's subtree root, from shard `index` on.
+    #[serde(with = "solvency_verifier::file::field_list")]
+    pub sub_roots: Vec<Fp>,
+    /// Each shard's commitment to its lane sums.
+    #[serde(with = "solvency_verifier::file::field_list")]
+    pub sums: Vec<Fp>,
     /// The proof bytes, hex.
     pub proof: String,
 }
 
 /// Proves shards `first..first + count` of the snapshot at `snapshot` (a batch engine's
-/// task; the range stops at the last shard), with one key generation for all of them. Every
-/// machine derives the same placement, blindings and salts from the snapshot and the seed,
-/// and hashes only its own shards' positions: a shard proof is bound to the public data, not
-/// to the whole tree. The snapshot is streamed twice (header, then positions) and only these
-/// shards' positions are kept, so memory does not grow with the book beyond 8 bytes per
-/// position.
+/// task; the range stops at the last shard), with one key generation for all of them, in the
+/// set's proofs of [`proof::SHARDS_PER_PROOF`] shards: `first` must be a proof's first shard
+/// and the range must end at a proof's end. Every machine derives the same placement,
+/// blindings and salts from the snapshot and the seed, and hashes only its own shards'
+/// positions: a shard proof is bound to the public data, not to the whole tree. The snapshot
+/// is streamed twice (header, then positions) and only these shards' positions are kept, so
+/// memory does not grow with the book beyond 8 bytes per position.
 pub fn prove_shards(
     snapshot: &Path,
     seed: [u8; 32],
@@ -523,15 +525,21 @@ pub fn prove_shards(
         SHARD_DEPTH,
     );
     let n = plan.shards;
-    if first >= n || count == 0 {
+    let per = proof::SHARDS_PER_PROOF;
+    let end = n.min(first.saturating_add(count));
+    if first >= n
+        || count == 0
+        || !first.is_multiple_of(per)
+        || (!end.is_multiple_of(per) && end != n)
+    {
         return Err(ProveError::Input(format!(
-            "--index {first} --count {count}: the book has {n} shards (0..{n})"
+            "--index {first} --count {count}: the book has {n} shards (0..{n}), proven {per} \
+             to a proof; a task starts at a multiple of {per} and covers a multiple of {per} \
+             shards (or runs to the last)"
         )));
     }
-    let end = n.min(first.saturating_add(count));
     // A shard's rows take about 1 MB: a task's few shards are built up front.
     let shards = plan.read_shards(&header, positions, first..end)?;
-    let indices: Vec<usize> = (first..end).collect();
     let shape = plan.shard_shape;
     let params = params(shape.k());
     let public = &header.public;
@@ -549,30 +557,39 @@ pub fn prove_shards(
         &vk,
         public,
         shape,
-        &indices,
+        first..end,
+        n,
         job,
         rand::rng(),
         done,
     )
     .map_err(proving)?;
-    Ok(indices
+    Ok(proofs
         .into_iter()
-        .zip(shards)
-        .zip(proofs)
-        .map(|((index, shard), proof)| ShardProofFile {
-            format: SHARD_FORMAT.into(),
-            protocol: public.protocol.clone(),
-            epoch: public.epoch,
-            index,
-            sub_root: shard.link.0,
-            sums: shard.link.1,
-            proof: hex::encode(proof),
+        .enumerate()
+        .map(|(j, proof)| {
+            let group = proof::proof_shards(first / per + j, n, per);
+            let links = || {
+                shards[group.start - first..group.end - first]
+                    .iter()
+                    .map(|s| s.link)
+            };
+            ShardProofFile {
+                format: SHARD_FORMAT.into(),
+                protocol: public.protocol.clone(),
+                epoch: public.epoch,
+                index: group.start,
+                sub_roots: links().map(|l| l.0).collect(),
+                sums: links().map(|l| l.1).collect(),
+                proof: hex::encode(proof),
+            }
         })
         .collect())
 }
 
-/// Proves the top over shard proofs made elsewhere (`shard_files[i]` for shard `i`), checks
-/// the whole set, and returns the files to write — as [`prove_book`] would have.
+/// Proves the top over shard proofs made elsewhere (`shard_files`, in order: the set's
+/// proofs, each of [`proof::SHARDS_PER_PROOF`] shards but the last), checks the whole set,
+/// and returns the files to write — as [`prove_book`] would have.
 pub fn aggregate(
     book: &Book,
     seed: [u8; 32],
@@ -584,20 +601,30 @@ pub fn aggregate(
     let evaluation = solvent(book)?;
     let secrets = Secrets::from_seed(seed);
     let set = prepare_set(book, &secrets, previous, SHARD_DEPTH);
-    if shard_files.len() != set.links.len() {
+    let n = set.links.len();
+    let per = proof::SHARDS_PER_PROOF;
+    if shard_files.len() != n.div_ceil(per) {
         return Err(ProveError::Input(format!(
-            "{} shard proofs for a book of {} shards",
+            "{} shard proof files for a book of {n} shards ({} proofs of up to {per} shards)",
             shard_files.len(),
-            set.links.len()
+            n.div_ceil(per)
         )));
     }
     let mut proofs = Vec::with_capacity(shard_files.len());
-    for (i, f) in shard_files.iter().enumerate() {
-        let bad = |why: &str| ProveError::Input(format!("shard {i}: {why}"));
-        if f.format != SHARD_FORMAT || f.index != i {
-            return Err(bad("not this shard's proof file"));
+    for (j, f) in shard_files.iter().enumerate() {
+        let group = proof::proof_shards(j, n, per);
+        let bad = |why: &str| ProveError::Input(format!("shard file {}: {why}", group.start));
+        if f.format != SHARD_FORMAT || f.index != group.start {
+            return Err(bad("not this proof's shard file"));
         }
-        if (f.sub_root, f.sums) != set.links[i]
+        let links: Vec<(Fp, Fp)> = f
+            .sub_roots
+            .iter()
+            .copied()
+            .zip(f.sums.iter().copied())
+            .collect();
+        if f.sub_roots.len() != f.sums.len()
+            || links[..] != set.links[group.clone()]
             || f.protocol != book.public.protocol
             || f.epoch != book.public.epoch
         {

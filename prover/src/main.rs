@@ -501,7 +501,7 @@ fn aggregate(
         .and_then(|seed| Job::read(Some(&snapshot), Some(seed), previous.as_deref(), params_dir))
         .and_then(|job| {
             let mut files = Vec::new();
-            for i in 0.. {
+            for i in (0..).step_by(solvency_circuits::proof::SHARDS_PER_PROOF) {
                 let path = shards.join(format!("shard-{i}.json"));
                 if !path.exists() {
                     break;

@@ -229,17 +229,18 @@ fn shards_proven_separately_aggregate_into_a_verified_proof_set() {
     assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "2");
     let seed = "11".repeat(32);
     let shards = tmp.path().join("shards");
-    // Shard 0 alone; then from shard 1 on, a count past the last shard stops there.
-    for (i, count) in [("0", "1"), ("1", "5")] {
+    // Shards are proven in pairs: a task that would split a pair, or starts past the book,
+    // is bad input and writes nothing.
+    for (i, count) in [("0", "1"), ("1", "1"), ("2", "1")] {
         let o = shard(snapshot, &seed, i, count, &shards);
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(o.status.code(), Some(2), "--index {i} --count {count}");
+        assert!(String::from_utf8_lossy(&o.stderr).contains("multiple of 2"));
+        assert!(files_in(&shards).is_empty());
     }
-    assert_eq!(files_in(&shards).len(), 2);
-    // An index past the book is bad input.
-    assert_eq!(
-        shard(snapshot, &seed, "2", "1", &shards).status.code(),
-        Some(2)
-    );
+    // A count past the last shard stops there: one proof of both shards.
+    let o = shard(snapshot, &seed, "0", "5", &shards);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(files_in(&shards).len(), 1);
     // `shard` and `plan` read the snapshot twice: a pipe or a directory is refused up front.
     let dir = tmp.path().to_str().unwrap();
     for o in [
@@ -323,7 +324,7 @@ fn shards_proven_separately_aggregate_into_a_verified_proof_set() {
         tmp.path(),
     );
     assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("shard 0"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("shard file 0"));
     assert!(files_in(&out).is_empty());
 
     // The right seed from the environment.

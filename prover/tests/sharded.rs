@@ -28,7 +28,11 @@ fn a_large_book_is_proven_as_a_set_and_checked_as_a_whole() {
     let Proof::Set(set) = &proved.file else {
         panic!("expected a proof set")
     };
-    assert_eq!(set.shards.proofs.len(), 2);
+    // Two shards, proven together in one proof.
+    assert_eq!(
+        (set.shards.sub_roots.len(), set.shards.proofs.len()),
+        (2, 1)
+    );
     let bytes = proved.file.to_bytes();
     let params = |k| {
         Ok(cache
@@ -66,11 +70,31 @@ fn a_large_book_is_proven_as_a_set_and_checked_as_a_whole() {
         panic!("a top over shards of another depth verified")
     };
     assert!(why.contains("shard_depth: 9"), "{why}");
-    for bad in [swapped, dropped, deeper_top] {
+    // The pair's proof labelled as a set of one proof per shard: too few proofs.
+    let mut relabelled = doc.clone();
+    relabelled["format"] = "solvency-proof-set/3".into();
+    for bad in [swapped, dropped, deeper_top, relabelled] {
         let bytes = serde_json::to_vec_pretty(&bad).unwrap();
         assert!(matches!(
             verify_with(&params, &bytes),
             Err(VerifyError::Invalid(_))
         ));
     }
+}
+
+#[test]
+fn sets_proven_one_proof_per_shard_still_verify() {
+    // A `solvency-proof-set/3` file, written before shards were proven in pairs (the
+    // sharded-book fixture as it was): the same keys, a proof per shard.
+    let legacy = include_bytes!("../../verifier/tests/data/sharded-book-set3.json");
+    let verified = solvency_verifier::verify(legacy).unwrap();
+    assert_eq!(verified.shards, 2);
+    // Its two proofs read as proofs of pairs (the current tag): refused.
+    let mut doc: Value = serde_json::from_slice(legacy).unwrap();
+    doc["format"] = "solvency-proof-set/4".into();
+    let bytes = serde_json::to_vec_pretty(&doc).unwrap();
+    assert!(matches!(
+        solvency_verifier::verify(&bytes),
+        Err(VerifyError::Invalid(_))
+    ));
 }

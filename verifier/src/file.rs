@@ -1,4 +1,5 @@
-//! `solvency-proof/2` and `solvency-proof-set/3`: the self-contained proof files.
+//! `solvency-proof/2` and `solvency-proof-set/4` (and `/3`, still read): the self-contained
+//! proof files.
 //!
 //! Every field is bound to the proof: the statement through its digest (a public input) and
 //! the band table the verifier commits to; the shape and `k` through the pinned verifying key
@@ -8,14 +9,19 @@
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use solvency_circuits::{
     limits::{within, MAX_FILE_BYTES},
+    proof::SHARDS_PER_PROOF,
     shapes::{Shape, TopShape},
     statement::{Fp, Statement},
 };
 
 /// The format tag of single-proof files.
 pub const PROOF_FORMAT: &str = "solvency-proof/2";
-/// The format tag of proof-set files (a sharded book).
-pub const PROOF_SET_FORMAT: &str = "solvency-proof-set/3";
+/// The format tag of proof-set files (a sharded book): a proof per
+/// [`SHARDS_PER_PROOF`] consecutive shards.
+pub const PROOF_SET_FORMAT: &str = "solvency-proof-set/4";
+/// The format tag of proof sets written before shards were proven in pairs: a proof per
+/// shard, under the same keys, so they still verify.
+pub const PROOF_SET_FORMAT_SINGLE_SHARDS: &str = "solvency-proof-set/3";
 /// Tags of earlier formats, whose circuits had no pinned keys: refused with a clear error.
 const RETIRED: [&str; 3] = [
     "solvency-proof/1",
@@ -50,8 +56,9 @@ pub struct ProofFile {
     pub proof: String,
 }
 
-/// The shards of a proof set: one circuit shape, one key, a proof per shard with the two
-/// public values that link it to the top proof.
+/// The shards of a proof set: one circuit shape, one key, the two public values of each shard
+/// that link it to the top proof, and the proofs — each of a run of consecutive shards
+/// ([`ProofSetFile::shards_per_proof`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShardSection {
@@ -63,7 +70,8 @@ pub struct ShardSection {
     /// Each shard's commitment to its lane sums, hex.
     #[serde(with = "field_list")]
     pub sums: Vec<Fp>,
-    /// Each shard's proof bytes, hex.
+    /// The proof bytes, hex: proof `j` proves shards `j·m .. j·m + m` (fewer in the last
+    /// proof), `m` the set's [`ProofSetFile::shards_per_proof`].
     pub proofs: Vec<String>,
 }
 
@@ -104,6 +112,18 @@ pub struct ProofSetFile {
     pub shards: ShardSection,
     /// The top proof.
     pub top: TopSection,
+}
+
+impl ProofSetFile {
+    /// Consecutive shards each proof of the set proves: [`SHARDS_PER_PROOF`], or one in
+    /// `solvency-proof-set/3` files.
+    pub fn shards_per_proof(&self) -> usize {
+        if self.format == PROOF_SET_FORMAT_SINGLE_SHARDS {
+            1
+        } else {
+            SHARDS_PER_PROOF
+        }
+    }
 }
 
 /// Either kind of proof file.
@@ -161,8 +181,8 @@ impl Proof {
             PROOF_FORMAT => {
                 canonical(bytes, PROOF_FORMAT, |f: &ProofFile| &f.format).map(Proof::Single)
             }
-            PROOF_SET_FORMAT => {
-                canonical(bytes, PROOF_SET_FORMAT, |f: &ProofSetFile| &f.format).map(Proof::Set)
+            tag @ (PROOF_SET_FORMAT | PROOF_SET_FORMAT_SINGLE_SHARDS) => {
+                canonical(bytes, tag, |f: &ProofSetFile| &f.format).map(Proof::Set)
             }
             retired if RETIRED.contains(&retired) => Err(format!(
                 "format: {retired:?} proofs were made with circuits whose verifying keys \
@@ -193,14 +213,16 @@ fn canonical<T: DeserializeOwned + Serialize>(
     Ok(doc)
 }
 
-/// Field elements as a list of hex strings.
-pub(crate) mod field_list {
+/// Field elements as a list of hex strings (serde `with` module), as proof and shard files
+/// write them.
+pub mod field_list {
     use serde::{Deserialize, Deserializer, Serialize, Serializer};
     use solvency_circuits::{
         encoding::field_hex,
         statement::{field_bytes, Fp},
     };
 
+    /// Writes each element as 64 hex digits.
     pub fn serialize<S: Serializer>(v: &[Fp], s: S) -> Result<S::Ok, S::Error> {
         v.iter()
             .map(|f| hex::encode(field_bytes(f)))
@@ -208,6 +230,7 @@ pub(crate) mod field_list {
             .serialize(s)
     }
 
+    /// Reads a list of canonical field elements.
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Fp>, D::Error> {
         Vec::<String>::deserialize(d)?
             .iter()

@@ -38,7 +38,10 @@ use solvency_circuits::{
 };
 use thiserror::Error;
 
-pub use file::{CircuitParams, Proof, ProofFile, ProofSetFile, PROOF_FORMAT, PROOF_SET_FORMAT};
+pub use file::{
+    CircuitParams, Proof, ProofFile, ProofSetFile, PROOF_FORMAT, PROOF_SET_FORMAT,
+    PROOF_SET_FORMAT_SINGLE_SHARDS,
+};
 pub use inclusion::{InclusionError, InclusionFile};
 use solvency_circuits::snapshot::Position;
 
@@ -130,12 +133,15 @@ pub fn parse(bytes: &[u8]) -> Result<Proof, VerifyError> {
             }
             check_k("top", f.top.k, top.k())?;
             let s = &f.shards;
-            let n = s.proofs.len();
-            if s.sub_roots.len() != n || s.sums.len() != n {
+            let n = s.sub_roots.len();
+            let per_proof = f.shards_per_proof();
+            if s.sums.len() != n || s.proofs.len() != n.div_ceil(per_proof) {
                 return Err(VerifyError::Invalid(format!(
-                    "{} sub-roots and {} sums for {n} shard proofs",
-                    s.sub_roots.len(),
+                    "{n} sub-roots, {} sums and {} shard proofs: {n} shards need {n} sums and \
+                     {} proofs of up to {per_proof} shards each",
                     s.sums.len(),
+                    s.proofs.len(),
+                    n.div_ceil(per_proof),
                 )));
             }
             let expected = TopShape::for_shards(s.circuit.shape, n);
@@ -302,6 +308,7 @@ pub fn verify_using(
                 &statement,
                 &links,
                 &shard_proofs,
+                f.shards_per_proof(),
             )
             .map_err(|e| invalid("the shard proofs do not verify", e))?;
             let len = shard_proofs.iter().map(Vec::len).sum::<usize>() + top_proof.len();

@@ -240,6 +240,7 @@ pub fn replay_case(dir: &Path, params: &(dyn Fn(u32) -> Srs + Sync), reprove: bo
                         &set.statement,
                         &set.links,
                         &shards,
+                        proof::SHARDS_PER_PROOF,
                         &top,
                     )
                     .map_err(|e| e.to_string())

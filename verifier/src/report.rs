@@ -102,7 +102,7 @@ pub fn text(v: &Verified, included: &[Included], elapsed_ms: Option<u128>) -> Ve
     ));
     let shards = match v.shards {
         0 => String::new(),
-        n => format!(", in {n} shard proofs"),
+        n => format!(", in {n} shards"),
     };
     out.push(format!(
         "  liabilities  R_L = {} ({} tree slots{shards})",

@@ -249,25 +249,35 @@ fn every_fixture_file_is_valid_under_its_schema_and_read_by_its_parser() {
 }
 
 /// The shard files `solvency-prover shard` would write for the sharded fixture: its proof
-/// set's shard sections, one file per shard (the shard task derives the same sub-root and sums
-/// commitment from the snapshot and seed; only the proof bytes' randomness differs).
+/// set's shard sections, one file per proof of two shards (the shard task derives the same
+/// sub-roots and sums commitments from the snapshot and seed; only the proof bytes'
+/// randomness differs). Each file is given twice: as written, and as a file of the last,
+/// lone shard of a set of odd size would be.
 fn shard_files() -> Vec<Value> {
     let set = json_of(&repo().join("fixtures/sharded-book/proof.json"));
-    assert_eq!(set["format"], "solvency-proof-set/3");
+    assert_eq!(set["format"], "solvency-proof-set/4");
     let public = &set["statement"]["public"];
     let shards = &set["shards"];
-    let n = shards["proofs"].as_array().expect("proofs").len();
-    (0..n)
-        .map(|i| {
-            json!({
-                "format": "solvency-shard/2",
+    let roots = shards["sub_roots"].as_array().expect("sub-roots");
+    let sums = shards["sums"].as_array().expect("sums");
+    let proofs = shards["proofs"].as_array().expect("proofs");
+    (0..proofs.len())
+        .flat_map(|j| {
+            let run = 2 * j..(2 * j + 2).min(roots.len());
+            let file = json!({
+                "format": "solvency-shard/3",
                 "protocol": public["protocol"],
                 "epoch": public["epoch"],
-                "index": i,
-                "sub_root": shards["sub_roots"][i],
-                "sums": shards["sums"][i],
-                "proof": shards["proofs"][i],
-            })
+                "index": run.start,
+                "sub_roots": roots[run.clone()],
+                "sums": sums[run],
+                "proof": proofs[j],
+            });
+            let mut lone = file.clone();
+            for list in ["sub_roots", "sums"] {
+                lone[list].as_array_mut().expect("list").truncate(1);
+            }
+            [file, lone]
         })
         .collect()
 }
@@ -280,14 +290,35 @@ fn shard_files_are_valid_and_malformed_ones_refused_by_the_schema() {
     for file in &files {
         assert_eq!(schema_errors(&schema, file), Vec::<String>::new());
     }
-    let edits: [(&str, ValueEdit); 9] = [
+    let edits: [(&str, ValueEdit); 13] = [
         ("unknown field", |v| v["extra"] = json!(1)),
         ("missing field", |v| remove(v, "/index")),
         ("retired format tag", |v| {
-            v["format"] = json!("solvency-shard/1")
+            v["format"] = json!("solvency-shard/2")
         }),
         ("upper-case hex (proof)", |v| upper(&mut v["proof"])),
-        ("upper-case hex (sub-root)", |v| upper(&mut v["sub_root"])),
+        ("upper-case hex (sub-root)", |v| {
+            upper(&mut v["sub_roots"][0])
+        }),
+        ("a single sub-root, not a list", |v| {
+            v["sub_roots"] = v["sub_roots"][0].clone()
+        }),
+        ("no shard", |v| {
+            v["sub_roots"] = json!([]);
+            v["sums"] = json!([]);
+        }),
+        ("more than two shards in one proof", |v| {
+            for list in ["sub_roots", "sums"] {
+                let first = v[list][0].clone();
+                v[list]
+                    .as_array_mut()
+                    .unwrap()
+                    .extend([first.clone(), first]);
+            }
+        }),
+        ("a proof starting at an odd shard", |v| {
+            v["index"] = json!(1)
+        }),
         ("odd-length hex", |v| {
             let p = v["proof"].as_str().unwrap().to_owned();
             v["proof"] = json!(p[1..]);

@@ -245,7 +245,7 @@ fn the_site_verifies_proofs_and_inclusion_files_in_chromium() {
     );
     let (verdict, details) = open(&format!("proof={set}&inclusion={account}"));
     assert!(verdict.starts_with("VALID"), "proof set: {verdict}");
-    assert!(details.contains("in 2 shard proofs"), "{details}");
+    assert!(details.contains("in 2 shards"), "{details}");
     assert!(details.contains("INCLUDED"), "{details}");
 
     // The demo with one hex digit of its proof changed.

@@ -11,7 +11,7 @@ use crate::commit::{empty_root, MerkleTree};
 use crate::keys::{self, KeyShape};
 use crate::limits::SHARD_DEPTH;
 use crate::model::evaluate;
-use crate::proof::{prove_set_shards, prove_top, verify_batch, verify_set};
+use crate::proof::{prove_set_shards, prove_top, verify_batch, verify_set, SHARDS_PER_PROOF};
 use crate::snapshot::{Book, Header, SnapshotError};
 use crate::statement::Fp;
 use crate::test_failures::assert_permutation_failure;
@@ -294,48 +294,81 @@ fn proof_set_round_trip_with_batch_verification() {
             &s.statement,
             links,
             proofs,
+            SHARDS_PER_PROOF,
             top,
         )
     };
+    // Three shards: a proof of shards 0 and 1, then a proof of shard 2.
+    assert_eq!((s.links.len(), proofs.len()), (3, 2));
     assert!(check(&s.links, &proofs, &top).is_ok());
     let mut links = s.links.clone();
     links.swap(1, 2);
     assert!(check(&links, &proofs, &top).is_err());
+    let mut links = s.links.clone();
+    links.swap(0, 1);
+    assert!(
+        check(&links, &proofs, &top).is_err(),
+        "shards swapped inside a proof"
+    );
     let mut bad = proofs.clone();
     bad[1][100] ^= 1;
     assert!(check(&s.links, &bad, &top).is_err());
-    assert!(check(&s.links, &proofs[..2], &top).is_err());
+    assert!(check(&s.links, &proofs[..1], &top).is_err());
+    // The pair's proof read as proofs of one shard each: the count of proofs is wrong.
+    assert!(verify_set(
+        &shard_params,
+        &shard_vk,
+        digest.as_bytes(),
+        &top_params,
+        &top_vk,
+        s.plan.top_shape,
+        &s.statement,
+        &s.links,
+        &proofs,
+        1,
+        &top,
+    )
+    .is_err());
     // One bad shard proof among good ones fails the whole batch, whichever it is.
     for i in 0..proofs.len() {
         let mut bad = proofs.clone();
         let last = bad[i].len() - 1;
         bad[i][last] ^= 1;
-        assert!(check(&s.links, &bad, &top).is_err(), "shard {i}");
+        assert!(check(&s.links, &bad, &top).is_err(), "proof {i}");
     }
-    // A byte appended to one shard's proof is refused too.
+    // A byte appended to one proof is refused too.
     let mut longer = proofs.clone();
-    longer[2].push(0);
+    longer[1].push(0);
     assert!(check(&s.links, &longer, &top).is_err());
-    // A proof swapped for another shard's (valid, but for another sub-root) is refused.
+    // The proofs in another order (each valid, but for other shards) are refused.
     let mut swapped = proofs.clone();
     swapped.swap(0, 1);
     assert!(check(&s.links, &swapped, &top).is_err());
     // Claiming fewer shards than the top proved: the missing one becomes an empty shard in
-    // the top's instance, and the top proof fails.
-    assert!(check(&s.links[..2], &proofs[..2], &top).is_err());
-    // A shard proof is bound to its index and its set's shard count: with its own sub-root
-    // and sums but at another place, or in a set of another size, it is refused.
+    // the top's instance, and the top proof fails although the pair's proof holds.
+    assert!(check(&s.links[..2], &proofs[..1], &top).is_err());
+    // A proof is bound to its shards' indices and its set's shard count: with their own
+    // sub-roots and sums but at other places, in a set of another size, or with a shard
+    // left out, it is refused.
     let n = s.links.len();
-    let (root, sums) = s.links[1];
-    let at = |index, count| {
-        let items = [(
-            public.shard_instance(index, count, root, sums),
-            &proofs[1][..],
-        )];
-        verify_batch(&shard_params, &shard_vk, digest.as_bytes(), &items)
+    let at = |places: &[(usize, usize)], count| {
+        let instances = places
+            .iter()
+            .map(|&(link, index)| {
+                let (root, sums) = s.links[link];
+                public.shard_instance(index, count, root, sums)
+            })
+            .collect();
+        verify_batch(
+            &shard_params,
+            &shard_vk,
+            digest.as_bytes(),
+            &[(instances, &proofs[0][..])],
+        )
     };
-    assert!(at(1, n).is_ok());
-    assert!(at(0, n).is_err());
-    assert!(at(2, n).is_err());
-    assert!(at(1, n + 1).is_err());
+    assert!(at(&[(0, 0), (1, 1)], n).is_ok());
+    assert!(at(&[(0, 1), (1, 0)], n).is_err());
+    assert!(at(&[(0, 1), (1, 2)], n).is_err());
+    assert!(at(&[(0, 0), (1, 1)], n + 1).is_err());
+    assert!(at(&[(0, 0)], n).is_err());
 }

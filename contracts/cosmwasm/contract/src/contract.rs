@@ -7,7 +7,7 @@ use cosmwasm_std::{
 use serde::Deserialize;
 use solvency_circuits::{
     keys::{self, KeyShape, Srs},
-    proof,
+    proof::{self, SHARDS_PER_PROOF},
     shapes::{Shape, TopShape},
     statement::{field_bytes, Fp, Public, Statement},
 };
@@ -318,8 +318,10 @@ fn submit_proof(
     append(storage, owner, head, rec, &file.statement.public.protocol)
 }
 
-/// One shard of a proof set, as `submit_shard` takes it: the set's public data and shard
-/// circuit, the shard's place and its proof, each copied from the proof-set file.
+/// One proof of a proof set, as `submit_shard` takes it: the set's public data and shard
+/// circuit, the place of the consecutive shards it proves, their links and the proof, each
+/// copied from the proof-set file (proof `j` of a `solvency-proof-set/4` file proves shards
+/// `2j` and `2j + 1`; of a `/3` file, shard `j`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShardMsg {
@@ -329,15 +331,15 @@ pub struct ShardMsg {
     pub circuit: CircuitParams,
     /// The number of shards of the set.
     pub count: usize,
-    /// This shard's index.
+    /// The index of the first shard the proof proves.
     pub index: usize,
-    /// This shard's entry of `shards.sub_roots`.
-    #[serde(with = "solvency_circuits::encoding::field_hex")]
-    pub sub_root: Fp,
-    /// This shard's entry of `shards.sums`.
-    #[serde(with = "solvency_circuits::encoding::field_hex")]
-    pub sums: Fp,
-    /// This shard's entry of `shards.proofs`, hex.
+    /// Those shards' entries of `shards.sub_roots`.
+    #[serde(with = "solvency_verifier::file::field_list")]
+    pub sub_roots: Vec<Fp>,
+    /// Those shards' entries of `shards.sums`.
+    #[serde(with = "solvency_verifier::file::field_list")]
+    pub sums: Vec<Fp>,
+    /// The proof's entry of `shards.proofs`, hex.
     pub proof: String,
 }
 
@@ -361,7 +363,8 @@ fn pinned_vk(
         .map_err(|e| ContractError::Key(e.to_string()))
 }
 
-/// Verifies one shard proof against its place in its set and records it for `owner`.
+/// Verifies one proof of consecutive shards against their places in their set and records
+/// each of them for `owner`.
 fn submit_shard(
     storage: &mut dyn Storage,
     owner: &str,
@@ -385,6 +388,19 @@ fn submit_shard(
             msg.index, msg.count
         )));
     }
+    let links: Vec<(Fp, Fp)> = msg
+        .sub_roots
+        .iter()
+        .copied()
+        .zip(msg.sums.iter().copied())
+        .collect();
+    if msg.sub_roots.len() != msg.sums.len() || links.is_empty() || links.len() > SHARDS_PER_PROOF {
+        return Err(ContractError::Proof(format!(
+            "{} sub-roots and {} sums: a proof covers 1 to {SHARDS_PER_PROOF} shards",
+            msg.sub_roots.len(),
+            msg.sums.len()
+        )));
+    }
     let proof = proof_bytes("shard proof", &msg.proof)?;
     let srs = load_params(storage, msg.circuit.k)?;
     let vk = pinned_vk(
@@ -394,26 +410,31 @@ fn submit_shard(
         &msg.public,
         &msg.circuit.vk_digest,
     )?;
-    let instance = msg
-        .public
-        .shard_instance(msg.index, msg.count, msg.sub_root, msg.sums);
-    proof::verify(srs.params(), &vk, &instance, &proof)
-        .map_err(|e| ContractError::Proof(format!("shard {} does not verify: {e}", msg.index)))?;
-    storage.set(
-        &state::verified_shard(
-            owner,
-            &field_bytes(&msg.public.digest()),
-            msg.count,
-            msg.index,
-            &field_bytes(&msg.sub_root),
-            &field_bytes(&msg.sums),
-        ),
-        &height.to_be_bytes(),
-    );
+    let (first, count) = (msg.index, msg.count);
+    let shards = first..first + links.len();
+    proof::verify_shard_run(srs.params(), &vk, &msg.public, first, count, &links, &proof)
+        .map_err(|e| ContractError::Proof(format!("shards {shards:?} do not verify: {e}")))?;
+    let public_digest = field_bytes(&msg.public.digest());
+    for (index, (root, sums)) in shards.clone().zip(&links) {
+        storage.set(
+            &state::verified_shard(
+                owner,
+                &public_digest,
+                count,
+                index,
+                &field_bytes(root),
+                &field_bytes(sums),
+            ),
+            &height.to_be_bytes(),
+        );
+    }
     Ok(Response::new()
         .add_attribute("protocol", &msg.public.protocol)
         .add_attribute("epoch", msg.public.epoch.to_string())
-        .add_attribute("shard", format!("{}/{}", msg.index, msg.count)))
+        .add_attribute(
+            "shards",
+            format!("{}..{} of {count}", shards.start, shards.end),
+        ))
 }
 
 /// Appends a proof set's epoch: with `verify`, only when `owner` had every shard verified

@@ -36,14 +36,17 @@ pub enum ExecuteMsg {
         /// The proof file's bytes.
         proof: Binary,
     },
-    /// One shard of a proof set: verified here and recorded, so that the set's top proof can
-    /// be accepted in a later transaction ([`ExecuteMsg::SubmitSet`]).
+    /// One proof of a proof set (of one or two consecutive shards): verified here and each of
+    /// its shards recorded, so that the set's top proof can be accepted in a later
+    /// transaction ([`ExecuteMsg::SubmitSet`]).
     SubmitShard {
-        /// The shard's place in its set and its proof (a JSON [`crate::contract::ShardMsg`]).
+        /// The shards' place in their set, their links and the proof (a JSON
+        /// [`crate::contract::ShardMsg`]).
         shard: Binary,
     },
-    /// A proof-set file (`solvency-proof-set/3`) whose every shard the sender has submitted:
-    /// the top proof is verified here and the epoch appended, marked verified on-chain.
+    /// A proof-set file (`solvency-proof-set/4` or `/3`) whose every shard the sender has
+    /// submitted: the top proof is verified here and the epoch appended, marked verified
+    /// on-chain.
     SubmitSet {
         /// The proof-set file's bytes.
         proof: Binary,

@@ -145,20 +145,26 @@ fn tamper(file: &[u8], field: &str) -> Vec<u8> {
     bytes
 }
 
-/// The shard messages of a proof-set file, one per shard.
+/// The shard messages of a proof-set file, one per proof: proof `j` of a
+/// `solvency-proof-set/4` file proves shards `2j` and `2j + 1`.
 fn shard_msgs(set: &Value) -> Vec<Value> {
+    assert_eq!(set["format"], "solvency-proof-set/4");
     let shards = &set["shards"];
     let proofs = shards["proofs"].as_array().expect("proofs");
+    let roots = shards["sub_roots"].as_array().expect("sub-roots");
+    let sums = shards["sums"].as_array().expect("sums");
+    let count = roots.len();
     (0..proofs.len())
-        .map(|i| {
+        .map(|j| {
+            let run = 2 * j..(2 * j + 2).min(count);
             let shard = json!({
                 "public": set["statement"]["public"],
                 "circuit": shards["circuit"],
-                "count": proofs.len(),
-                "index": i,
-                "sub_root": shards["sub_roots"][i],
-                "sums": shards["sums"][i],
-                "proof": proofs[i],
+                "count": count,
+                "index": run.start,
+                "sub_roots": roots[run.clone()],
+                "sums": sums[run],
+                "proof": proofs[j],
             });
             json!({"submit_shard": {"shard": b64(&serde_json::to_vec(&shard).expect("JSON"))}})
         })
@@ -362,24 +368,45 @@ fn chain_in_the_vm() {
         "shard 0 of the set was not verified",
     );
     let shards = shard_msgs(&set);
+    let last = shards.len() - 1;
     let mut bad_shard = set.clone();
-    let p = bad_shard["shards"]["proofs"][1]
+    let p = bad_shard["shards"]["proofs"][last]
         .as_str()
         .expect("hex")
         .to_string();
     let flipped = if &p[300..301] == "0" { "1" } else { "0" };
-    bad_shard["shards"]["proofs"][1] = json!(format!("{}{flipped}{}", &p[..300], &p[301..]));
+    bad_shard["shards"]["proofs"][last] = json!(format!("{}{flipped}{}", &p[..300], &p[301..]));
     refused(
         &mut chain,
         &env,
         "sharded",
-        "shard 1, one proof byte changed",
-        shard_msgs(&bad_shard)[1].clone(),
-        "does not verify",
+        "shard proof, one byte changed",
+        shard_msgs(&bad_shard)[last].clone(),
+        "do not verify",
+    );
+    // The proof's shards claimed at other places: refused.
+    let mut moved: Value = serde_json::from_slice(
+        &STANDARD
+            .decode(
+                shards[last]["submit_shard"]["shard"]
+                    .as_str()
+                    .expect("base64"),
+            )
+            .expect("base64"),
+    )
+    .expect("JSON");
+    moved["count"] = json!(moved["count"].as_u64().expect("count") + 1);
+    refused(
+        &mut chain,
+        &env,
+        "sharded",
+        "shard proof claimed in a set of another size",
+        json!({"submit_shard": {"shard": b64(&serde_json::to_vec(&moved).expect("JSON"))}}),
+        "do not verify",
     );
     let mut shard_gas = Vec::new();
     for (i, msg) in shards.iter().enumerate() {
-        let what = format!("submit_shard {i} of {} (k=15)", shards.len());
+        let what = format!("submit_shard, proof {i} of {} (k=15)", shards.len());
         shard_gas.push(ok(&mut chain, &env, "sharded", &what, msg.clone()));
     }
     refused(
@@ -434,7 +461,10 @@ fn chain_in_the_vm() {
         full_gas.vm_sdk() as f64 / 1e6
     );
     for (i, g) in shard_gas.iter().enumerate() {
-        println!("  shard {i} k=15: {} M VM SDK gas", g.vm_sdk() as f64 / 1e6);
+        println!(
+            "  shard proof {i} (2 shards) k=15: {} M VM SDK gas",
+            g.vm_sdk() as f64 / 1e6
+        );
     }
     println!("  top k=9: {} M VM SDK gas", top_gas.vm_sdk() as f64 / 1e6);
     println!(
