@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the benchmarks and writes docs/performance.md (about 20 minutes on 2 cores).
+# Runs the benchmarks and writes docs/performance.md (about 25 minutes on 2 cores).
 # Usage: benches/run.sh            (from anywhere in the repository)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,11 +21,11 @@ PY
 )
 incl=$(grep -o "inclusion file for .*" target/bench-stderr.txt || true)
 
-# Sharded books through the real binaries (shards of 1,024 and a top), three runs each; the
-# table gives medians of wall time and the largest peak RSS.
+# Sharded books through the real binaries (shards of 1,024, two to a proof, and a top), three
+# runs each; the table gives medians of wall time and the largest peak RSS.
 tmp=$(mktemp -d)
 books=""
-for n in 4096 10000; do
+for n in 2000 4096 10000; do
   ./target/release/synthetic-snapshot "$n" > "$tmp/s.json"
   for run in 1 2 3; do
     rm -rf "$tmp/out"
@@ -48,7 +48,8 @@ out = json.load(open(f"{tmp}/prove-1.json"))
 wall = [float(p[0]) for p in prove]
 vwall = [float(v[0]) for v in verify]
 web = [float(w) for w in open(f"{tmp}/web.txt").read().split()]
-proofs = f"{-(-n // 1024)} + top" if len(out["k"]) > 1 else "1"
+shards = -(-n // 1024)
+proofs = f"{shards} shards in {-(-shards // 2)} + top" if len(out["k"]) > 1 else "1"
 print(f"| {n:,} | {proofs} | k = {out['k']} | {statistics.median(wall):.1f} s "
       f"({', '.join(f'{w:.1f}' for w in wall)}) | {n / statistics.median(wall):.0f} "
       f"| {max(int(p[1]) for p in prove) / 1e6:.2f} GB | {out['proof_bytes']:,} "

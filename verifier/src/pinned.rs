@@ -15,12 +15,11 @@
 //! feature (on by default). Without it — the web module, whose size matters — the host
 //! fetches the bytes a proof needs, and they are trusted only if they match these digests.
 
+#[cfg(feature = "embedded")]
 use halo2_proofs::plonk::VerifyingKey;
-use solvency_circuits::{
-    keys::{self, KeyError, KeyShape, Srs},
-    proof::Curve,
-    statement::Public,
-};
+use solvency_circuits::keys::{self, KeyError, KeyShape, Srs};
+#[cfg(feature = "embedded")]
+use solvency_circuits::{proof::Curve, statement::Public};
 
 /// Every pinned key's bytes, compiled in (feature `embedded`); a host without them (the web
 /// module) supplies a bundle of the keys it needs, checked against [`DIGESTS`] all the same.
