@@ -76,7 +76,7 @@ pub struct Verified {
     pub statement: Statement,
     /// Depth of the liabilities tree (`2^depth` slots), across shards for a proof set.
     pub depth: u32,
-    /// Number of shard proofs (0 for a single proof).
+    /// Number of shards (0 for a single proof).
     pub shards: usize,
     /// The `k` of every circuit checked.
     pub ks: Vec<u32>,
