@@ -617,14 +617,8 @@ pub fn aggregate(
         if f.format != SHARD_FORMAT || f.index != group.start {
             return Err(bad("not this proof's shard file"));
         }
-        let links: Vec<(Fp, Fp)> = f
-            .sub_roots
-            .iter()
-            .copied()
-            .zip(f.sums.iter().copied())
-            .collect();
-        if f.sub_roots.len() != f.sums.len()
-            || links[..] != set.links[group.clone()]
+        let links = solvency_verifier::file::links(&f.sub_roots, &f.sums);
+        if links.as_deref() != Some(&set.links[group.clone()])
             || f.protocol != book.public.protocol
             || f.epoch != book.public.epoch
         {

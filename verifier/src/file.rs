@@ -86,6 +86,18 @@ impl ShardSection {
     }
 }
 
+/// Each shard's `(sub-root, sums commitment)` from the two lists a proof-set or shard file
+/// holds; `None` unless they are of one length.
+pub fn links(sub_roots: &[Fp], sums: &[Fp]) -> Option<Vec<(Fp, Fp)>> {
+    (sub_roots.len() == sums.len()).then(|| {
+        sub_roots
+            .iter()
+            .copied()
+            .zip(sums.iter().copied())
+            .collect()
+    })
+}
+
 /// The top proof of a proof set.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

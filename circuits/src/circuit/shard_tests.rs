@@ -283,7 +283,7 @@ fn proof_set_round_trip_with_batch_verification() {
     let proofs = prove_set_shards(&shard_params, &shard_vk, &s, rand::rng(), |_| ()).unwrap();
     let top = prove_top(&top_params, &top_vk, &s, rand::rng()).unwrap();
     let digest = keys::pinned_digest(shard_shape, &shard_vk);
-    let check = |links: &[(Fp, Fp)], proofs: &[Vec<u8>], top: &[u8]| {
+    let check_grouped = |links: &[(Fp, Fp)], proofs: &[Vec<u8>], per_proof, top: &[u8]| {
         verify_set(
             &shard_params,
             &shard_vk,
@@ -294,9 +294,12 @@ fn proof_set_round_trip_with_batch_verification() {
             &s.statement,
             links,
             proofs,
-            SHARDS_PER_PROOF,
+            per_proof,
             top,
         )
+    };
+    let check = |links: &[(Fp, Fp)], proofs: &[Vec<u8>], top: &[u8]| {
+        check_grouped(links, proofs, SHARDS_PER_PROOF, top)
     };
     // Three shards: a proof of shards 0 and 1, then a proof of shard 2.
     assert_eq!((s.links.len(), proofs.len()), (3, 2));
@@ -315,20 +318,7 @@ fn proof_set_round_trip_with_batch_verification() {
     assert!(check(&s.links, &bad, &top).is_err());
     assert!(check(&s.links, &proofs[..1], &top).is_err());
     // The pair's proof read as proofs of one shard each: the count of proofs is wrong.
-    assert!(verify_set(
-        &shard_params,
-        &shard_vk,
-        digest.as_bytes(),
-        &top_params,
-        &top_vk,
-        s.plan.top_shape,
-        &s.statement,
-        &s.links,
-        &proofs,
-        1,
-        &top,
-    )
-    .is_err());
+    assert!(check_grouped(&s.links, &proofs, 1, &top).is_err());
     // One bad shard proof among good ones fails the whole batch, whichever it is.
     for i in 0..proofs.len() {
         let mut bad = proofs.clone();

@@ -388,13 +388,8 @@ fn submit_shard(
             msg.index, msg.count
         )));
     }
-    let links: Vec<(Fp, Fp)> = msg
-        .sub_roots
-        .iter()
-        .copied()
-        .zip(msg.sums.iter().copied())
-        .collect();
-    if msg.sub_roots.len() != msg.sums.len() || links.is_empty() || links.len() > SHARDS_PER_PROOF {
+    let links = solvency_verifier::file::links(&msg.sub_roots, &msg.sums).unwrap_or_default();
+    if links.is_empty() || links.len() > SHARDS_PER_PROOF {
         return Err(ContractError::Proof(format!(
             "{} sub-roots and {} sums: a proof covers 1 to {SHARDS_PER_PROOF} shards",
             msg.sub_roots.len(),
