@@ -100,7 +100,8 @@ pub const SHARDS_PER_PROOF: usize = 2;
 
 /// Proofs [`prove_shards`] makes at once: two fill two cores (one proof's serial stretches,
 /// witness synthesis and lookup sorting, leave a core idle that the other fills), and memory
-/// grows with each (3.0 GB for two proofs of two 1,024-slot shards, 1.7 GB for one).
+/// grows with each (peak 3.0–3.4 GB for two proofs of two 1,024-slot shards, 1.7–1.9 GB for
+/// one, whole prover).
 pub const PROOFS_IN_FLIGHT: usize = 2;
 
 /// The shards that proof `j` of a set of `count` shards covers, `per_proof` shards to a proof
