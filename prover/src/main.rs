@@ -170,9 +170,10 @@ fn summary(p: &Proved, out: &[PathBuf]) {
             f.circuit.shape.slots()
         ),
         Proof::Set(f) => println!(
-            "  circuits   {} shards of {} slots (k = {}) and a top proof (k = {})",
-            f.shards.proofs.len(),
+            "  circuits   {} shards of {} slots in {} proofs (k = {}) and a top proof (k = {})",
+            f.shards.sub_roots.len(),
             f.shards.circuit.shape.slots(),
+            f.shards.proofs.len(),
             f.shards.circuit.k,
             f.top.k
         ),
