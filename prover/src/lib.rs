@@ -216,13 +216,15 @@ pub fn prove_book(
         let set = prepare_set(book, &secrets, previous, SHARD_DEPTH);
         let n = set.links.len();
         let shard_k = set.plan.shard_shape.k();
-        step(&format!("loading IPA parameters (k = {shard_k})"));
+        let top_k = set.plan.top_shape.k();
+        step(&format!("loading IPA parameters (k = {shard_k}, {top_k})"));
         let t = Instant::now();
         let shard_params = params(shard_k);
+        let top_params = params(top_k);
         timings.params = t.elapsed();
         let t = Instant::now();
         step(&format!(
-            "proving {n} shards of {} slots (k = {shard_k})",
+            "proving {n} shards of {} slots (k = {shard_k}) and the top (k = {top_k})",
             1 << SHARD_DEPTH
         ));
         // Shards finish out of order on several threads: count them, and let one thread at a
@@ -234,21 +236,28 @@ pub fn prove_book(
             KeyShape::Shard(set.plan.shard_shape),
             &set.statement.public,
         )?;
-        let shard_proofs =
-            proof::prove_set_shards(shard_params.params(), &vk, &set, rand::rng(), |_| {
-                let m = proved.fetch_add(1, Ordering::Relaxed) + 1;
-                let mut step = shared_step.lock().unwrap_or_else(|e| e.into_inner());
-                step(&format!("proved {m} of {n} shards (k = {shard_k})"))
-            })
-            .map_err(proving)?;
+        // The top's instance holds the shards' public outputs, which the witness gives, not
+        // their proofs: it is proven beside them, on the core their proofs' serial stretches
+        // leave idle.
+        let (shard_proofs, top_proof) = rayon::join(
+            || {
+                proof::prove_set_shards(shard_params.params(), &vk, &set, rand::rng(), |_| {
+                    let m = proved.fetch_add(1, Ordering::Relaxed) + 1;
+                    let mut step = shared_step.lock().unwrap_or_else(|e| e.into_inner());
+                    step(&format!("proved {m} of {n} shards (k = {shard_k})"))
+                })
+                .map_err(proving)
+            },
+            || prove_top(&set, &top_params),
+        );
+        let (shard_proofs, top_proof) = (shard_proofs?, top_proof?);
         timings.prove = t.elapsed();
         return finish_set(
             book,
             seed,
             &set,
-            shard_proofs,
-            shard_params,
-            &mut params,
+            (shard_proofs, shard_params),
+            (top_proof, top_params),
             &mut step,
             timings,
             evaluation,
@@ -348,35 +357,30 @@ fn self_check(file: &Proof, params: &[Srs]) -> Result<(), ProveError> {
         .map_err(|e| ProveError::Proving(format!("the fresh proof does not verify: {e}")))
 }
 
-/// Proves the top circuit over proven shards, checks the whole set, and assembles the files:
-/// the end of both [`prove_book`] and [`aggregate`].
+/// Proves the top circuit of `set` under its pinned key.
+fn prove_top(set: &PreparedSet, top_params: &Srs) -> Result<Vec<u8>, ProveError> {
+    let vk = pinned_key(
+        top_params,
+        KeyShape::Top(set.plan.top_shape),
+        &set.statement.public,
+    )?;
+    proof::prove_top(top_params.params(), &vk, set, rand::rng()).map_err(proving)
+}
+
+/// Checks a proven set (the shard proofs and the top proof, each with the parameters it was
+/// proven with) and assembles the files: the end of both [`prove_book`] and [`aggregate`].
 #[allow(clippy::too_many_arguments)]
 fn finish_set(
     book: &Book,
     seed: [u8; 32],
     set: &PreparedSet,
-    shard_proofs: Vec<Vec<u8>>,
-    shard_params: Srs,
-    params: &mut impl FnMut(u32) -> Srs,
+    (shard_proofs, shard_params): (Vec<Vec<u8>>, Srs),
+    (top_proof, top_params): (Vec<u8>, Srs),
     step: &mut impl FnMut(&str),
     mut timings: Timings,
     evaluation: Evaluation,
 ) -> Result<Proved, ProveError> {
-    let n = set.links.len();
     let top_k = set.plan.top_shape.k();
-    let t = Instant::now();
-    let top_params = params(top_k);
-    timings.params += t.elapsed();
-    step(&format!("proving the top over {n} shards (k = {top_k})"));
-    let t = Instant::now();
-    let vk = pinned_key(
-        &top_params,
-        KeyShape::Top(set.plan.top_shape),
-        &set.statement.public,
-    )?;
-    let top_proof =
-        proof::prove_top(top_params.params(), &vk, set, rand::rng()).map_err(proving)?;
-    timings.prove += t.elapsed();
     let len = shard_proofs.iter().map(Vec::len).sum::<usize>() + top_proof.len();
     let file = ProofSetFile {
         format: PROOF_SET_FORMAT.into(),
@@ -627,17 +631,23 @@ pub fn aggregate(
         proofs.push(hex::decode(&f.proof).map_err(|e| bad(&e.to_string()))?);
     }
     let mut timings = Timings::default();
-    let shard_k = set.plan.shard_shape.k();
     let t = Instant::now();
-    let shard_params = params(shard_k);
+    let shard_params = params(set.plan.shard_shape.k());
+    let top_params = params(set.plan.top_shape.k());
     timings.params = t.elapsed();
+    step(&format!(
+        "proving the top over {n} shards (k = {})",
+        set.plan.top_shape.k()
+    ));
+    let t = Instant::now();
+    let top_proof = prove_top(&set, &top_params)?;
+    timings.prove = t.elapsed();
     finish_set(
         book,
         seed,
         &set,
-        proofs,
-        shard_params,
-        &mut params,
+        (proofs, shard_params),
+        (top_proof, top_params),
         &mut step,
         timings,
         evaluation,
