@@ -51,8 +51,7 @@ fn prove_with<C: Circuit<Fp>>(
     instances: &[&[Fp]],
     rng: impl Rng,
 ) -> Result<Vec<u8>, Error> {
-    let columns: Vec<[&[Fp]; 1]> = instances.iter().map(|&i| [i]).collect();
-    let columns: Vec<&[&[Fp]]> = columns.iter().map(|c| &c[..]).collect();
+    let columns: Vec<&[&[Fp]]> = instances.iter().map(std::slice::from_ref).collect();
     let mut transcript = Blake2bWrite::<_, _, Challenge255<_>>::init(vec![]);
     create_proof(params, pk, circuits, &columns, rng, &mut transcript)?;
     Ok(transcript.finalize())
@@ -111,6 +110,12 @@ pub fn proof_shards(j: usize, count: usize, per_proof: usize) -> Range<usize> {
     start..(start + per_proof).min(count)
 }
 
+/// Whether shard index `i` (or `count`, the end) is where one of [`prove_shards`]' proofs of a
+/// set of `count` shards starts or ends: a run of whole proofs is bounded by two of them.
+pub fn is_proof_boundary(i: usize, count: usize) -> bool {
+    i.is_multiple_of(SHARDS_PER_PROOF) || i == count
+}
+
 /// Proves the shards `shards` under `vk` (the verifying key of `KeyShape::Shard(shape)` for
 /// `public`) with one proving key, [`SHARDS_PER_PROOF`] to a proof, in the grouping of a set
 /// of `count` shards: `shards` must start at a proof's first shard and end at a proof's end
@@ -132,8 +137,8 @@ pub fn prove_shards(
     mut rng: impl Rng,
     done: impl Fn(usize) + Sync,
 ) -> Result<Vec<Vec<u8>>, Error> {
-    let aligned = |i: usize| i.is_multiple_of(SHARDS_PER_PROOF) || i == count;
-    if shards.end > count || !aligned(shards.start) || !aligned(shards.end) {
+    let whole = is_proof_boundary(shards.start, count) && is_proof_boundary(shards.end, count);
+    if shards.end > count || !whole {
         return Err(Error::InvalidInstances);
     }
     let jobs: Vec<(Range<usize>, [u8; 32])> = (shards.start / SHARDS_PER_PROOF
@@ -442,8 +447,7 @@ fn check<'p, S: VerificationStrategy<'p, Curve>>(
     instances: &[&[Fp]],
     proof: &[u8],
 ) -> Result<S::Output, Error> {
-    let columns: Vec<[&[Fp]; 1]> = instances.iter().map(|&i| [i]).collect();
-    let columns: Vec<&[&[Fp]]> = columns.iter().map(|c| &c[..]).collect();
+    let columns: Vec<&[&[Fp]]> = instances.iter().map(std::slice::from_ref).collect();
     let mut rest = proof;
     let out = verify_proof(
         params,

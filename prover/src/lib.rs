@@ -533,8 +533,8 @@ pub fn prove_shards(
     let end = n.min(first.saturating_add(count));
     if first >= n
         || count == 0
-        || !first.is_multiple_of(per)
-        || (!end.is_multiple_of(per) && end != n)
+        || !proof::is_proof_boundary(first, n)
+        || !proof::is_proof_boundary(end, n)
     {
         return Err(ProveError::Input(format!(
             "--index {first} --count {count}: the book has {n} shards (0..{n}), proven {per} \
@@ -573,18 +573,17 @@ pub fn prove_shards(
         .enumerate()
         .map(|(j, proof)| {
             let group = proof::proof_shards(first / per + j, n, per);
-            let links = || {
-                shards[group.start - first..group.end - first]
-                    .iter()
-                    .map(|s| s.link)
-            };
+            let (sub_roots, sums) = shards[group.start - first..group.end - first]
+                .iter()
+                .map(|s| s.link)
+                .unzip();
             ShardProofFile {
                 format: SHARD_FORMAT.into(),
                 protocol: public.protocol.clone(),
                 epoch: public.epoch,
                 index: group.start,
-                sub_roots: links().map(|l| l.0).collect(),
-                sums: links().map(|l| l.1).collect(),
+                sub_roots,
+                sums,
                 proof: hex::encode(proof),
             }
         })
