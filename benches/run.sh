@@ -21,8 +21,8 @@ PY
 )
 incl=$(grep -o "inclusion file for .*" target/bench-stderr.txt || true)
 
-# Sharded books through the real binaries (shards of 1,024, two to a proof, and a top), three
-# runs each; the table gives medians of wall time and the largest peak RSS.
+# Sharded books through the real binaries (shards of 512 or 1,024 slots, two to a proof, and a
+# top), three runs each; the table gives medians of wall time and the largest peak RSS.
 tmp=$(mktemp -d)
 books=""
 for n in 2000 4096 10000; do
@@ -48,8 +48,13 @@ out = json.load(open(f"{tmp}/prove-1.json"))
 wall = [float(p[0]) for p in prove]
 vwall = [float(v[0]) for v in verify]
 web = [float(w) for w in open(f"{tmp}/web.txt").read().split()]
-shards = -(-n // 1024)
-proofs = f"{shards} shards in {-(-shards // 2)} + top" if len(out["k"]) > 1 else "1"
+proof = json.load(open(f"{tmp}/out/proof.json"))
+if "shards" in proof:
+    s = proof["shards"]
+    slots = 2 ** s["circuit"]["shape"]["depth"]
+    proofs = f"{len(s['sub_roots'])} shards of {slots:,} in {len(s['proofs'])} + top"
+else:
+    proofs = "1"
 print(f"| {n:,} | {proofs} | k = {out['k']} | {statistics.median(wall):.1f} s "
       f"({', '.join(f'{w:.1f}' for w in wall)}) | {n / statistics.median(wall):.0f} "
       f"| {max(int(p[1]) for p in prove) / 1e6:.2f} GB | {out['proof_bytes']:,} "

@@ -4,10 +4,10 @@
 # verifier so it carries them. Run it after any change to a circuit's layout, review the diff
 # of verifier/keys/digests.txt, then run fixtures/regenerate.sh.
 #
-#   scripts/regenerate-keys.sh           write verifier/keys/keys.bin and digests.txt
+#   scripts/regenerate-keys.sh           write verifier/keys/keys.bin, digests.txt and digests.bin
 #   scripts/regenerate-keys.sh --check   regenerate every key and compare with the pinned ones
 #
-# 528 keys; 17 minutes on a 2-core machine (the tops over 512 and 1,024 shards need the
+# 672 keys; 18 minutes on a 2-core machine (the tops over 512 and 1,024 shards need the
 # k = 16 parameters, generated once into the parameters cache).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -44,7 +44,7 @@ use crate::bands::{band_rows, band_table};
 use crate::circuit::{shard::ShardCircuit, top::TopCircuit, SolvencyCircuit};
 use crate::gadgets::positions::table_columns;
 use crate::limits::LANE_WIDTHS;
-use crate::limits::{MAX_ASSETS, MAX_SCENARIOS, MAX_SHARD_DEPTH, SHARD_DEPTH};
+use crate::limits::{MAX_ASSETS, MAX_SCENARIOS, SHARD_DEPTH, SHARD_DEPTHS};
 use crate::proof::Curve;
 use crate::shapes::{Shape, TopShape};
 use crate::statement::{Asset, Policy, Public, Scenario};
@@ -116,8 +116,8 @@ impl fmt::Display for KeyShape {
 
 impl KeyShape {
     /// Every shape with a pinned key: single proofs of up to `2^SHARD_DEPTH` slots, shards of
-    /// `2^SHARD_DEPTH` slots, and tops over `2..=2^MAX_SHARD_DEPTH` of them, for 1 to
-    /// [`MAX_ASSETS`] assets and each lane width.
+    /// each depth of [`SHARD_DEPTHS`], and tops over up to `2^top_depth` shards of each, for 1
+    /// to [`MAX_ASSETS`] assets and each lane width.
     pub fn pinned() -> Vec<KeyShape> {
         let mut all = Vec::new();
         for assets in 1..=MAX_ASSETS {
@@ -128,15 +128,17 @@ impl KeyShape {
                     depth,
                 };
                 all.extend((0..=SHARD_DEPTH).map(|d| KeyShape::Single(shape(d))));
-                all.push(KeyShape::Shard(shape(SHARD_DEPTH)));
-                all.extend((1..=MAX_SHARD_DEPTH).map(|depth| {
-                    KeyShape::Top(TopShape {
-                        assets,
-                        lanes,
-                        depth,
-                        shard_depth: SHARD_DEPTH,
-                    })
-                }));
+                for (shard_depth, top_depth) in SHARD_DEPTHS {
+                    all.push(KeyShape::Shard(shape(shard_depth)));
+                    all.extend((1..=top_depth).map(|depth| {
+                        KeyShape::Top(TopShape {
+                            assets,
+                            lanes,
+                            depth,
+                            shard_depth,
+                        })
+                    }));
+                }
             }
         }
         all
@@ -146,8 +148,15 @@ impl KeyShape {
     pub fn is_pinned(&self) -> bool {
         match self {
             KeyShape::Single(s) => s.is_supported() && s.depth <= SHARD_DEPTH,
-            KeyShape::Shard(s) => s.is_supported() && s.depth == SHARD_DEPTH,
-            KeyShape::Top(t) => t.is_supported() && t.depth >= 1 && t.shard_depth == SHARD_DEPTH,
+            KeyShape::Shard(s) => {
+                s.is_supported() && SHARD_DEPTHS.iter().any(|&(d, _)| d == s.depth)
+            }
+            KeyShape::Top(t) => {
+                t.is_supported()
+                    && SHARD_DEPTHS
+                        .iter()
+                        .any(|&(d, top)| d == t.shard_depth && (1..=top).contains(&t.depth))
+            }
         }
     }
 
@@ -399,13 +408,18 @@ pub fn key_bytes(shape: KeyShape, vk: &VerifyingKey<Curve>) -> Vec<u8> {
 
 /// BLAKE2b-256 of a key's bytes, hex: what the verifier pins and a proof file records.
 pub fn digest(bytes: &[u8]) -> String {
-    hex::encode(
-        blake2b_simd::Params::new()
-            .hash_length(32)
-            .personal(b"solvency-vkey/2\0")
-            .hash(bytes)
-            .as_bytes(),
-    )
+    hex::encode(digest_bytes(bytes))
+}
+
+/// BLAKE2b-256 of a key's bytes.
+fn digest_bytes(bytes: &[u8]) -> [u8; 32] {
+    let hash = blake2b_simd::Params::new()
+        .hash_length(32)
+        .personal(b"solvency-vkey/2\0")
+        .hash(bytes);
+    let mut out = [0; 32];
+    out.copy_from_slice(hash.as_bytes());
+    out
 }
 
 /// The digest of the pinned part of `vk`, a key of `shape`: equal for every statement of
@@ -562,18 +576,11 @@ pub fn digests_text(keys: &[(KeyShape, Vec<u8>)]) -> String {
         .collect()
 }
 
-/// The digest pinned for `shape` in a pin list written by [`digests_text`].
-pub fn find_digest(text: &str, shape: KeyShape) -> Option<&str> {
-    digest_named(text, &shape.to_string())
-}
-
-/// The digest pinned for the key named `name` (a shape's [`Display`](fmt::Display)) in a pin
-/// list written by [`digests_text`].
-pub fn digest_named<'t>(text: &'t str, name: &str) -> Option<&'t str> {
-    text.lines().find_map(|line| {
-        let (n, digest) = line.split_once(' ')?;
-        (n == name).then_some(digest)
-    })
+/// The pinned digests of `keys` (every pinned shape's, in the order of
+/// [`KeyShape::pinned`]), 32 bytes each and without names: the pin list as the verifier
+/// compiles it in, a third of [`digests_text`]'s size.
+pub fn digests_bytes(keys: &[(KeyShape, Vec<u8>)]) -> Vec<u8> {
+    keys.iter().flat_map(|(_, key)| digest_bytes(key)).collect()
 }
 
 #[cfg(test)]

@@ -24,13 +24,43 @@ pub const MIN_SHOCK_BPS: i64 = -9_999;
 pub const MAX_SHOCK_BPS: i64 = 100_000;
 /// Depth of the largest liabilities tree one circuit holds: `2^12 = 4,096` slots, proven at
 /// k = 15 in about 7 GB. (At depth 14, k = 17, proving needs more than the 24 GiB of the
-/// reference machine.) Larger books are split into shards of [`SHARD_DEPTH`].
+/// reference machine.) Larger books are split into shards of [`shard_depth`].
 pub const MAX_DEPTH: u32 = 12;
 /// Depth of the tree of shards above the shard subtrees: at most `2^10 = 1,024` shards.
 pub const MAX_SHARD_DEPTH: u32 = 10;
-/// Depth of one shard's subtree: `2^10 = 1,024` slots, proven at k = 15 in about 1.3 GB.
-/// Books of at most this many positions get a single proof; larger ones are sharded.
+/// Depth of one shard's subtree in a large book: `2^10 = 1,024` slots, proven at k = 15 in
+/// about 1.3 GB. Books of at most this many positions get a single proof; larger ones are
+/// sharded, into shards of [`shard_depth`].
 pub const SHARD_DEPTH: u32 = 10;
+/// Depth of one shard's subtree in a book of at most `2^MAX_SMALL_TOP_DEPTH` such shards:
+/// `2^9 = 512` slots, proven at k = 14.
+pub const SMALL_SHARD_DEPTH: u32 = 9;
+/// Depth of the tree of shards above shards of [`SMALL_SHARD_DEPTH`]: at most `2^5 = 32` of
+/// them, 16,384 positions; a larger book gets shards of [`SHARD_DEPTH`].
+pub const MAX_SMALL_TOP_DEPTH: u32 = 5;
+/// Every depth a shard may have, with the deepest tree of shards above it: a verifier accepts
+/// either, whichever the prover chose.
+pub const SHARD_DEPTHS: [(u32, u32); 2] = [
+    (SMALL_SHARD_DEPTH, MAX_SMALL_TOP_DEPTH),
+    (SHARD_DEPTH, MAX_SHARD_DEPTH),
+];
+
+/// Depth of the shards a sharded book of `positions` positions is split into.
+///
+/// Half-size shards prove faster per position: a proof at k = 14 is a little more than half
+/// the work of one at k = 15, the shard key takes half as long, and a book of a few thousand
+/// positions makes enough proofs to keep both cores of the reference machine busy, where at
+/// k = 15 it makes one (`docs/performance.md`: 2,000, 4,096 and 10,000 positions proved
+/// 22 %, 11 % and 15 % faster, in half the memory). They make twice as many proofs to verify
+/// and publish, so large books, whose proofs fill the cores either way, keep shards of
+/// [`SHARD_DEPTH`].
+pub const fn shard_depth(positions: usize) -> u32 {
+    if positions <= 1 << (SMALL_SHARD_DEPTH + MAX_SMALL_TOP_DEPTH) {
+        SMALL_SHARD_DEPTH
+    } else {
+        SHARD_DEPTH
+    }
+}
 /// Most positions of one book: 1,024 shards of 1,024.
 pub const MAX_POSITIONS: usize = 1 << (SHARD_DEPTH + MAX_SHARD_DEPTH);
 
@@ -106,5 +136,20 @@ mod tests {
             assert!(e.to_string().contains("the most this file may hold"), "{e}");
         }
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    /// Every sharded book gets shards whose tree of shards is within the depth pinned for
+    /// them, from the smallest sharded book to the largest.
+    #[test]
+    fn every_sharded_book_gets_shards_with_a_pinned_tree_of_shards() {
+        let small = 1 << (SMALL_SHARD_DEPTH + MAX_SMALL_TOP_DEPTH);
+        for positions in [(1 << SHARD_DEPTH) + 1, small, small + 1, MAX_POSITIONS] {
+            let depth = shard_depth(positions);
+            let shards = positions.div_ceil(1 << depth);
+            let (_, top) = SHARD_DEPTHS.into_iter().find(|&(d, _)| d == depth).unwrap();
+            assert!((2..=1 << top).contains(&shards), "{positions}: {shards}");
+        }
+        assert_eq!(shard_depth(small), SMALL_SHARD_DEPTH);
+        assert_eq!(shard_depth(small + 1), SHARD_DEPTH);
     }
 }

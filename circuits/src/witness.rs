@@ -315,7 +315,7 @@ pub struct ShardPlan {
 
 impl ShardPlan {
     /// Splits a book of `positions` positions into [`shard_count`] shards of `2^shard_depth`
-    /// slots (the prover uses [`crate::limits::SHARD_DEPTH`]). The book's tree is one tree:
+    /// slots (the prover uses [`crate::limits::shard_depth`]). The book's tree is one tree:
     /// shard `i` is the subtree of slots `[i·2^d, (i+1)·2^d)`, and the subtrees past the last
     /// shard are empty, so inclusion paths run from a leaf through its shard to `R_L` unchanged.
     pub fn new(public: &Public, positions: usize, secrets: &Secrets, shard_depth: u32) -> Self {

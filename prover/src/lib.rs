@@ -25,7 +25,7 @@ use solvency_circuits::{
     commit::MerkleTree,
     encoding::format_decimal,
     keys::{KeyShape, Srs},
-    limits::{read_limited, within, MAX_FILE_BYTES, MAX_SNAPSHOT_BYTES, SHARD_DEPTH},
+    limits::{read_limited, shard_depth, within, MAX_FILE_BYTES, MAX_SNAPSHOT_BYTES, SHARD_DEPTH},
     model::{evaluate, Evaluation},
     proof,
     snapshot::{Book, Header, Position, SnapshotError},
@@ -213,7 +213,7 @@ pub fn prove_book(
     let secrets = Secrets::from_seed(seed);
     let mut timings = Timings::default();
     if book.positions.len() > 1 << SHARD_DEPTH {
-        let set = prepare_set(book, &secrets, previous, SHARD_DEPTH);
+        let set = prepare_set(book, &secrets, previous, shard_depth(book.positions.len()));
         let n = set.links.len();
         let shard_k = set.plan.shard_shape.k();
         let top_k = set.plan.top_shape.k();
@@ -225,7 +225,7 @@ pub fn prove_book(
         let t = Instant::now();
         step(&format!(
             "proving {n} shards of {} slots (k = {shard_k}) and the top (k = {top_k})",
-            1 << SHARD_DEPTH
+            set.plan.shard_shape.slots()
         ));
         // Shards finish out of order on several threads: count them, and let one thread at a
         // time report.
@@ -526,7 +526,7 @@ pub fn prove_shards(
         &header.public,
         header.positions,
         &Secrets::from_seed(seed),
-        SHARD_DEPTH,
+        shard_depth(header.positions),
     );
     let n = plan.shards;
     let per = proof::SHARDS_PER_PROOF;
@@ -603,7 +603,7 @@ pub fn aggregate(
 ) -> Result<Proved, ProveError> {
     let evaluation = solvent(book)?;
     let secrets = Secrets::from_seed(seed);
-    let set = prepare_set(book, &secrets, previous, SHARD_DEPTH);
+    let set = prepare_set(book, &secrets, previous, shard_depth(book.positions.len()));
     let n = set.links.len();
     let per = proof::SHARDS_PER_PROOF;
     if shard_files.len() != n.div_ceil(per) {

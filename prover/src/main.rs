@@ -245,7 +245,7 @@ fn main() -> ExitCode {
             Ok(header) => {
                 let shards = solvency_circuits::witness::shard_count(
                     header.positions,
-                    solvency_circuits::limits::SHARD_DEPTH,
+                    solvency_circuits::limits::shard_depth(header.positions),
                 );
                 println!("{shards}");
                 ExitCode::SUCCESS

@@ -226,21 +226,22 @@ fn shards_proven_separately_aggregate_into_a_verified_proof_set() {
         "/../fixtures/sharded-book/snapshot.json"
     );
     let o = prover(&["plan", "--snapshot", snapshot], tmp.path());
-    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "2");
+    // 1,100 positions: three shards of 512 slots.
+    assert_eq!(String::from_utf8_lossy(&o.stdout).trim(), "3");
     let seed = "11".repeat(32);
     let shards = tmp.path().join("shards");
     // Shards are proven in pairs: a task that would split a pair, or starts past the book,
     // is bad input and writes nothing.
-    for (i, count) in [("0", "1"), ("1", "1"), ("2", "1")] {
+    for (i, count) in [("0", "1"), ("1", "1"), ("1", "2"), ("3", "1")] {
         let o = shard(snapshot, &seed, i, count, &shards);
         assert_eq!(o.status.code(), Some(2), "--index {i} --count {count}");
         assert!(String::from_utf8_lossy(&o.stderr).contains("multiple of 2"));
         assert!(files_in(&shards).is_empty());
     }
-    // A count past the last shard stops there: one proof of both shards.
+    // A count past the last shard stops there: a proof of two shards and one of the last.
     let o = shard(snapshot, &seed, "0", "5", &shards);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert_eq!(files_in(&shards).len(), 1);
+    assert_eq!(files_in(&shards).len(), 2);
     // `shard` and `plan` read the snapshot twice: a pipe or a directory is refused up front.
     let dir = tmp.path().to_str().unwrap();
     for o in [
@@ -345,7 +346,7 @@ fn shards_proven_separately_aggregate_into_a_verified_proof_set() {
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     let bytes = fs::read(out.join("proof.json")).unwrap();
     let verified = solvency_verifier::verify(&bytes).unwrap();
-    assert_eq!(verified.shards, 2);
+    assert_eq!(verified.shards, 3);
     let alice = fs::read_dir(out.join("inclusion"))
         .unwrap()
         .next()

@@ -28,11 +28,12 @@ fn a_large_book_is_proven_as_a_set_and_checked_as_a_whole() {
     let Proof::Set(set) = &proved.file else {
         panic!("expected a proof set")
     };
-    // Two shards, proven together in one proof.
+    // 1,100 positions: three shards of 512 slots, proven two and one to a proof.
     assert_eq!(
         (set.shards.sub_roots.len(), set.shards.proofs.len()),
-        (2, 1)
+        (3, 2)
     );
+    assert_eq!(set.shards.circuit.shape.depth, 9);
     let bytes = proved.file.to_bytes();
     let params = |k| {
         Ok(cache
@@ -41,7 +42,7 @@ fn a_large_book_is_proven_as_a_set_and_checked_as_a_whole() {
             .unwrap_or_else(|| solvency_verifier::pinned::srs_or_new(k)))
     };
     let verified = verify_with(&params, &bytes).unwrap();
-    assert_eq!((verified.shards, verified.depth), (2, 11));
+    assert_eq!((verified.shards, verified.depth), (3, 11));
 
     // Every account's positions are in the set's tree, across shard and top levels.
     for inclusion in proved.inclusions.iter().take(20) {
@@ -61,15 +62,15 @@ fn a_large_book_is_proven_as_a_set_and_checked_as_a_whole() {
     }
     // A top over a deeper tree of shards (more empty shard slots) is another circuit.
     let mut deeper_top = doc.clone();
-    deeper_top["top"]["shape"]["depth"] = 2.into();
+    deeper_top["top"]["shape"]["depth"] = 3.into();
     // Empty subtrees of another height would mean another tree: refused before any key.
     let mut deeper = doc.clone();
-    deeper["top"]["shape"]["shard_depth"] = 9.into();
+    deeper["top"]["shape"]["shard_depth"] = 10.into();
     let bytes = serde_json::to_vec_pretty(&deeper).unwrap();
     let Err(VerifyError::Invalid(why)) = verify_with(&params, &bytes) else {
         panic!("a top over shards of another depth verified")
     };
-    assert!(why.contains("shard_depth: 9"), "{why}");
+    assert!(why.contains("shard_depth: 10"), "{why}");
     // The pair's proof labelled as a set of one proof per shard: too few proofs.
     let mut relabelled = doc.clone();
     relabelled["format"] = "solvency-proof-set/3".into();
@@ -80,6 +81,25 @@ fn a_large_book_is_proven_as_a_set_and_checked_as_a_whole() {
             Err(VerifyError::Invalid(_))
         ));
     }
+}
+
+#[test]
+fn sets_of_shards_of_1024_slots_still_verify() {
+    // The sharded-book fixture as it was before books of up to 16,384 positions got shards
+    // of 512 slots: two shards of 1,024 in one proof, under the same pinned keys.
+    let earlier = include_bytes!("../../verifier/tests/data/sharded-book-d10.json");
+    let verified = solvency_verifier::verify(earlier).unwrap();
+    assert_eq!((verified.shards, verified.depth), (2, 11));
+    // Its shards relabelled as 512-slot ones: another key, refused.
+    let mut doc: Value = serde_json::from_slice(earlier).unwrap();
+    doc["shards"]["circuit"]["shape"]["depth"] = 9.into();
+    doc["shards"]["circuit"]["k"] = 14.into();
+    doc["top"]["shape"]["shard_depth"] = 9.into();
+    let bytes = serde_json::to_vec_pretty(&doc).unwrap();
+    assert!(matches!(
+        solvency_verifier::verify(&bytes),
+        Err(VerifyError::Invalid(_))
+    ));
 }
 
 #[test]

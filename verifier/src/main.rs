@@ -127,7 +127,7 @@ enum Command {
         /// List the pinned shapes with their k and digest, and stop.
         #[arg(long)]
         list: bool,
-        /// Write `keys.bin` and `digests.txt` for every pinned shape into DIR instead of
+        /// Write `keys.bin`, `digests.txt` and `digests.bin` for every pinned shape into DIR instead of
         /// comparing (`scripts/regenerate-keys.sh`).
         #[arg(long, value_name = "DIR", conflicts_with = "only")]
         write: Option<PathBuf>,
@@ -594,6 +594,7 @@ fn keys_command(only: &[String], list: bool, write: Option<&Path>, dir: &Path) -
         let files = [
             ("keys.bin", keys::bundle(&written)),
             ("digests.txt", keys::digests_text(&written).into_bytes()),
+            ("digests.bin", keys::digests_bytes(&written)),
         ];
         for (name, bytes) in files {
             if let Err(e) = params::write_atomically(&out.join(name), &bytes) {

@@ -3,9 +3,10 @@
 //!
 //! `keys/keys.bin` holds the pinned part of the key of every supported circuit shape
 //! ([`solvency_circuits::keys`]), `keys/digests.txt` their BLAKE2b digests: the reviewable
-//! pins. A key is used only after its bytes hash to its pinned digest. Both files are
-//! written by `solvency-verifier keys --write verifier/keys` (`scripts/regenerate-keys.sh`);
-//! `solvency-verifier keys` regenerates every key from the circuit code and compares.
+//! pins, which `keys/digests.bin` holds as compiled in. A key is used only after its bytes
+//! hash to its pinned digest. The files are written by `solvency-verifier keys --write
+//! verifier/keys` (`scripts/regenerate-keys.sh`); `solvency-verifier keys` regenerates every
+//! key from the circuit code and compares.
 //!
 //! `params/params-k{k}.bin` are `Params::new(k)` as `Params::write` writes them, for every `k` up to
 //! [`MAX_EMBEDDED_K`]; each is checked against its digest pinned in [`PARAMS`]
@@ -15,6 +16,8 @@
 //! feature (on by default). Without it — the web module, whose size matters — the host
 //! fetches the bytes a proof needs, and they are trusted only if they match these digests.
 
+use std::sync::OnceLock;
+
 #[cfg(feature = "embedded")]
 use halo2_proofs::plonk::VerifyingKey;
 use solvency_circuits::keys::{self, KeyError, KeyShape, Srs};
@@ -22,23 +25,46 @@ use solvency_circuits::keys::{self, KeyError, KeyShape, Srs};
 use solvency_circuits::{proof::Curve, statement::Public};
 
 /// Every pinned key's bytes, compiled in (feature `embedded`); a host without them (the web
-/// module) supplies a bundle of the keys it needs, checked against [`DIGESTS`] all the same.
+/// module) supplies a bundle of the keys it needs, checked against the digests all the same.
 #[cfg(feature = "embedded")]
 pub const KEYS: &[u8] = include_bytes!("../keys/keys.bin");
 
-/// The pinned digest of each key, a line `name digest` per key.
-pub const DIGESTS: &str = include_str!("../keys/digests.txt");
+/// The pinned digest of each key, 32 bytes each in the order of [`KeyShape::pinned`]
+/// ([`keys::digests_bytes`]): `keys/digests.txt` without its names, which the order gives.
+/// Names and hex would take 30 KB more of the contract's 800 KiB of code.
+pub const DIGESTS: &[u8] = include_bytes!("../keys/digests.bin");
 
 /// Largest `k` whose parameters are compiled in; larger ones (tops over hundreds of shards)
 /// come from the parameters cache.
 pub const MAX_EMBEDDED_K: u32 = 15;
 
+/// Every pinned shape with its pinned digest in hex, as a proof file names it.
+fn pins() -> &'static [(KeyShape, String)] {
+    static PINS: OnceLock<Vec<(KeyShape, String)>> = OnceLock::new();
+    PINS.get_or_init(|| {
+        KeyShape::pinned()
+            .into_iter()
+            .zip(DIGESTS.chunks_exact(32).map(hex::encode))
+            .collect()
+    })
+}
+
 /// The digest pinned for `shape`'s key.
 pub fn key_digest(shape: KeyShape) -> Result<&'static str, KeyError> {
-    if !shape.is_pinned() {
-        return Err(KeyError::NotPinned(shape));
-    }
-    keys::find_digest(DIGESTS, shape).ok_or(KeyError::NotPinned(shape))
+    pins()
+        .iter()
+        .find(|(s, _)| *s == shape)
+        .map(|(_, digest)| digest.as_str())
+        .ok_or(KeyError::NotPinned(shape))
+}
+
+/// The shape and pinned digest of the key named `name` (a shape's `Display`, as in a key
+/// bundle).
+pub fn named(name: &str) -> Option<(KeyShape, &'static str)> {
+    pins()
+        .iter()
+        .find(|(s, _)| s.to_string() == name)
+        .map(|(s, digest)| (*s, digest.as_str()))
 }
 
 /// The bytes of `shape`'s key in `bundle` (the compiled-in [`KEYS`] or a host's), with the

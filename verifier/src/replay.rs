@@ -13,7 +13,7 @@ use std::{
 
 use solvency_circuits::{
     keys::{self, KeyShape, Srs},
-    limits::{read_limited, MAX_FILE_BYTES, MAX_SNAPSHOT_BYTES, SHARD_DEPTH},
+    limits::{read_limited, shard_depth, MAX_FILE_BYTES, MAX_SNAPSHOT_BYTES, SHARD_DEPTH},
     proof,
     snapshot::Book,
     witness::{prepare, prepare_set, Secrets},
@@ -204,7 +204,7 @@ pub fn replay_case(dir: &Path, params: &(dyn Fn(u32) -> Srs + Sync), reprove: bo
                 })
                 .map(|()| prepared.statement)
         } else {
-            let set = prepare_set(&book, &secrets, previous, SHARD_DEPTH);
+            let set = prepare_set(&book, &secrets, previous, shard_depth(book.positions.len()));
             let public = &set.statement.public;
             let (shard_shape, top_shape) = (set.plan.shard_shape, set.plan.top_shape);
             let (shard_srs, top_srs) = (params(shard_shape.k()), params(top_shape.k()));

@@ -215,7 +215,7 @@ fn replay_reproves_and_reports_each_disagreement() {
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(0), "{out}");
     assert_eq!(out.matches("re-proven and verified").count(), 3, "{out}");
-    assert!(out.contains("proof set of 2 shards"), "{out}");
+    assert!(out.contains("proof set of 3 shards"), "{out}");
 
     // A margin off by one raw unit, and an insolvent case claimed solvent.
     let demo = tmp.path().join("demo/expected.json");

@@ -15,12 +15,14 @@ use solvency_circuits::{
 use solvency_verifier::pinned;
 
 /// Shapes regenerated in CI: each kind of circuit, each lane width, small and large assets.
-const SAMPLE: [&str; 5] = [
+const SAMPLE: [&str; 7] = [
     "single-a2-l4-d0",
     "single-a3-l9-d6",
     "single-a8-l16-d2",
     "shard-a2-l4-d10",
+    "shard-a3-l9-d9",
     "top-a4-l9-d7-s10",
+    "top-a5-l16-d3-s9",
 ];
 
 fn shape(name: &str) -> KeyShape {
@@ -63,11 +65,30 @@ fn representative(vk: &VerifyingKey<Curve>) -> Fp {
 #[test]
 fn every_pinned_shape_has_a_key_matching_its_digest() {
     let shapes = KeyShape::pinned();
-    assert_eq!(shapes.len(), 8 * 3 * (11 + 1 + 10));
+    assert_eq!(shapes.len(), 8 * 3 * (11 + 1 + 10 + 1 + 5));
     for shape in shapes {
         let (bytes, digest) = pinned::key(shape).unwrap();
         assert_eq!(keys::digest(bytes), digest, "{shape}");
     }
+}
+
+/// The digests compiled in (`digests.bin`, nameless, in the order of `KeyShape::pinned`) are
+/// the reviewable pin list `digests.txt`, line for line, and a name finds its shape's pin.
+#[test]
+fn the_compiled_pins_are_the_reviewable_pin_list() {
+    let listed: Vec<&str> = include_str!("../keys/digests.txt").lines().collect();
+    let compiled: Vec<String> = KeyShape::pinned()
+        .into_iter()
+        .map(|s| format!("{s} {}", pinned::key_digest(s).unwrap()))
+        .collect();
+    assert_eq!(compiled, listed);
+    assert_eq!(pinned::DIGESTS.len(), 32 * listed.len());
+    for line in listed {
+        let (name, digest) = line.split_once(' ').unwrap();
+        let (shape, pin) = pinned::named(name).unwrap();
+        assert_eq!((shape.to_string().as_str(), pin), (name, digest));
+    }
+    assert!(pinned::named("shard-a4-l9-d8").is_none());
 }
 
 #[test]

@@ -237,7 +237,7 @@ fn the_site_verifies_proofs_and_inclusion_files_in_chromium() {
     fs::write(&shot, browser.screenshot()).unwrap();
     eprintln!("screenshot of the demo's verdict: {}", shot.display());
 
-    // A proof set (two shard proofs and a top proof) with an account's inclusion file.
+    // A proof set (three shards in two proofs, and a top proof) with an account's inclusion file.
     let set = site.add("set.json", &fixture("sharded-book/proof.json"));
     let account = site.add(
         "account-0.json",
@@ -245,7 +245,7 @@ fn the_site_verifies_proofs_and_inclusion_files_in_chromium() {
     );
     let (verdict, details) = open(&format!("proof={set}&inclusion={account}"));
     assert!(verdict.starts_with("VALID"), "proof set: {verdict}");
-    assert!(details.contains("in 2 shards"), "{details}");
+    assert!(details.contains("in 3 shards"), "{details}");
     assert!(details.contains("INCLUDED"), "{details}");
 
     // The demo with one hex digit of its proof changed.

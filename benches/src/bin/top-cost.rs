@@ -11,7 +11,7 @@ use halo2_proofs::poly::commitment::Params;
 use solvency_benches::synthetic_book;
 use solvency_circuits::{
     keys::{self, KeyShape},
-    limits::SHARD_DEPTH,
+    limits::shard_depth,
     proof::{prove_top, verify},
     witness::{prepare_set, Secrets},
 };
@@ -23,7 +23,12 @@ fn main() -> ExitCode {
     };
     let book = synthetic_book(positions, 4, 9, 1);
     let t = Instant::now();
-    let set = prepare_set(&book, &Secrets::from_seed([1; 32]), None, SHARD_DEPTH);
+    let set = prepare_set(
+        &book,
+        &Secrets::from_seed([1; 32]),
+        None,
+        shard_depth(positions),
+    );
     let prepare = t.elapsed();
     let shape = set.plan.top_shape;
     let k = shape.k();

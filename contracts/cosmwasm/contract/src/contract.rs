@@ -175,7 +175,7 @@ fn store_keys(storage: &mut dyn Storage, bundle: &[u8]) -> Result<Response, Cont
     for (name, key) in &entries {
         let name = std::str::from_utf8(name)
             .map_err(|_| ContractError::Key("a key name is not UTF-8".into()))?;
-        let pin = keys::digest_named(pinned::DIGESTS, name)
+        let (_, pin) = pinned::named(name)
             .ok_or_else(|| ContractError::Key(format!("no key is pinned for {name:?}")))?;
         let got = keys::digest(key);
         if got != pin {

@@ -204,8 +204,8 @@ fn chain_in_the_vm() {
         "single-a2-l4-d0",
         "single-a4-l9-d6",
         "single-a4-l9-d10",
-        "shard-a4-l9-d10",
-        "top-a4-l9-d1-s10",
+        "shard-a4-l9-d9",
+        "top-a4-l9-d2-s9",
     ];
     let bundle = keys(&names);
     let store_keys = json!({"store_keys": {"bundle": b64(&bundle)}});
@@ -243,7 +243,7 @@ fn chain_in_the_vm() {
         "not to their pinned digest",
     );
     let mut params_gas = Vec::new();
-    for k in [9, 12, 15] {
+    for k in [9, 12, 14, 15] {
         let file = read(&format!("verifier/params/params-k{k}.bin"));
         params_gas.push((k, store_params(&mut chain, &env, k, &file)));
     }
@@ -356,9 +356,15 @@ fn chain_in_the_vm() {
         proof_msg("submit_proof", &full),
     );
 
-    // A proof set: the top is refused until every shard is verified here.
+    // A proof set (1,100 positions: 3 shards of 512 slots, in a proof of two and a proof of
+    // one): the top is refused until every shard is verified here.
     let set_file = read("fixtures/sharded-book/proof.json");
     let set: Value = serde_json::from_slice(&set_file).expect("JSON");
+    let (shard_k, top_k) = (&set["shards"]["circuit"]["k"], &set["top"]["k"]);
+    let shard_count = set["shards"]["sub_roots"]
+        .as_array()
+        .expect("sub-roots")
+        .len();
     refused(
         &mut chain,
         &env,
@@ -406,7 +412,7 @@ fn chain_in_the_vm() {
     );
     let mut shard_gas = Vec::new();
     for (i, msg) in shards.iter().enumerate() {
-        let what = format!("submit_shard, proof {i} of {} (k=15)", shards.len());
+        let what = format!("submit_shard, proof {i} of {} (k={shard_k})", shards.len());
         shard_gas.push(ok(&mut chain, &env, "sharded", &what, msg.clone()));
     }
     refused(
@@ -421,7 +427,7 @@ fn chain_in_the_vm() {
         &mut chain,
         &env,
         "sharded",
-        "submit_set (top, k=9)",
+        &format!("submit_set (top, k={top_k})"),
         proof_msg("submit_set", &set_file),
     );
     let anchor_gas = ok(
@@ -441,7 +447,7 @@ fn chain_in_the_vm() {
     )
     .expect("JSON");
     assert_eq!(record["verified_on_chain"], false);
-    assert_eq!(record["shards"], 2);
+    assert_eq!(record["shards"], shard_count);
 
     println!("\nsummary (SDK gas = CosmWasm gas / {GAS_MULTIPLIER}):");
     for (k, sdk) in params_gas {
@@ -461,12 +467,16 @@ fn chain_in_the_vm() {
         full_gas.vm_sdk() as f64 / 1e6
     );
     for (i, g) in shard_gas.iter().enumerate() {
+        let shards = (2 * i..2 * i + 2).filter(|&s| s < shard_count).count();
         println!(
-            "  shard proof {i} (2 shards) k=15: {} M VM SDK gas",
+            "  shard proof {i} ({shards} shards) k={shard_k}: {} M VM SDK gas",
             g.vm_sdk() as f64 / 1e6
         );
     }
-    println!("  top k=9: {} M VM SDK gas", top_gas.vm_sdk() as f64 / 1e6);
+    println!(
+        "  top k={top_k}: {} M VM SDK gas",
+        top_gas.vm_sdk() as f64 / 1e6
+    );
     println!(
         "  anchor: {} M VM SDK gas",
         anchor_gas.vm_sdk() as f64 / 1e6
