@@ -469,7 +469,7 @@ fn chain_in_the_vm() {
     for (i, g) in shard_gas.iter().enumerate() {
         let shards = (2 * i..2 * i + 2).filter(|&s| s < shard_count).count();
         println!(
-            "  shard proof {i} ({shards} shards) k={shard_k}: {} M VM SDK gas",
+            "  shard proof {i} (shards: {shards}) k={shard_k}: {} M VM SDK gas",
             g.vm_sdk() as f64 / 1e6
         );
     }
@@ -493,7 +493,7 @@ fn chain_in_the_vm() {
     ];
     for (what, gas, bound) in bounds
         .into_iter()
-        .chain(shard_gas.iter().map(|&g| ("shard", g, 92_000_000)))
+        .chain(shard_gas.iter().map(|&g| ("shard", g, 49_000_000)))
     {
         assert!(
             gas.vm_sdk() < bound,
