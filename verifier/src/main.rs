@@ -127,8 +127,8 @@ enum Command {
         /// List the pinned shapes with their k and digest, and stop.
         #[arg(long)]
         list: bool,
-        /// Write `keys.bin`, `digests.txt` and `digests.bin` for every pinned shape into DIR instead of
-        /// comparing (`scripts/regenerate-keys.sh`).
+        /// Write `keys.bin`, `digests.txt` and `digests.bin` for every pinned shape into DIR
+        /// instead of comparing (`scripts/regenerate-keys.sh`).
         #[arg(long, value_name = "DIR", conflicts_with = "only")]
         write: Option<PathBuf>,
         /// Where IPA parameters are cached.
