@@ -631,13 +631,11 @@ pub fn aggregate(
     }
     let mut timings = Timings::default();
     let t = Instant::now();
+    let top_k = set.plan.top_shape.k();
     let shard_params = params(set.plan.shard_shape.k());
-    let top_params = params(set.plan.top_shape.k());
+    let top_params = params(top_k);
     timings.params = t.elapsed();
-    step(&format!(
-        "proving the top over {n} shards (k = {})",
-        set.plan.top_shape.k()
-    ));
+    step(&format!("proving the top over {n} shards (k = {top_k})"));
     let t = Instant::now();
     let top_proof = prove_top(&set, &top_params)?;
     timings.prove = t.elapsed();
