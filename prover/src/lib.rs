@@ -651,6 +651,11 @@ pub fn aggregate(
     )
 }
 
+/// Threads writing inclusion files at once: the time goes to waiting for each file's sync,
+/// so more writers than cores help (2,000 positions, 667 files: 0.40 s with one writer,
+/// 0.17–0.25 s with sixteen, `docs/performance.md`).
+const INCLUSION_WRITERS: usize = 16;
+
 /// Writes `DIR/proof.json`, `DIR/reserve-opening.json` and `DIR/inclusion/<account>.json`.
 ///
 /// Everything is first written to temporary files inside `dir` and renamed into place only
@@ -664,11 +669,28 @@ pub fn write_outputs(dir: &Path, proved: &Proved) -> Result<Vec<PathBuf>, ProveE
         .prefix(".inclusion-")
         .tempdir_in(dir)
         .map_err(|e| io(dir, e))?;
-    for inclusion in &proved.inclusions {
-        let bytes = serde_json::to_vec_pretty(inclusion).expect("inclusion serializes");
-        let path = staging.path().join(file_name(&inclusion.account));
-        write_new(&path, &bytes, 0o644).map_err(|e| io(&path, e))?;
-    }
+    // Each file is synced before the rename makes it visible, and a sync waits on the disk,
+    // not the CPU: writers side by side overlap those waits.
+    let chunk = proved.inclusions.len().div_ceil(INCLUSION_WRITERS).max(1);
+    std::thread::scope(|s| {
+        let writers: Vec<_> = proved
+            .inclusions
+            .chunks(chunk)
+            .map(|files| {
+                s.spawn(|| {
+                    files.iter().try_for_each(|inclusion| {
+                        let bytes =
+                            serde_json::to_vec_pretty(inclusion).expect("inclusion serializes");
+                        let path = staging.path().join(file_name(&inclusion.account));
+                        write_new(&path, &bytes, 0o644).map_err(|e| io(&path, e))
+                    })
+                })
+            })
+            .collect();
+        writers
+            .into_iter()
+            .try_for_each(|w| w.join().expect("an inclusion writer panicked"))
+    })?;
     let files = [
         ("proof.json", proved.file.to_bytes(), 0o644),
         (

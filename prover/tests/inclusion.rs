@@ -221,3 +221,20 @@ fn a_file_only_verifies_against_its_own_proof() {
     let e = VerifyError::from(check(&next_epoch, &alice(&this_epoch)).unwrap_err());
     assert_eq!(e.exit_code(), 1);
 }
+
+#[test]
+fn a_failed_inclusion_write_leaves_nothing_behind() {
+    let (mut proved, _) = prove(&book(7), 1);
+    // Two files of one name: whichever writer comes second cannot create its file.
+    let twin = proved.inclusions[0].clone();
+    proved.inclusions.push(twin);
+    let tmp = tempfile::tempdir().unwrap();
+    let e = write_outputs(tmp.path(), &proved).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains(&file_name(&proved.inclusions[0].account)),
+        "{e}"
+    );
+    let left: Vec<_> = fs::read_dir(tmp.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
+}
