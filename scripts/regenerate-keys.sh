@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Regenerates the pinned verifying keys of every supported circuit shape from the circuit code
-# (keygen_vk on a reference statement of each shape) into verifier/keys/, then rebuilds the
-# verifier so it carries them. Run it after any change to a circuit's layout, review the diff
+# (keygen_vk on a reference statement of each shape) and their proof lengths into verifier/keys/,
+# then rebuilds the verifier so it carries them. Run it after any change to a circuit's layout, review the diff
 # of verifier/keys/digests.txt, then run fixtures/regenerate.sh.
 #
-#   scripts/regenerate-keys.sh           write verifier/keys/keys.bin, digests.txt and digests.bin
+#   scripts/regenerate-keys.sh           write verifier/keys/keys.bin, digests.txt, digests.bin and
+#                                        proof-lens.bin
 #   scripts/regenerate-keys.sh --check   regenerate every key and compare with the pinned ones
 #
 # 672 keys; 18 minutes on a 2-core machine (the tops over 512 and 1,024 shards need the

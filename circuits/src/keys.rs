@@ -27,14 +27,12 @@
 //! ```
 
 use std::fmt;
-use std::{
-    ops::Range,
-    sync::{Arc, OnceLock},
-};
+use std::ops::Range;
 
-use group::{Curve as _, GroupEncoding};
+use group::GroupEncoding;
+
 use halo2_proofs::{
-    arithmetic::best_multiexp,
+    dev::CircuitCost,
     plonk::{keygen_vk, vk_from_commitments, Circuit, Error, VerifyingKey},
     poly::commitment::Params,
 };
@@ -47,8 +45,11 @@ use crate::limits::LANE_WIDTHS;
 use crate::limits::{MAX_ASSETS, MAX_SCENARIOS, SHARD_DEPTH, SHARD_DEPTHS};
 use crate::proof::Curve;
 use crate::shapes::{Shape, TopShape};
+use crate::srs::point;
 use crate::statement::{Asset, Policy, Public, Scenario};
 use crate::with_lanes;
+
+pub use crate::srs::{params_len, to_bytes, Srs};
 
 /// The first bytes of every key file.
 pub const MAGIC: &[u8; 16] = b"solvency-vk/2\0\0\0";
@@ -214,6 +215,62 @@ impl KeyShape {
     }
 }
 
+impl KeyShape {
+    /// The length of this shape's proofs: what halo2 writes for its constraint system at its
+    /// `k` ([`CircuitCost`]). It depends on the layout as well as on the circuit's code (how
+    /// selectors combine into fixed columns), so it is measured per shape by a synthesis
+    /// without witnesses, and pinned beside the key digests.
+    pub fn proof_len(&self) -> ProofLen {
+        struct Measure(u32);
+        impl CircuitFn<ProofLen> for Measure {
+            fn call<C: Circuit<crate::statement::Fp>>(self, circuit: &C) -> ProofLen {
+                let cost = CircuitCost::<pasta_curves::vesta::Point, C>::measure(self.0, circuit);
+                let one: usize = cost.proof_size(1).into();
+                let two: usize = cost.proof_size(2).into();
+                ProofLen {
+                    first: one,
+                    further: two - one,
+                }
+            }
+        }
+        self.with_circuit(&self.reference_public(), Measure(self.k()))
+    }
+}
+
+/// The length in bytes of a shape's proofs: `first` for a proof of one circuit, `further` more
+/// for each other circuit of the shape in the same proof (a pair of shards).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProofLen {
+    /// Bytes of a proof of one circuit.
+    pub first: usize,
+    /// Bytes each further circuit in the same proof adds.
+    pub further: usize,
+}
+
+impl ProofLen {
+    /// Bytes of a proof of `circuits` circuits (at least one).
+    pub fn of(&self, circuits: usize) -> usize {
+        self.first + self.further * circuits.saturating_sub(1)
+    }
+}
+
+/// The proof lengths of `shapes`, four bytes each in their order (`first`, then `further`, as
+/// `u16` little-endian): `keys/proof-lens.bin`, compiled into the verifier.
+pub fn proof_lens_bytes(shapes: &[KeyShape]) -> Vec<u8> {
+    shapes
+        .iter()
+        .flat_map(|shape| {
+            let len = shape.proof_len();
+            let half = |v: usize| u16::try_from(v).expect("a proof is under 64 KiB");
+            [
+                half(len.first).to_le_bytes(),
+                half(len.further).to_le_bytes(),
+            ]
+        })
+        .flatten()
+        .collect()
+}
+
 /// A computation over a circuit of any type (a closure cannot be generic).
 trait CircuitFn<T> {
     fn call<C: Circuit<crate::statement::Fp>>(self, circuit: &C) -> T;
@@ -254,115 +311,6 @@ pub fn reference_public(assets: usize, lanes: usize) -> Public {
                 .collect(),
         },
     }
-}
-
-/// The length of parameters for `k` as `Params::write` writes them: `k`, then `g` and the
-/// Lagrange basis (`2^k` compressed points each), then `w` and `u`.
-pub const fn params_len(k: u32) -> usize {
-    4 + 64 * (1usize << k) + 64
-}
-
-/// IPA parameters, with the Lagrange-basis points a verifier commits to a band table with.
-///
-/// Reading parameters is mostly point decompression: `2^(k+1)` square roots, 0.4–0.5 s on one
-/// core at k = 15. Parameters known to be good (they hash to a pinned digest) can be read
-/// [lazily](Srs::read_pinned): the table bases at once, the rest on first use of
-/// [`Srs::params`], so that a verifier loads its keys and checks a top proof while another
-/// thread decompresses the shard parameters. Clones share one decompression.
-#[derive(Clone, Debug)]
-pub struct Srs {
-    k: u32,
-    /// The bytes `params` is read from, until it is.
-    bytes: Arc<[u8]>,
-    params: Arc<OnceLock<Params<Curve>>>,
-    /// The first Lagrange-basis points, then `w`, the blinding base.
-    bases: Vec<Curve>,
-}
-
-impl Srs {
-    /// Reads parameters as `Params::write` wrote them (`k`, `g`, `g_lagrange`, `w`, `u`),
-    /// every point now.
-    pub fn read(bytes: &[u8]) -> std::io::Result<Self> {
-        let srs = Srs::layout(bytes.into())?;
-        let params = Params::<Curve>::read(&mut &bytes[..])?;
-        srs.params.get_or_init(|| params);
-        Ok(srs)
-    }
-
-    /// Reads parameters that hash to a pinned digest (so every point decodes): the table
-    /// bases now, the rest on first use of [`Srs::params`].
-    pub fn read_pinned(bytes: Arc<[u8]>) -> std::io::Result<Self> {
-        Srs::layout(bytes)
-    }
-
-    /// Checks the length for the `k` in the header and decodes the table bases.
-    fn layout(bytes: Arc<[u8]>) -> std::io::Result<Self> {
-        let k = bytes
-            .first_chunk::<4>()
-            .map(|k| u32::from_le_bytes(*k))
-            .filter(|&k| k < 32)
-            .ok_or_else(|| invalid("parameters without a valid k"))?;
-        let n = 1usize << k;
-        if bytes.len() != params_len(k) {
-            return Err(invalid("parameters of the wrong length for their k"));
-        }
-        let rows = n.min(MAX_TABLE_ROWS);
-        let (lagrange, w) = (4 + 32 * n, 4 + 64 * n);
-        let bases = [lagrange..lagrange + 32 * rows, w..w + 32]
-            .into_iter()
-            .flat_map(|range| bytes[range].chunks_exact(32).map(point))
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| invalid("parameters that are not curve points"))?;
-        Ok(Srs {
-            k,
-            bytes,
-            params: Arc::default(),
-            bases,
-        })
-    }
-
-    /// `log2` of the number of generators.
-    pub fn k(&self) -> u32 {
-        self.k
-    }
-
-    /// The parameters, decompressed on first use when read with [`Srs::read_pinned`].
-    pub fn params(&self) -> &Params<Curve> {
-        self.params.get_or_init(|| {
-            Params::read(&mut &self.bytes[..])
-                .expect("parameters that hash to a pinned digest decode (Srs::read_pinned)")
-        })
-    }
-
-    /// Generates the parameters for `k` (slow: hash-to-curve of `2^k` points).
-    pub fn new(k: u32) -> Self {
-        Srs::read(&to_bytes(&Params::new(k))).expect("fresh parameters read back")
-    }
-
-    /// `Σ_i values[i] · L_i + w`: the commitment halo2 makes to a fixed column holding
-    /// `values` in its first rows and zeros below (its default blinding factor is 1).
-    fn commit(&self, values: &[crate::statement::Fp]) -> Option<Curve> {
-        let (w, lagrange) = self.bases.split_last()?;
-        let bases = lagrange.get(..values.len())?;
-        Some((best_multiexp(values, bases) + w).to_affine())
-    }
-}
-
-/// Serializes parameters as `Params::write` does.
-pub fn to_bytes(params: &Params<Curve>) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    params.write(&mut bytes).expect("writing to a Vec");
-    bytes
-}
-
-fn invalid(why: &str) -> std::io::Error {
-    std::io::Error::new(std::io::ErrorKind::InvalidData, why.to_string())
-}
-
-fn point(bytes: &[u8]) -> Option<Curve> {
-    let mut repr = <Curve as GroupEncoding>::Repr::default();
-    repr.as_mut().copy_from_slice(bytes);
-    Option::from(Curve::from_bytes(&repr))
 }
 
 /// Generates the key of `shape` for `public` with `keygen_vk` (what the prover does, and
@@ -581,25 +529,4 @@ pub fn digests_text(keys: &[(KeyShape, Vec<u8>)]) -> String {
 /// compiles it in, a third of [`digests_text`]'s size.
 pub fn digests_bytes(keys: &[(KeyShape, Vec<u8>)]) -> Vec<u8> {
     keys.iter().flat_map(|(_, key)| digest_bytes(key)).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::statement::Fp;
-    use halo2_proofs::poly::{commitment::Blind, EvaluationDomain};
-
-    #[test]
-    fn table_commitment_is_halo2s_fixed_commitment() {
-        let srs = Srs::new(6);
-        let values: Vec<Fp> = (0..10u64).map(|v| Fp::from(v * 7 + 1)).collect();
-        let domain = EvaluationDomain::<Fp>::new(1, 6);
-        let mut poly = domain.empty_lagrange();
-        poly[..][..values.len()].copy_from_slice(&values);
-        let expected = srs
-            .params()
-            .commit_lagrange(&poly, Blind::default())
-            .to_affine();
-        assert_eq!(srs.commit(&values), Some(expected));
-    }
 }

@@ -82,6 +82,7 @@ pub mod model;
 pub mod proof;
 pub mod shapes;
 pub mod snapshot;
+pub mod srs;
 pub mod statement;
 pub mod witness;
 

@@ -23,7 +23,7 @@ use rayon::prelude::*;
 use std::ops::Range;
 
 use crate::circuit::{shard::ShardCircuit, top::TopCircuit, SolvencyCircuit};
-use crate::shapes::{Shape, TopShape};
+use crate::shapes::{Shape, TopBinding, TopShape};
 use crate::statement::{Fp, Public, Statement};
 use crate::with_lanes;
 use crate::witness::{Prepared, PreparedSet, ShardWitness};
@@ -217,7 +217,11 @@ pub fn prove_top(
             set.plan.top_shape,
             Some(set.top.clone()),
         ),
-        &set.plan.top_shape.instance(&set.statement, &set.links),
+        &set.plan.top_shape.instance(
+            &set.statement,
+            &set.links,
+            TopBinding::StatementAndShardDepth,
+        ),
         rng,
     )
 }
@@ -315,7 +319,8 @@ pub fn verify_batch(
 }
 
 /// Checks a proof set: every shard proof in one batch ([`verify_shards`], `per_proof` shards
-/// to a proof) and, beside it, the top proof over all of them ([`verify_top`]).
+/// to a proof) and, beside it, the top proof over all of them ([`verify_top`]), bound to the
+/// shard depth as [`prove_top`] makes it.
 #[allow(clippy::too_many_arguments)]
 pub fn verify_set(
     shard_params: &Params<Curve>,
@@ -343,7 +348,12 @@ pub fn verify_set(
                 per_proof,
             )
         },
-        || verify_top(top_params, top_vk, top_shape, statement, links, top_proof),
+        || {
+            let binding = TopBinding::StatementAndShardDepth;
+            verify_top(
+                top_params, top_vk, top_shape, binding, statement, links, top_proof,
+            )
+        },
     );
     shards.and(top)
 }
@@ -411,11 +421,12 @@ pub fn verify_shard_run(
 }
 
 /// Checks a proof set's top proof over the shards' `links`, padded to the top's shard slots
-/// with empty shards ([`TopShape::instance`]).
+/// with empty shards, its first input as `binding` says ([`TopShape::instance`]).
 pub fn verify_top(
     params: &Params<Curve>,
     vk: &VerifyingKey<Curve>,
     shape: TopShape,
+    binding: TopBinding,
     statement: &Statement,
     links: &[(Fp, Fp)],
     proof: &[u8],
@@ -423,7 +434,12 @@ pub fn verify_top(
     if links.len() > shape.slots() {
         return Err(Error::InvalidInstances);
     }
-    verify(params, vk, &shape.instance(statement, links), proof)
+    verify(
+        params,
+        vk,
+        &shape.instance(statement, links, binding),
+        proof,
+    )
 }
 
 /// Checks `proof` against `instance` under `vk`. Bytes left after the proof's transcript are

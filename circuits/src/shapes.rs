@@ -121,6 +121,21 @@ fn k_for(rows: usize) -> u32 {
 /// 1,024 shards at `2^15` rows.
 pub const TOP_HASH_LANES: usize = 10;
 
+/// What a top proof's first public input binds besides the statement. The top circuit's
+/// constraints, and so its key, are the same over shards of any depth; the depth must still be
+/// part of what a top proof proves, or a set of 512-slot shards could be labelled as one of
+/// 1,024-slot shards wherever the verifier does not also check the shard proofs (a contract
+/// that accepts a set shard by shard).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TopBinding {
+    /// The statement and the shard depth ([`Statement::top_digest`]): what every top proof
+    /// is made with, from `solvency-proof-set/5` on.
+    StatementAndShardDepth,
+    /// The statement only ([`Statement::digest`]): top proofs of `solvency-proof-set/3` and
+    /// `/4` files, still read. Their shard depth is fixed by their shard proofs' key.
+    Statement,
+}
+
 /// The top circuit's layout: assets, lanes and the depth of the tree of shards.
 ///
 /// The tree of shards has `2^depth` leaves, and the circuit opens a sums commitment and reads
@@ -174,9 +189,18 @@ impl TopShape {
     }
 
     /// The top proof's instance for `statement` over the proven shards' `links`, padded with
-    /// empty shards up to [`TopShape::slots`].
-    pub fn instance(&self, statement: &Statement, links: &[(Fp, Fp)]) -> Vec<Fp> {
-        statement.top_instance(&self.padded_links(links))
+    /// empty shards up to [`TopShape::slots`], its first input as `binding` says.
+    pub fn instance(
+        &self,
+        statement: &Statement,
+        links: &[(Fp, Fp)],
+        binding: TopBinding,
+    ) -> Vec<Fp> {
+        let digest = match binding {
+            TopBinding::StatementAndShardDepth => statement.top_digest(self.shard_depth),
+            TopBinding::Statement => statement.digest(),
+        };
+        statement.top_instance(digest, &self.padded_links(links))
     }
 
     /// The proven shards' `(sub-root, sums commitment)`, followed by those of empty shards

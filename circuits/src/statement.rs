@@ -435,10 +435,20 @@ impl Public {
 }
 
 impl Statement {
+    /// What a `solvency-proof-set/5` top proof's first public input holds: every byte of the
+    /// statement and the depth of the shards' subtrees. The top circuit never uses that depth
+    /// (only the empty subtrees the verifier pads with do), so binding it here is what makes a
+    /// top proof over shards of 512 slots fail as one over shards of 1,024.
+    pub fn top_digest(&self, shard_depth: u32) -> Fp {
+        json_digest(&(self, shard_depth), b"solvency-top/1\0\0")
+    }
+
     /// The instance of the top proof over shards `(sub_root, sums commitment)`, one pair per
-    /// shard slot of the top's tree: callers pad through `TopShape::instance`.
-    pub(crate) fn top_instance(&self, shards: &[(Fp, Fp)]) -> Vec<Fp> {
+    /// shard slot of the top's tree, with `digest` as its first input: callers pad and pick
+    /// the digest through `TopShape::instance`.
+    pub(crate) fn top_instance(&self, digest: Fp, shards: &[(Fp, Fp)]) -> Vec<Fp> {
         let mut v = self.instance();
+        v[instance::STATEMENT_DIGEST] = digest;
         for &(root, sums) in shards {
             v.push(root);
             v.push(sums);

@@ -1,4 +1,4 @@
-//! `solvency-proof/2` and `solvency-proof-set/4` (and `/3`) files: `Proof::parse` (the file decoder) and
+//! `solvency-proof/2` and `solvency-proof-set/5` (and `/4`, `/3`) files: `Proof::parse` (the file decoder) and
 //! `solvency_verifier::parse` (decoder plus the shape and `k` checks `verify` starts with),
 //! then everything `verify` derives natively from a parsed file before halo2 runs: the
 //! instance (statement digest, scale factors, shocked prices), a set's top instance, `ks`,

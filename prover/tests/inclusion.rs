@@ -238,3 +238,28 @@ fn a_failed_inclusion_write_leaves_nothing_behind() {
     let left: Vec<_> = fs::read_dir(tmp.path()).unwrap().collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+#[test]
+fn a_zero_size_position_is_never_shown_as_included() {
+    // A dishonest prover skips the snapshot's checks and puts mallory's position in the tree
+    // with size 0: the circuit counts it for nothing, and the proof is valid.
+    let mut b = book(7);
+    let at = b.positions.iter().position(|p| p.account == "bob").unwrap();
+    b.positions[at].account = "mallory".into();
+    b.positions[at].size = 0;
+    let (proved, params) = prove(&b, 1);
+    let verified = verify_with_params(&params, &proved.file.to_bytes()).unwrap();
+    let mallory = proved
+        .inclusions
+        .iter()
+        .find(|f| f.account == "mallory")
+        .unwrap();
+    let err = verified
+        .check_inclusion(&serde_json::to_vec(mallory).unwrap())
+        .unwrap_err();
+    assert!(
+        matches!(&err, InclusionError::NotIncluded(0, why) if why.contains("size is 0")),
+        "{err}"
+    );
+    assert_eq!(VerifyError::from(err).exit_code(), 1);
+}

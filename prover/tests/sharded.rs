@@ -118,3 +118,20 @@ fn sets_proven_one_proof_per_shard_still_verify() {
         Err(VerifyError::Invalid(_))
     ));
 }
+
+#[test]
+fn sets_whose_top_is_bound_to_the_statement_only_still_verify() {
+    // A `solvency-proof-set/4` file (the sharded-book fixture before the top proof bound the
+    // shard depth): its top proof is checked against the statement digest alone.
+    let earlier = include_bytes!("../../verifier/tests/data/sharded-book-set4.json");
+    let verified = solvency_verifier::verify(earlier).unwrap();
+    assert_eq!((verified.shards, verified.depth), (3, 11));
+    // Relabelled as a `/5` file, its top proof is read as bound to the shard depth: refused.
+    let mut doc: Value = serde_json::from_slice(earlier).unwrap();
+    doc["format"] = "solvency-proof-set/5".into();
+    let bytes = serde_json::to_vec_pretty(&doc).unwrap();
+    let Err(VerifyError::Invalid(why)) = solvency_verifier::verify(&bytes) else {
+        panic!("a /4 top proof verified as a /5 one")
+    };
+    assert!(why.contains("the top proof does not verify"), "{why}");
+}

@@ -1,5 +1,5 @@
-//! `solvency-proof/2` and `solvency-proof-set/4` (and `/3`, still read): the self-contained
-//! proof files.
+//! `solvency-proof/2` and `solvency-proof-set/5` (and `/4` and `/3`, still read): the
+//! self-contained proof files.
 //!
 //! Every field is bound to the proof: the statement through its digest (a public input) and
 //! the band table the verifier commits to; the shape and `k` through the pinned verifying key
@@ -10,17 +10,22 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use solvency_circuits::{
     limits::{within, MAX_FILE_BYTES},
     proof::SHARDS_PER_PROOF,
-    shapes::{Shape, TopShape},
+    shapes::{Shape, TopBinding, TopShape},
     statement::{Fp, Statement},
 };
 
 /// The format tag of single-proof files.
 pub const PROOF_FORMAT: &str = "solvency-proof/2";
 /// The format tag of proof-set files (a sharded book): a proof per
-/// [`SHARDS_PER_PROOF`] consecutive shards.
-pub const PROOF_SET_FORMAT: &str = "solvency-proof-set/4";
+/// [`SHARDS_PER_PROOF`] consecutive shards, and a top proof bound to the shards' depth
+/// ([`TopBinding::StatementAndShardDepth`]).
+pub const PROOF_SET_FORMAT: &str = "solvency-proof-set/5";
+/// The format tag of proof sets written before the top proof bound the shards' depth: pairs
+/// of shards as today, a top proof bound to the statement only. They still verify: off-chain
+/// the shard proofs' key fixes the depth.
+pub const PROOF_SET_FORMAT_DEPTH_UNBOUND: &str = "solvency-proof-set/4";
 /// The format tag of proof sets written before shards were proven in pairs: a proof per
-/// shard, under the same keys, so they still verify.
+/// shard, under the same keys, and a top proof bound to the statement only; still read.
 pub const PROOF_SET_FORMAT_SINGLE_SHARDS: &str = "solvency-proof-set/3";
 /// Tags of earlier formats, whose circuits had no pinned keys: refused with a clear error.
 const RETIRED: [&str; 3] = [
@@ -136,6 +141,16 @@ impl ProofSetFile {
             SHARDS_PER_PROOF
         }
     }
+
+    /// What the set's top proof binds besides the statement: the shard depth, but in the
+    /// `/3` and `/4` files written before it did.
+    pub fn top_binding(&self) -> TopBinding {
+        if self.format == PROOF_SET_FORMAT {
+            TopBinding::StatementAndShardDepth
+        } else {
+            TopBinding::Statement
+        }
+    }
 }
 
 /// Either kind of proof file.
@@ -193,7 +208,9 @@ impl Proof {
             PROOF_FORMAT => {
                 canonical(bytes, PROOF_FORMAT, |f: &ProofFile| &f.format).map(Proof::Single)
             }
-            tag @ (PROOF_SET_FORMAT | PROOF_SET_FORMAT_SINGLE_SHARDS) => {
+            tag @ (PROOF_SET_FORMAT
+            | PROOF_SET_FORMAT_DEPTH_UNBOUND
+            | PROOF_SET_FORMAT_SINGLE_SHARDS) => {
                 canonical(bytes, tag, |f: &ProofSetFile| &f.format).map(Proof::Set)
             }
             retired if RETIRED.contains(&retired) => Err(format!(
@@ -223,6 +240,17 @@ fn canonical<T: DeserializeOwned + Serialize>(
         );
     }
     Ok(doc)
+}
+
+/// BLAKE2b-256 of one proof's bytes: how a contract that verifies a set's proofs one
+/// transaction at a time remembers which bytes it verified, so that the set it later accepts
+/// holds exactly those.
+pub fn proof_digest(proof: &[u8]) -> [u8; 32] {
+    let h = blake2b_simd::Params::new()
+        .hash_length(32)
+        .personal(b"solvency-prf-by1")
+        .hash(proof);
+    h.as_bytes().try_into().expect("32 bytes")
 }
 
 /// Field elements as a list of hex strings (serde `with` module), as proof and shard files

@@ -174,6 +174,16 @@ impl InclusionFile {
                 size: parse_decimal("size", &ip.size, decimals).map_err(|e| bad(e.to_string()))?,
                 expiry: ip.expiry,
             };
+            // The circuit counts a leaf of size 0 for nothing, and a snapshot never holds one:
+            // listing it as included would tell a holder a position was counted when nothing
+            // of it was.
+            if position.size == 0 {
+                return Err(bad(
+                    "its size is 0: a position of size 0 counts for nothing in the proof, so \
+                     it does not show that any position of the account was counted"
+                        .into(),
+                ));
+            }
             // Each position must be its own leaf: two claims on one slot count once.
             if ip.index >= 1u64 << depth || !seen.insert(ip.index) {
                 return Err(bad(format!(

@@ -40,7 +40,7 @@ use thiserror::Error;
 
 pub use file::{
     CircuitParams, Proof, ProofFile, ProofSetFile, PROOF_FORMAT, PROOF_SET_FORMAT,
-    PROOF_SET_FORMAT_SINGLE_SHARDS,
+    PROOF_SET_FORMAT_DEPTH_UNBOUND, PROOF_SET_FORMAT_SINGLE_SHARDS,
 };
 pub use inclusion::{InclusionError, InclusionFile};
 use solvency_circuits::snapshot::Position;
@@ -88,8 +88,22 @@ pub struct Verified {
 
 /// Supplies IPA parameters for a `k`. A proof set asks for its two `k` from two threads at
 /// once (where there are threads), so that reading one set of parameters overlaps loading the
-/// keys and checking the top proof.
+/// keys and checking the top proof. An [`Srs`] is either generated or read through
+/// [`Srs::read`], which accepts only the pinned parameters; parameters of another `k` than
+/// the one asked for are refused.
 pub type ParamsFor<'a> = dyn Fn(u32) -> Result<Srs, VerifyError> + Sync + 'a;
+
+/// The parameters `params` supplies for `k`, refused if they are for another `k`.
+fn params_for(params: &ParamsFor<'_>, k: u32) -> Result<Srs, VerifyError> {
+    let srs = params(k)?;
+    if srs.k() != k {
+        return Err(VerifyError::Invalid(format!(
+            "parameters for k = {} supplied for a circuit of k = {k}",
+            srs.k()
+        )));
+    }
+    Ok(srs)
+}
 
 /// Parses a proof file of either kind and checks that its circuits can be rebuilt for its
 /// statement (shapes fit, each `k` is its shape's) and that each names its shape's pinned
@@ -121,6 +135,7 @@ pub fn parse(bytes: &[u8]) -> Result<Proof, VerifyError> {
             check_k("circuit", f.circuit.k, f.circuit.shape.k())?;
             let shape = KeyShape::Single(f.circuit.shape);
             pinned_digest("circuit", shape, &f.circuit.vk_digest)?;
+            check_len("proof", shape, 1, &f.proof)?;
         }
         Proof::Set(f) => {
             check_shape("shards", f.shards.circuit.shape)?;
@@ -154,9 +169,35 @@ pub fn parse(bytes: &[u8]) -> Result<Proof, VerifyError> {
             let shards = KeyShape::Shard(s.circuit.shape);
             pinned_digest("shards", shards, &s.circuit.vk_digest)?;
             pinned_digest("top", KeyShape::Top(top), &f.top.vk_digest)?;
+            for (j, text) in s.proofs.iter().enumerate() {
+                let circuits = proof::proof_shards(j, n, per_proof).len();
+                check_len(&format!("shard proof {j}"), shards, circuits, text)?;
+            }
+            check_len("top proof", KeyShape::Top(top), 1, &f.top.proof)?;
         }
     }
     Ok(proof)
+}
+
+/// Refuses proof bytes (as hex `text`) of another length than a proof of `circuits` circuits
+/// of `shape` has ([`pinned::proof_len`]): cheap, and done before any parameters are loaded,
+/// let alone generated, for a file whose proofs cannot verify.
+fn check_len(what: &str, shape: KeyShape, circuits: usize, text: &str) -> Result<(), VerifyError> {
+    let expected = pinned::proof_len(shape)
+        .map_err(|e| VerifyError::Invalid(format!("{what}: {e}")))?
+        .of(circuits);
+    if text.len() != 2 * expected {
+        let circuits = match circuits {
+            1 => format!("one {shape} circuit"),
+            n => format!("{n} {shape} circuits"),
+        };
+        return Err(VerifyError::Invalid(format!(
+            "{what}: {} hex digits, but a proof of {circuits} is {expected} bytes ({} digits)",
+            text.len(),
+            2 * expected
+        )));
+    }
+    Ok(())
 }
 
 /// The `k` of every circuit a parsed proof needs parameters for.
@@ -255,7 +296,7 @@ pub fn verify_using(
     let (depth, shards, proof_len) = match &proof {
         Proof::Single(f) => {
             let bytes = proof_bytes("proof", &f.proof)?;
-            let srs = params(f.circuit.k)?;
+            let srs = params_for(params, f.circuit.k)?;
             let shape = KeyShape::Single(f.circuit.shape);
             let named = &f.circuit.vk_digest;
             let (vk, _) = pinned_key("circuit", keys, &srs, shape, public, named)?;
@@ -278,7 +319,8 @@ pub fn verify_using(
             // thread decompresses the shard generators (the longest step: 2^16 square roots at
             // k = 15) while the other loads both keys and checks the top proof; then the
             // batch of shard proofs runs on every thread.
-            let (shard_srs, top_srs) = (params(f.shards.circuit.k)?, params(f.top.k)?);
+            let shard_srs = params_for(params, f.shards.circuit.k)?;
+            let top_srs = params_for(params, f.top.k)?;
             let (_, keys_and_top) = rayon::join(
                 || shard_srs.params(),
                 || {
@@ -292,6 +334,7 @@ pub fn verify_using(
                         top_srs.params(),
                         &top_vk,
                         f.top.shape,
+                        f.top_binding(),
                         &statement,
                         &links,
                         &top_proof,
@@ -332,19 +375,7 @@ pub fn verify_using(
 /// Verifies a single-proof file with the given IPA parameters (whose `k` must be the file's).
 #[cfg(feature = "embedded")]
 pub fn verify_with_params(params: &Srs, bytes: &[u8]) -> Result<Verified, VerifyError> {
-    verify_with(
-        &|k| {
-            if k == params.k() {
-                Ok(params.clone())
-            } else {
-                Err(VerifyError::Invalid(format!(
-                    "parameters for k = {} given for a circuit of k = {k}",
-                    params.k()
-                )))
-            }
-        },
-        bytes,
-    )
+    verify_with(&|_| Ok(params.clone()), bytes)
 }
 
 /// Verifies a proof file of either kind with the IPA parameters compiled into the verifier

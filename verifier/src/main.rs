@@ -41,7 +41,8 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Verify a proof file (solvency-proof/2 or solvency-proof-set/3) and print what it proves.
+    /// Verify a proof file (solvency-proof/2 or solvency-proof-set/5, /4, /3) and print what it
+    /// proves.
     Verify {
         /// The proof file.
         proof: PathBuf,
@@ -118,8 +119,8 @@ enum Command {
         print_digests: bool,
     },
     /// Regenerate pinned verifying keys from the circuit code (keygen_vk) and compare them
-    /// with the keys compiled into this verifier (bytes, and the loaded key's pinned form);
-    /// or write a new pinned set.
+    /// with the keys compiled into this verifier (bytes, and the loaded key's pinned form),
+    /// and each shape's proof length with its pinned one; or write a new pinned set.
     Keys {
         /// Only these shapes (names as `--list` prints them); default: every pinned shape.
         #[arg(long = "only", value_name = "NAME")]
@@ -127,8 +128,8 @@ enum Command {
         /// List the pinned shapes with their k and digest, and stop.
         #[arg(long)]
         list: bool,
-        /// Write `keys.bin`, `digests.txt` and `digests.bin` for every pinned shape into DIR
-        /// instead of comparing (`scripts/regenerate-keys.sh`).
+        /// Write `keys.bin`, `digests.txt`, `digests.bin` and `proof-lens.bin` for every pinned
+        /// shape into DIR instead of comparing (`scripts/regenerate-keys.sh`).
         #[arg(long, value_name = "DIR", conflicts_with = "only")]
         write: Option<PathBuf>,
         /// Where IPA parameters are cached.
@@ -550,7 +551,7 @@ fn keys_command(only: &[String], list: bool, write: Option<&Path>, dir: &Path) -
     let mut srs: HashMap<u32, Srs> = HashMap::new();
     let mut written = Vec::with_capacity(shapes.len());
     let mut differ = 0;
-    for shape in shapes {
+    for &shape in &shapes {
         bar.set_message(shape.to_string());
         let k = shape.k();
         let srs = srs.entry(k).or_insert_with(|| params::load(dir, k));
@@ -571,16 +572,21 @@ fn keys_command(only: &[String], list: bool, write: Option<&Path>, dir: &Path) -
                     format!("{:?}", loaded.pinned()) == format!("{:?}", vk.pinned())
                 })
             };
+            let len_as_pinned = pinned::proof_len(shape).ok() == Some(shape.proof_len());
             match pinned::key(shape) {
-                Ok((pinned, digest)) if pinned == bytes && loads_as_made(pinned, digest) => {
+                Ok((pinned, digest))
+                    if pinned == bytes && loads_as_made(pinned, digest) && len_as_pinned =>
+                {
                     bar.suspend(|| println!("{shape}: matches its pinned key {digest}"));
                 }
                 _ => {
                     differ += 1;
                     bar.suspend(|| {
                         println!(
-                            "{shape}: DIFFERS from the pinned key (regenerated {})",
-                            keys::digest(&bytes)
+                            "{shape}: DIFFERS from the pinned key or proof length (regenerated \
+                             {}, proofs {:?})",
+                            keys::digest(&bytes),
+                            shape.proof_len()
                         )
                     });
                 }
@@ -595,6 +601,7 @@ fn keys_command(only: &[String], list: bool, write: Option<&Path>, dir: &Path) -
             ("keys.bin", keys::bundle(&written)),
             ("digests.txt", keys::digests_text(&written).into_bytes()),
             ("digests.bin", keys::digests_bytes(&written)),
+            ("proof-lens.bin", keys::proof_lens_bytes(&shapes)),
         ];
         for (name, bytes) in files {
             if let Err(e) = params::write_atomically(&out.join(name), &bytes) {

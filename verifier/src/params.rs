@@ -14,7 +14,6 @@ use std::{
     path::{Path, PathBuf},
 };
 
-use halo2_proofs::poly::commitment::Params;
 use solvency_circuits::keys::Srs;
 
 pub use crate::pinned::{params_digest as digest, pinned_params as pinned};
@@ -51,13 +50,14 @@ pub fn load(dir: &Path, k: u32) -> Srs {
     };
     let file = path(dir, k);
     if let Ok(bytes) = fs::read(&file) {
-        if let Ok(srs) = crate::pinned::srs_from(&bytes) {
+        if let Ok(srs) = Srs::read(&bytes) {
             if srs.k() == k {
                 return srs;
             }
         }
     }
-    let bytes = to_bytes(&Params::new(k));
+    let srs = Srs::new(k);
+    let bytes = to_bytes(srs.params());
     assert_eq!(
         digest(&bytes),
         pin,
@@ -65,7 +65,7 @@ pub fn load(dir: &Path, k: u32) -> Srs {
     );
     // Best effort: a read-only or full disk only costs the next run the same wait.
     let _ = write_atomically(&file, &bytes);
-    Srs::read(&bytes).expect("fresh parameters read back")
+    srs
 }
 
 /// Writes `bytes` to `path` atomically: a temporary file in the same folder (created if

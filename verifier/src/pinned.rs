@@ -10,7 +10,7 @@
 //!
 //! `params/params-k{k}.bin` are `Params::new(k)` as `Params::write` writes them, for every `k` up to
 //! [`MAX_EMBEDDED_K`]; each is checked against its digest pinned in [`PARAMS`]
-//! before use.
+//! before use ([`Srs::read`] is the only reader).
 //!
 //! The digests are always compiled in; the key and parameter bytes only with the `embedded`
 //! feature (on by default). Without it — the web module, whose size matters — the host
@@ -20,7 +20,7 @@ use std::sync::OnceLock;
 
 #[cfg(feature = "embedded")]
 use halo2_proofs::plonk::VerifyingKey;
-use solvency_circuits::keys::{self, KeyError, KeyShape, Srs};
+use solvency_circuits::keys::{self, KeyError, KeyShape, ProofLen, Srs};
 #[cfg(feature = "embedded")]
 use solvency_circuits::{proof::Curve, statement::Public};
 
@@ -34,6 +34,12 @@ pub const KEYS: &[u8] = include_bytes!("../keys/keys.bin");
 /// As names and hex, the pins took 63 KB of the contract's 800 KiB of code (the text was in
 /// the module twice); as this, 21.5 KB.
 pub const DIGESTS: &[u8] = include_bytes!("../keys/digests.bin");
+
+/// The length of each pinned shape's proofs, four bytes per shape in the order of
+/// [`KeyShape::pinned`] ([`keys::proof_lens_bytes`]), so that a proof of the wrong length is
+/// refused before any parameters are loaded or generated for it. Measured from the circuit
+/// code when the keys are written; `solvency-verifier keys` measures them again and compares.
+pub const PROOF_LENS: &[u8] = include_bytes!("../keys/proof-lens.bin");
 
 /// Largest `k` whose parameters are compiled in; larger ones (tops over hundreds of shards)
 /// come from the parameters cache.
@@ -56,6 +62,25 @@ pub fn key_digest(shape: KeyShape) -> Result<&'static str, KeyError> {
         .iter()
         .find(|(s, _)| *s == shape)
         .map(|(_, digest)| digest.as_str())
+        .ok_or(KeyError::NotPinned(shape))
+}
+
+/// The pinned length of `shape`'s proofs.
+pub fn proof_len(shape: KeyShape) -> Result<ProofLen, KeyError> {
+    static LENS: OnceLock<Vec<(KeyShape, ProofLen)>> = OnceLock::new();
+    let lens = LENS.get_or_init(|| {
+        let half = |b: &[u8]| usize::from(u16::from_le_bytes([b[0], b[1]]));
+        KeyShape::pinned()
+            .into_iter()
+            .zip(PROOF_LENS.chunks_exact(4).map(|c| ProofLen {
+                first: half(&c[..2]),
+                further: half(&c[2..]),
+            }))
+            .collect()
+    });
+    lens.iter()
+        .find(|(s, _)| *s == shape)
+        .map(|(_, len)| *len)
         .ok_or(KeyError::NotPinned(shape))
 }
 
@@ -121,95 +146,8 @@ pub fn srs_or_new(k: u32) -> Srs {
 /// The compiled-in parameters for `k`, checked against their pinned digest.
 #[cfg(feature = "embedded")]
 pub fn srs(k: u32) -> Option<Srs> {
-    srs_from(params_bytes(k)?).ok()
+    Srs::read(params_bytes(k)?).ok()
 }
 
-/// Parameters read from `bytes` (as `Params::write` writes them), accepted only when they
-/// hash to the digest pinned for their `k`: the one way serialized parameters are trusted.
-pub fn srs_from(bytes: &[u8]) -> Result<Srs, String> {
-    let k = bytes
-        .first_chunk::<4>()
-        .map(|k| u32::from_le_bytes(*k))
-        .ok_or("parameters shorter than their header")?;
-    let pin = pinned_params(k).ok_or_else(|| format!("no parameters are pinned for k = {k}"))?;
-    if params_digest(bytes) != pin {
-        return Err(format!(
-            "the parameters for k = {k} do not match their pinned digest"
-        ));
-    }
-    // Pinned, so every point decodes: the generators are decompressed on first use.
-    Srs::read_pinned(bytes.into()).map_err(|e| format!("parameters for k = {k}: {e}"))
-}
-
-/// BLAKE2b-256 of `Params::<vesta::Affine>::new(k)` as written by `Params::write`, per `k`;
-/// produced by `solvency-verifier params --print-digests`.
-pub const PARAMS: &[(u32, &str)] = &[
-    (
-        4,
-        "7ee93e9302ff373047ec1c7189c7549771ba8b6fd1c58b31cb0b2d58b5b46cc5",
-    ),
-    (
-        5,
-        "b3d8ca7bdd5d3ada17ca9c40d805e95bbbae1b695fa33caa234da7e36da18900",
-    ),
-    (
-        6,
-        "161e189cae860a1135afddd547ea409c32f837e79a2cdbc32d76afa1cffec314",
-    ),
-    (
-        7,
-        "93b56d33334e63facd84180409ed5bb09570054a325fbc6b14860ec818244112",
-    ),
-    (
-        8,
-        "5c122bcf21c0dc1d9f7efd689a651768f33fcb64cd8b2608c59fdd602c0cf634",
-    ),
-    (
-        9,
-        "bead50f1ebfb3d0ea5aace2d35c657f79dfe24aae4b47e6866ef906c4ad2ab70",
-    ),
-    (
-        10,
-        "a3ebfb3ca65042a7165d73d3ee655d8311aa70bd0cc31ef201526f9c56244d4f",
-    ),
-    (
-        11,
-        "c2df5328f6f77a434553905092eaeb555bb6717671e9f942d3a3f23bc02647cb",
-    ),
-    (
-        12,
-        "a894bf51657797fc8484d7813aed52a109a70c8dadb6c8493df2943803ec6116",
-    ),
-    (
-        13,
-        "0c5d7cb35125e0c507a0360a18b3a100ebb5bdff44c605f28c37b74d447f9381",
-    ),
-    (
-        14,
-        "11fe644b32946ba1df909e101903f2682c2119958ef35e6c4554ae994d797215",
-    ),
-    (
-        15,
-        "2e6a8e478301c6298a7f570e547abdb7d3c4be3e06a42735bd610e6e7bcb47a2",
-    ),
-    (
-        16,
-        "149ad010c98c7a5972b1b7c9c766ba2140c43c7eeb1270cbe372d95a43c9865a",
-    ),
-];
-
-/// The pinned digest of the parameters for `k`, if any.
-pub fn pinned_params(k: u32) -> Option<&'static str> {
-    PARAMS.iter().find(|(pk, _)| *pk == k).map(|(_, d)| *d)
-}
-
-/// BLAKE2b-256 of serialized parameters, hex.
-pub fn params_digest(bytes: &[u8]) -> String {
-    hex::encode(
-        blake2b_simd::Params::new()
-            .hash_length(32)
-            .personal(b"solvency-params1")
-            .hash(bytes)
-            .as_bytes(),
-    )
-}
+/// The parameter pins live beside the one reader that checks them ([`Srs::read`]).
+pub use solvency_circuits::srs::{params_digest, pinned_params, PARAMS};

@@ -188,3 +188,126 @@ fn an_unpinned_shape_is_refused_before_parameters_are_needed() {
     assert!(solvency_verifier::verify(&bytes).is_err());
     assert!(start.elapsed().as_secs() < 5);
 }
+
+/// The proof lengths compiled in (`proof-lens.bin`) are what halo2 writes for each shape: the
+/// sample measured again from the circuit code, and every fixture's proofs as proven.
+#[test]
+fn the_pinned_proof_lengths_are_the_circuits_and_the_fixtures() {
+    assert_eq!(pinned::PROOF_LENS.len(), 4 * KeyShape::pinned().len());
+    for name in SAMPLE {
+        let shape = shape(name);
+        assert_eq!(
+            pinned::proof_len(shape).unwrap(),
+            shape.proof_len(),
+            "{name}"
+        );
+    }
+    let files = [
+        include_str!("../../fixtures/demo/proof.json"),
+        include_str!("../../fixtures/many-positions/proof.json"),
+        include_str!("../../fixtures/full-single/proof.json"),
+        include_str!("../../fixtures/sharded-book/proof.json"),
+        include_str!("data/sharded-book-d10.json"),
+        include_str!("data/sharded-book-set3.json"),
+        include_str!("data/sharded-book-set4.json"),
+    ];
+    let mut checked = 0;
+    for text in files {
+        let proof = solvency_verifier::Proof::parse(text.as_bytes()).unwrap();
+        let len = |shape, circuits| pinned::proof_len(shape).unwrap().of(circuits);
+        match proof {
+            solvency_verifier::Proof::Single(f) => {
+                let shape = KeyShape::Single(f.circuit.shape);
+                assert_eq!(f.proof.len(), 2 * len(shape, 1), "{shape}");
+                checked += 1;
+            }
+            solvency_verifier::Proof::Set(f) => {
+                let shape = KeyShape::Shard(f.shards.circuit.shape);
+                let n = f.shards.sub_roots.len();
+                for (j, p) in f.shards.proofs.iter().enumerate() {
+                    let run = solvency_circuits::proof::proof_shards(j, n, f.shards_per_proof());
+                    assert_eq!(p.len(), 2 * len(shape, run.len()), "{shape} proof {j}");
+                    checked += 1;
+                }
+                let top = KeyShape::Top(f.top.shape);
+                assert_eq!(f.top.proof.len(), 2 * len(top, 1), "{top}");
+                checked += 1;
+            }
+        }
+    }
+    assert_eq!(checked, 14);
+}
+
+/// A set of 1,024 shards with empty proofs names a top at k = 16, whose parameters are not
+/// compiled in (46 s to generate): refused for its proofs' lengths before any parameters are
+/// asked for. Found by the attack review (issue 26, finding 4).
+#[test]
+fn a_set_of_empty_proofs_is_refused_before_parameters_are_needed() {
+    let text = include_str!("../../fixtures/sharded-book/proof.json");
+    let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
+    // Sixteen scenarios: the tops over up to 1,024 shards of 16 lanes are the ones at k = 16.
+    let scenarios = v["statement"]["public"]["policy"]["scenarios"]
+        .as_array_mut()
+        .unwrap();
+    let first = scenarios[0].clone();
+    for i in scenarios.len()..16 {
+        let mut extra = first.clone();
+        extra["name"] = format!("extra-{i}").into();
+        scenarios.push(extra);
+    }
+    let (shard, top) = (shape("shard-a4-l16-d10"), shape("top-a4-l16-d10-s10"));
+    let root = v["shards"]["sub_roots"][0].clone();
+    let sums = v["shards"]["sums"][0].clone();
+    v["shards"]["circuit"] = serde_json::json!({
+        "shape": {"assets": 4, "lanes": 16, "depth": 10},
+        "k": shard.k(),
+        "vk_digest": pinned::key_digest(shard).unwrap(),
+    });
+    v["shards"]["sub_roots"] = vec![root; 1024].into();
+    v["shards"]["sums"] = vec![sums; 1024].into();
+    v["shards"]["proofs"] = vec![""; 512].into();
+    v["top"]["shape"] =
+        serde_json::json!({"assets": 4, "lanes": 16, "depth": 10, "shard_depth": 10});
+    v["top"]["k"] = top.k().into();
+    v["top"]["vk_digest"] = pinned::key_digest(top).unwrap().into();
+    assert_eq!(top.k(), 16);
+    let bytes = serde_json::to_vec_pretty(&v).unwrap();
+    let asked = std::sync::Mutex::new(vec![]);
+    let e = solvency_verifier::verify_with(
+        &|k| {
+            asked.lock().unwrap().push(k);
+            pinned::srs(k).ok_or_else(|| solvency_verifier::VerifyError::Invalid("k".into()))
+        },
+        &bytes,
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("shard proof 0: 0 hex digits"), "{e}");
+    assert!(asked.into_inner().unwrap().is_empty());
+    // The last proof empty only: refused the same way, naming it.
+    let pair = "00".repeat(pinned::proof_len(shard).unwrap().of(2));
+    v["shards"]["proofs"] = vec![pair.as_str(); 512].into();
+    v["shards"]["proofs"][511] = "".into();
+    let bytes = serde_json::to_vec_pretty(&v).unwrap();
+    let e = solvency_verifier::parse(&bytes).unwrap_err();
+    assert!(e.to_string().contains("shard proof 511"), "{e}");
+}
+
+/// Parameters are trusted only through `Srs::read`, which checks their pinned digest: the
+/// library cannot be handed other generators, and a caller's bytes never make it panic.
+#[test]
+fn parameters_of_another_k_or_not_pinned_are_refused() {
+    let demo = include_bytes!("../../fixtures/demo/proof.json");
+    let k10 = pinned::srs(10).unwrap();
+    let e = solvency_verifier::verify_with_params(&k10, demo).unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("parameters for k = 10 supplied for a circuit of k = 9"),
+        "{e}"
+    );
+    let mut bytes = pinned::params_bytes(9).unwrap().to_vec();
+    bytes[1000] ^= 1;
+    assert!(Srs::read(&bytes).is_err());
+    assert!(Srs::read(&bytes[..1000]).is_err());
+    let good = Srs::read(pinned::params_bytes(9).unwrap()).unwrap();
+    assert!(solvency_verifier::verify_with_params(&good, demo).is_ok());
+}

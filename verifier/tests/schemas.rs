@@ -255,7 +255,7 @@ fn every_fixture_file_is_valid_under_its_schema_and_read_by_its_parser() {
 /// lone shard of a set of odd size would be.
 fn shard_files() -> Vec<Value> {
     let set = json_of(&repo().join("fixtures/sharded-book/proof.json"));
-    assert_eq!(set["format"], "solvency-proof-set/4");
+    assert_eq!(set["format"], "solvency-proof-set/5");
     let public = &set["statement"]["public"];
     let shards = &set["shards"];
     let roots = shards["sub_roots"].as_array().expect("sub-roots");

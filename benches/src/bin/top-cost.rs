@@ -13,6 +13,7 @@ use solvency_circuits::{
     keys::{self, KeyShape},
     limits::shard_depth,
     proof::{prove_top, verify},
+    shapes::TopBinding,
     witness::{prepare_set, Secrets},
 };
 
@@ -40,7 +41,11 @@ fn main() -> ExitCode {
     let proof = prove_top(&params, &vk, &set, rand::rng()).expect("the top proves");
     let prove = t.elapsed();
     let t = Instant::now();
-    let instance = shape.instance(&set.statement, &set.links);
+    let instance = shape.instance(
+        &set.statement,
+        &set.links,
+        TopBinding::StatementAndShardDepth,
+    );
     verify(&params, &vk, &instance, &proof).expect("the top verifies");
     let verify = t.elapsed();
     println!(

@@ -11,7 +11,10 @@ use crate::commit::{empty_root, MerkleTree};
 use crate::keys::{self, KeyShape};
 use crate::limits::SHARD_DEPTH;
 use crate::model::evaluate;
-use crate::proof::{prove_set_shards, prove_top, verify_batch, verify_set, SHARDS_PER_PROOF};
+use crate::proof::{
+    prove_set_shards, prove_top, verify_batch, verify_set, verify_top, SHARDS_PER_PROOF,
+};
+use crate::shapes::{TopBinding, TopShape};
 use crate::snapshot::{Book, Header, SnapshotError};
 use crate::statement::Fp;
 use crate::test_failures::assert_permutation_failure;
@@ -54,7 +57,11 @@ fn mock_top(
     MockProver::run(
         set.plan.top_shape.k(),
         &c,
-        vec![set.plan.top_shape.instance(&set.statement, links)],
+        vec![set.plan.top_shape.instance(
+            &set.statement,
+            links,
+            TopBinding::StatementAndShardDepth,
+        )],
     )
     .unwrap()
     .verify()
@@ -361,4 +368,36 @@ fn proof_set_round_trip_with_batch_verification() {
     assert!(at(&[(0, 1), (1, 2)], n).is_err());
     assert!(at(&[(0, 0), (1, 1)], n + 1).is_err());
     assert!(at(&[(0, 0)], n).is_err());
+}
+
+/// The top circuit never uses the shard depth, so tops over shards of two depths share one key
+/// (but its header); a top proof is bound to its shard depth through its first public input
+/// ([`TopBinding::StatementAndShardDepth`]), so relabelling the depth fails the top proof
+/// itself — here with four shards filling the top, where no padded empty subtree (whose root
+/// depends on the depth) would catch it. Issue 26, finding 2.
+#[test]
+fn a_top_proof_is_bound_to_its_shard_depth() {
+    let b = book(16, "2");
+    let s = set(&b);
+    let shape = s.plan.top_shape;
+    assert_eq!((s.links.len(), shape.slots()), (4, 4));
+    let relabelled = TopShape {
+        shard_depth: shape.shard_depth + 1,
+        ..shape
+    };
+    let params = Params::new(shape.k());
+    let public = &s.statement.public;
+    let vk = keys::generate(&params, KeyShape::Top(shape), public).unwrap();
+    let other_vk = keys::generate(&params, KeyShape::Top(relabelled), public).unwrap();
+    assert_eq!(
+        format!("{:?}", vk.pinned()),
+        format!("{:?}", other_vk.pinned())
+    );
+    let top = prove_top(&params, &vk, &s, rand::rng()).unwrap();
+    let check =
+        |shape, binding| verify_top(&params, &vk, shape, binding, &s.statement, &s.links, &top);
+    assert!(check(shape, TopBinding::StatementAndShardDepth).is_ok());
+    assert!(check(relabelled, TopBinding::StatementAndShardDepth).is_err());
+    // Read as a file written before the binding (statement only), it fails too.
+    assert!(check(shape, TopBinding::Statement).is_err());
 }

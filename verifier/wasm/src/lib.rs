@@ -22,7 +22,7 @@ use std::collections::HashMap;
 
 use serde_json::{json, Value};
 use solvency_circuits::keys::{self, Srs};
-use solvency_verifier::{key_shapes, ks, parse, pinned, report, verify_using, VerifyError};
+use solvency_verifier::{key_shapes, ks, parse, report, verify_using, VerifyError};
 
 /// What [`needs`] answers for a proof file: the parameters and keys to fetch, and what the
 /// page can show while it fetches them.
@@ -85,7 +85,10 @@ fn read_params(mut bytes: &[u8]) -> Result<HashMap<u32, Srs>, VerifyError> {
         let (file, rest) = bytes.split_at_checked(keys::params_len(k)).ok_or_else(|| {
             VerifyError::Malformed(format!("the parameter file for k = {k} is cut short"))
         })?;
-        out.insert(k, pinned::srs_from(file).map_err(VerifyError::Malformed)?);
+        out.insert(
+            k,
+            Srs::read(file).map_err(|e| VerifyError::Malformed(e.to_string()))?,
+        );
         bytes = rest;
     }
     Ok(out)

@@ -7,11 +7,15 @@ use cosmwasm_std::{
 use serde::Deserialize;
 use solvency_circuits::{
     keys::{self, KeyShape, Srs},
+    limits::MAX_SHARD_DEPTH,
     proof::{self, SHARDS_PER_PROOF},
     shapes::{Shape, TopShape},
     statement::{field_bytes, Fp, Public, Statement},
 };
-use solvency_verifier::{file::CircuitParams, parse, pinned, verify_using, Proof};
+use solvency_verifier::{
+    file::{proof_digest, CircuitParams},
+    parse, pinned, verify_using, Proof,
+};
 
 use crate::error::ContractError;
 use crate::msg::{ChainHead, EpochRecord, ExecuteMsg, InstantiateMsg, QueryMsg};
@@ -155,8 +159,9 @@ fn read_pages(storage: &dyn Storage, k: u32) -> Result<Vec<u8>, ContractError> {
     Ok(bytes)
 }
 
-/// The parameters for `k`, read from storage: checked against their pin when stored, so not
-/// hashed again.
+/// The parameters for `k`, read from storage: checked against their pin when stored, and
+/// again by [`Srs::read`] (the one reader of parameter bytes; hashing 2 MiB costs a fraction of
+/// a percent of a proof's gas, see docs/onchain.md).
 fn load_params(storage: &dyn Storage, k: u32) -> Result<Srs, ContractError> {
     if storage.get(&state::params_ready(k)).is_none() {
         return Err(ContractError::Params(format!(
@@ -364,7 +369,8 @@ fn pinned_vk(
 }
 
 /// Verifies one proof of consecutive shards against their places in their set and records
-/// each of them for `owner`.
+/// each of them for `owner`, with the digest of the proof that verified it
+/// ([`state::VerifiedShard`]).
 fn submit_shard(
     storage: &mut dyn Storage,
     owner: &str,
@@ -373,16 +379,24 @@ fn submit_shard(
 ) -> Result<Response, ContractError> {
     let msg: ShardMsg = serde_json::from_slice(bytes)
         .map_err(|e| ContractError::Proof(format!("shard message: {e}")))?;
+    // The count first: a top shape is computed from it (a power of two at least as large).
+    if !(2..=1 << MAX_SHARD_DEPTH).contains(&msg.count) || msg.index >= msg.count {
+        return Err(ContractError::Proof(format!(
+            "shard {} of {}: a set has 2 to {} shards, and the index is below their count",
+            msg.index,
+            msg.count,
+            1 << MAX_SHARD_DEPTH
+        )));
+    }
     let shape: Shape = msg.circuit.shape;
     let key_shape = KeyShape::Shard(shape);
-    let top = TopShape::for_shards(shape, msg.count);
     if !key_shape.is_pinned() || !shape.fits(&msg.public) || msg.circuit.k != shape.k() {
         return Err(ContractError::Proof(format!(
             "shard circuit {shape:?} at k = {} is not a pinned shard circuit for this statement",
             msg.circuit.k
         )));
     }
-    if msg.count < 2 || !KeyShape::Top(top).is_pinned() || msg.index >= msg.count {
+    if !KeyShape::Top(TopShape::for_shards(shape, msg.count)).is_pinned() {
         return Err(ContractError::Proof(format!(
             "shard {} of {}: no pinned top circuit covers that set",
             msg.index, msg.count
@@ -410,18 +424,24 @@ fn submit_shard(
     proof::verify_shard_run(srs.params(), &vk, &msg.public, first, count, &links, &proof)
         .map_err(|e| ContractError::Proof(format!("shards {shards:?} do not verify: {e}")))?;
     let public_digest = field_bytes(&msg.public.digest());
+    let verified = state::VerifiedShard {
+        height,
+        first: first as u64,
+        shards: links.len() as u64,
+        proof: hex::encode(proof_digest(&proof)),
+    };
+    let shard_key = key_shape.to_string();
     for (index, (root, sums)) in shards.clone().zip(&links) {
-        storage.set(
-            &state::verified_shard(
-                owner,
-                &public_digest,
-                count,
-                index,
-                &field_bytes(root),
-                &field_bytes(sums),
-            ),
-            &height.to_be_bytes(),
+        let key = state::verified_shard(
+            owner,
+            &public_digest,
+            &shard_key,
+            count,
+            index,
+            &field_bytes(root),
+            &field_bytes(sums),
         );
+        state::save(storage, &key, &verified)?;
     }
     Ok(Response::new()
         .add_attribute("protocol", &msg.public.protocol)
@@ -432,9 +452,11 @@ fn submit_shard(
         ))
 }
 
-/// Appends a proof set's epoch: with `verify`, only when `owner` had every shard verified
-/// here, and after verifying the top proof; without, anchored (parsed, pinned keys named,
-/// chain checked) and marked not verified on-chain.
+/// Appends a proof set's epoch: with `verify`, only when every proof in the file is one that
+/// verified here for `owner`, at the same place, for the same shards ([`state::VerifiedShard`]),
+/// and after verifying the top proof — so the digest recorded is of a file every off-chain
+/// verifier accepts; without, anchored (parsed, pinned keys named, every proof of the right
+/// length, chain checked) and marked not verified on-chain.
 fn submit_set(
     storage: &mut dyn Storage,
     owner: &str,
@@ -451,31 +473,55 @@ fn submit_set(
     let statement = &file.statement;
     let head = check_chain(storage, owner, statement)?;
     let links = file.shards.links();
-    for (i, p) in file.shards.proofs.iter().enumerate() {
-        proof_bytes(&format!("shard {i} proof"), p)?;
-    }
+    let shard_proofs = file
+        .shards
+        .proofs
+        .iter()
+        .enumerate()
+        .map(|(j, p)| proof_bytes(&format!("shard proof {j}"), p))
+        .collect::<Result<Vec<_>, _>>()?;
     let top_proof = proof_bytes("top proof", &file.top.proof)?;
     if verify {
         let public_digest = field_bytes(&statement.public.digest());
-        for (index, (root, sums)) in links.iter().enumerate() {
-            let key = state::verified_shard(
-                owner,
-                &public_digest,
-                links.len(),
-                index,
-                &field_bytes(root),
-                &field_bytes(sums),
-            );
-            if storage.get(&key).is_none() {
-                return Err(ContractError::ShardMissing { index });
+        let shard_key = KeyShape::Shard(file.shards.circuit.shape).to_string();
+        let count = links.len();
+        for (j, proof) in shard_proofs.iter().enumerate() {
+            let run = proof::proof_shards(j, count, file.shards_per_proof());
+            let (first, shards) = (run.start as u64, run.len() as u64);
+            let digest = hex::encode(proof_digest(proof));
+            for index in run {
+                let (root, sums) = &links[index];
+                let key = state::verified_shard(
+                    owner,
+                    &public_digest,
+                    &shard_key,
+                    count,
+                    index,
+                    &field_bytes(root),
+                    &field_bytes(sums),
+                );
+                let Some(record) = state::load::<state::VerifiedShard>(storage, &key)? else {
+                    return Err(ContractError::ShardMissing { index });
+                };
+                if (record.first, record.shards) != (first, shards) || record.proof != digest {
+                    return Err(ContractError::ShardProofDiffers { index, proof: j });
+                }
             }
         }
         let srs = load_params(storage, file.top.k)?;
         let shape = KeyShape::Top(file.top.shape);
         let vk = pinned_vk(storage, &srs, shape, &statement.public, &file.top.vk_digest)?;
-        let instance = file.top.shape.instance(statement, &links);
-        proof::verify(srs.params(), &vk, &instance, &top_proof)
-            .map_err(|e| ContractError::Proof(format!("the top proof does not verify: {e}")))?;
+        let binding = file.top_binding();
+        proof::verify_top(
+            srs.params(),
+            &vk,
+            file.top.shape,
+            binding,
+            statement,
+            &links,
+            &top_proof,
+        )
+        .map_err(|e| ContractError::Proof(format!("the top proof does not verify: {e}")))?;
     }
     let rec = record(statement, parsed.digest(), links.len(), verify, height);
     append(storage, owner, head, rec, &statement.public.protocol)

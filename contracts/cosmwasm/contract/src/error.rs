@@ -32,4 +32,15 @@ pub enum ContractError {
         /// The shard's index in its set.
         index: usize,
     },
+    /// A proof set holds other proof bytes for a shard than those verified here.
+    #[error(
+        "shard {index} of the set was verified on-chain with another proof than the file's \
+         shard proof {proof} (the set must hold the very proofs submitted with submit_shard)"
+    )]
+    ShardProofDiffers {
+        /// The shard's index in its set.
+        index: usize,
+        /// The index of the file's proof that covers it.
+        proof: usize,
+    },
 }

@@ -6,7 +6,7 @@
 //! reading the pages back costs less gas than the alternatives measured (docs/onchain.md).
 
 use cosmwasm_std::{from_json, to_json_vec, Storage};
-use serde::{de::DeserializeOwned, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::error::ContractError;
 
@@ -57,10 +57,12 @@ pub fn epoch_record(owner: &str, protocol: &str, epoch: u64) -> Vec<u8> {
 }
 
 /// The key recording that `owner` had a shard proof verified: everything the proof binds (the
-/// set's public data digest, shard count and index, sub-root and sums commitment).
+/// set's public data digest, the shard circuit's key — which fixes the shard depth —, shard
+/// count and index, sub-root and sums commitment). Its value is a [`VerifiedShard`].
 pub fn verified_shard(
     owner: &str,
     public_digest: &[u8],
+    shard_key: &str,
     count: usize,
     index: usize,
     sub_root: &[u8],
@@ -71,12 +73,27 @@ pub fn verified_shard(
         &[
             owner.as_bytes(),
             public_digest,
+            shard_key.as_bytes(),
             &(count as u64).to_be_bytes(),
             &(index as u64).to_be_bytes(),
             sub_root,
             sums,
         ],
     )
+}
+
+/// What the contract keeps of a verified shard: which proof verified it and which shards that
+/// proof covered, so that a set is accepted only with those very proof bytes at that place.
+#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct VerifiedShard {
+    /// The block height it was verified at.
+    pub height: u64,
+    /// The first shard the proof covered.
+    pub first: u64,
+    /// How many consecutive shards the proof covered.
+    pub shards: u64,
+    /// [`solvency_verifier::file::proof_digest`] of the proof, hex.
+    pub proof: String,
 }
 
 /// Reads a JSON value, if present.

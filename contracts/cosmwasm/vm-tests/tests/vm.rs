@@ -63,6 +63,15 @@ fn keys(names: &[&str]) -> Vec<u8> {
     out
 }
 
+/// The pinned digest of the key named `name` (`verifier/keys/digests.txt`).
+fn pin(name: &str) -> String {
+    let list = String::from_utf8(read("verifier/keys/digests.txt")).expect("UTF-8");
+    list.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("{name} is pinned"))
+        .to_string()
+}
+
 fn info(sender: &str) -> MessageInfo {
     mock_info(sender, &[])
 }
@@ -148,7 +157,7 @@ fn tamper(file: &[u8], field: &str) -> Vec<u8> {
 /// The shard messages of a proof-set file, one per proof: proof `j` of a
 /// `solvency-proof-set/4` file proves shards `2j` and `2j + 1`.
 fn shard_msgs(set: &Value) -> Vec<Value> {
-    assert_eq!(set["format"], "solvency-proof-set/4");
+    assert_eq!(set["format"], "solvency-proof-set/5");
     let shards = &set["shards"];
     let proofs = shards["proofs"].as_array().expect("proofs");
     let roots = shards["sub_roots"].as_array().expect("sub-roots");
@@ -410,11 +419,68 @@ fn chain_in_the_vm() {
         json!({"submit_shard": {"shard": b64(&serde_json::to_vec(&moved).expect("JSON"))}}),
         "do not verify",
     );
+    // A shard count that would overflow the top shape's computation: refused with a reason,
+    // not a trap (issue 26, finding 6).
+    moved["count"] = json!(u32::MAX);
+    refused(
+        &mut chain,
+        &env,
+        "sharded",
+        "shard proof in a set of 2^32 - 1 shards",
+        json!({"submit_shard": {"shard": b64(&serde_json::to_vec(&moved).expect("JSON"))}}),
+        "a set has 2 to 1024 shards",
+    );
     let mut shard_gas = Vec::new();
     for (i, msg) in shards.iter().enumerate() {
         let what = format!("submit_shard, proof {i} of {} (k={shard_k})", shards.len());
         shard_gas.push(ok(&mut chain, &env, "sharded", &what, msg.clone()));
     }
+    // After honest submit_shard calls, the set is accepted only with the very proofs verified
+    // (issue 26, finding 1): not with proofs that are no proofs, not with other bytes of the
+    // right length, not relabelled as a set of 1,024-slot shards.
+    let mut forged = set.clone();
+    forged["shards"]["proofs"] = json!(["00", "deadbeef"]);
+    refused(
+        &mut chain,
+        &env,
+        "sharded",
+        "submit_set with proofs [00, deadbeef]",
+        proof_msg("submit_set", &serde_json::to_vec_pretty(&forged).expect("JSON")),
+        "hex digits",
+    );
+    let mut other_bytes = set.clone();
+    let p = set["shards"]["proofs"][0].as_str().expect("hex");
+    let flipped = if &p[300..301] == "0" { "1" } else { "0" };
+    other_bytes["shards"]["proofs"][0] = json!(format!("{}{flipped}{}", &p[..300], &p[301..]));
+    refused(
+        &mut chain,
+        &env,
+        "sharded",
+        "submit_set with one shard proof byte changed",
+        proof_msg("submit_set", &serde_json::to_vec_pretty(&other_bytes).expect("JSON")),
+        "verified on-chain with another proof than the file's shard proof 0",
+    );
+    let mut relabelled = set.clone();
+    relabelled["shards"]["circuit"] = json!({
+        "shape": {"assets": 4, "lanes": 9, "depth": 10},
+        "k": 15,
+        "vk_digest": pin("shard-a4-l9-d10"),
+    });
+    relabelled["top"]["shape"]["shard_depth"] = json!(10);
+    relabelled["top"]["vk_digest"] = json!(pin("top-a4-l9-d2-s10"));
+    // Padded to the lengths of 1,024-slot shard proofs, so that only the records can tell.
+    for (j, len) in [(0, 8096), (1, 5408)] {
+        let p = set["shards"]["proofs"][j].as_str().expect("hex");
+        relabelled["shards"]["proofs"][j] = json!(format!("{p:0<width$}", width = 2 * len));
+    }
+    refused(
+        &mut chain,
+        &env,
+        "sharded",
+        "submit_set relabelled as 1,024-slot shards",
+        proof_msg("submit_set", &serde_json::to_vec_pretty(&relabelled).expect("JSON")),
+        "shard 0 of the set was not verified",
+    );
     refused(
         &mut chain,
         &env,
