@@ -3,6 +3,8 @@
 
 use thiserror::Error;
 
+use crate::limits::MAX_TIMESTAMP;
+
 /// The format tag of snapshots.
 pub const SNAPSHOT_FORMAT: &str = "solvency-snapshot/1";
 
@@ -126,6 +128,18 @@ pub enum SnapshotError {
         /// Asset symbol.
         asset: String,
     },
+    /// A time past [`MAX_TIMESTAMP`]: most often milliseconds (JavaScript's `Date.now()`) where
+    /// unix seconds are meant.
+    #[error(
+        "{field}: {value} is not a time in unix seconds up to {MAX_TIMESTAMP} (2100-01-01){}",
+        milliseconds_hint(*.value)
+    )]
+    Time {
+        /// JSON path of the field.
+        field: String,
+        /// The value found.
+        value: u64,
+    },
     /// An oracle price is older than the policy allows, or newer than the snapshot.
     #[error(
         "assets[{asset}].price_timestamp: {price_timestamp} is stale or in the future for snapshot time {timestamp} (max age {max_age} s)"
@@ -140,4 +154,13 @@ pub enum SnapshotError {
         /// The policy's maximum age.
         max_age: u64,
     },
+}
+
+/// The hint for a time past [`MAX_TIMESTAMP`] that is a sane time in milliseconds.
+fn milliseconds_hint(value: u64) -> &'static str {
+    if value / 1_000 <= MAX_TIMESTAMP {
+        ": it looks like milliseconds; give seconds (divide by 1,000)"
+    } else {
+        ""
+    }
 }

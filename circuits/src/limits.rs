@@ -22,6 +22,10 @@ pub const MAX_HAIRCUT_BPS: u64 = 10_000;
 pub const MIN_SHOCK_BPS: i64 = -9_999;
 /// Largest price shock: +1,000 %.
 pub const MAX_SHOCK_BPS: i64 = 100_000;
+/// Latest time any timestamp or expiry may be: 2100-01-01T00:00:00Z in unix seconds. Far
+/// enough for any option, and it refuses milliseconds (`Date.now()` is above 1.7 × 10^12),
+/// which would otherwise be proven and then print as a year past 9999.
+pub const MAX_TIMESTAMP: u64 = 4_102_444_800;
 /// Depth of the largest liabilities tree one circuit holds: `2^12 = 4,096` slots, proven at
 /// k = 15 in about 7 GB. (At depth 14, k = 17, proving needs more than the 24 GiB of the
 /// reference machine.) Larger books are split into shards of [`shard_depth`].

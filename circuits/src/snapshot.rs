@@ -22,7 +22,7 @@ use serde_json::de::{IoRead, Read as JsonRead, SliceRead};
 use crate::encoding::{format_decimal, parse_decimal};
 pub use crate::error::SnapshotError;
 use crate::limits::{within, MAX_ACCOUNT_BYTES, MAX_POSITIONS, MAX_SNAPSHOT_BYTES, PRICE_DECIMALS};
-use crate::statement::{check_text, Kind, Public, RawAsset, RawPolicy, RawPublic};
+use crate::statement::{check_text, check_time, Kind, Public, RawAsset, RawPolicy, RawPublic};
 
 pub use crate::error::SNAPSHOT_FORMAT;
 
@@ -332,6 +332,7 @@ impl Header {
                 max: u64::MAX.into(),
             });
         }
+        check_time(format!("positions[{j}].expiry"), p.expiry)?;
         Ok(Position {
             account: p.account,
             underlying,

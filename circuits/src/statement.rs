@@ -18,7 +18,7 @@ use crate::encoding::{format_decimal, parse_decimal};
 use crate::error::SnapshotError;
 use crate::limits::{
     MAX_ASSETS, MAX_DECIMALS, MAX_HAIRCUT_BPS, MAX_NAME_BYTES, MAX_RATIO_BPS, MAX_SCENARIOS,
-    MAX_SHOCK_BPS, MIN_RATIO_BPS, MIN_SHOCK_BPS, PRICE_DECIMALS,
+    MAX_SHOCK_BPS, MAX_TIMESTAMP, MIN_RATIO_BPS, MIN_SHOCK_BPS, PRICE_DECIMALS,
 };
 
 /// The field every circuit works over.
@@ -157,6 +157,13 @@ impl Public {
 
     /// Checks every snapshot rule (`docs/formats.md`) that concerns public data.
     pub fn check(&self) -> Result<(), SnapshotError> {
+        check_time("timestamp".into(), self.timestamp)?;
+        for a in &self.assets {
+            check_time(
+                format!("assets[{}].price_timestamp", a.symbol),
+                a.price_timestamp,
+            )?;
+        }
         check_assets(&self.assets)?;
         check_text(|| "protocol".into(), &self.protocol, MAX_NAME_BYTES)?;
         let p = &self.policy;
@@ -233,6 +240,14 @@ impl Public {
 }
 
 /// `floor(price * (10000 + shock) / 10000)`, or `None` if it does not fit in u64.
+/// Refuses a time past [`MAX_TIMESTAMP`] (milliseconds, most often) in `field`.
+pub fn check_time(field: String, value: u64) -> Result<(), SnapshotError> {
+    if value > MAX_TIMESTAMP {
+        return Err(SnapshotError::Time { field, value });
+    }
+    Ok(())
+}
+
 fn shocked_price(price: u64, shock_bps: i64) -> Option<u64> {
     let factor = u128::try_from(10_000 + i128::from(shock_bps)).ok()?;
     u64::try_from(u128::from(price) * factor / 10_000).ok()

@@ -178,12 +178,30 @@ pub fn read_book(path: Option<&Path>) -> Result<Book, ProveError> {
     Ok(Book::from_json(&bytes)?)
 }
 
-/// Reads the previous epoch's proof file and checks it can precede `book`.
-pub fn read_previous(path: &Path, book: &Book) -> Result<[u8; 32], ProveError> {
+/// The previous epoch's proof, verified, as a next epoch names it.
+#[derive(Clone, Debug)]
+pub struct Previous {
+    /// Its digest: the next statement's `previous`.
+    pub digest: [u8; 32],
+    /// Its epoch.
+    pub epoch: u64,
+    /// Epoch numbers between it and the book's (a chain allows gaps; an hourly operator wants
+    /// to see them).
+    pub skipped_epochs: u64,
+}
+
+/// Reads the previous epoch's proof file, verifies it (a tampered predecessor is refused, not
+/// chained to) with the parameters `params` supplies, and checks it can precede `book`: same
+/// protocol, an earlier epoch, an earlier snapshot time.
+pub fn read_previous(
+    path: &Path,
+    book: &Book,
+    params: &solvency_verifier::ParamsFor<'_>,
+) -> Result<Previous, ProveError> {
     let bad = |why: String| ProveError::Input(format!("--previous {}: {why}", path.display()));
     let bytes = read_limited(path, MAX_FILE_BYTES).map_err(|e| bad(e.to_string()))?;
-    let prev = solvency_verifier::parse(&bytes).map_err(|e| bad(e.to_string()))?;
-    let p = &prev.statement().public;
+    let prev = solvency_verifier::verify_with(params, &bytes).map_err(|e| bad(e.to_string()))?;
+    let p = &prev.statement.public;
     if p.protocol != book.public.protocol {
         return Err(bad(format!(
             "protocol {:?} is not {:?}",
@@ -196,7 +214,19 @@ pub fn read_previous(path: &Path, book: &Book) -> Result<[u8; 32], ProveError> {
             p.epoch, book.public.epoch
         )));
     }
-    Ok(prev.digest())
+    if p.timestamp >= book.public.timestamp {
+        return Err(bad(format!(
+            "its snapshot time {} is not before this snapshot's {}: time must move forward \
+             along a chain",
+            solvency_verifier::report::time(p.timestamp),
+            solvency_verifier::report::time(book.public.timestamp)
+        )));
+    }
+    Ok(Previous {
+        digest: prev.digest,
+        epoch: p.epoch,
+        skipped_epochs: book.public.epoch - p.epoch - 1,
+    })
 }
 
 /// Proves `book`: refuses an insolvent one, proves, verifies the fresh proof, and returns the
@@ -656,11 +686,13 @@ pub fn aggregate(
 /// 0.17–0.25 s with sixteen, `docs/performance.md`).
 const INCLUSION_WRITERS: usize = 16;
 
-/// Writes `DIR/proof.json`, `DIR/reserve-opening.json` and `DIR/inclusion/<account>.json`.
+/// Writes `DIR/proof.json`, `DIR/reserve-opening.json`, `DIR/inclusion/<account>.json` and
+/// `DIR/inclusion/index.json`.
 ///
 /// Everything is first written to temporary files inside `dir` and renamed into place only
 /// once all of it is fully written, so a failure leaves no half-written file behind. The proof
-/// and inclusion files are world-readable; the opening is readable by its owner only.
+/// is world-readable; the opening, the inclusion files (each holds its account's secret salt)
+/// and their folder are its owner's only (0600, 0700).
 pub fn write_outputs(dir: &Path, proved: &Proved) -> Result<Vec<PathBuf>, ProveError> {
     let io = |what: &Path, e: std::io::Error| ProveError::Input(format!("{}: {e}", what.display()));
     fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
@@ -682,7 +714,7 @@ pub fn write_outputs(dir: &Path, proved: &Proved) -> Result<Vec<PathBuf>, ProveE
                         let bytes =
                             serde_json::to_vec_pretty(inclusion).expect("inclusion serializes");
                         let path = staging.path().join(file_name(&inclusion.account));
-                        write_new(&path, &bytes, 0o644).map_err(|e| io(&path, e))
+                        write_new(&path, &bytes, 0o600).map_err(|e| io(&path, e))
                     })
                 })
             })
@@ -691,6 +723,9 @@ pub fn write_outputs(dir: &Path, proved: &Proved) -> Result<Vec<PathBuf>, ProveE
             .into_iter()
             .try_for_each(|w| w.join().expect("an inclusion writer panicked"))
     })?;
+    let index = inclusion_index(proved);
+    let path = staging.path().join(INCLUSION_INDEX);
+    write_new(&path, &index, 0o600).map_err(|e| io(&path, e))?;
     let files = [
         ("proof.json", proved.file.to_bytes(), 0o644),
         (
@@ -717,17 +752,67 @@ pub fn write_outputs(dir: &Path, proved: &Proved) -> Result<Vec<PathBuf>, ProveE
         fs::rename(&from, &to).map_err(|e| io(&to, e))?;
         written.push(to);
     }
+    // The folder stays 0700, as the temporary folder is made: each file holds an account's
+    // secret salt, for its holder only.
     let staging = staging.keep();
-    #[cfg(unix)]
-    fs::set_permissions(
-        &staging,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .map_err(|e| io(&staging, e))?;
     fs::rename(&staging, &inclusion_dir).map_err(|e| io(&inclusion_dir, e))?;
     let _ = fs::remove_dir_all(inclusion_dir.join(".previous-inclusion"));
     written.push(inclusion_dir);
     Ok(written)
+}
+
+/// The operator's map from account ids to inclusion file names, `inclusion/index.json`:
+/// hashed names (`x-<hash>.json`) cannot be matched to accounts otherwise.
+pub const INCLUSION_INDEX: &str = "index.json";
+
+/// The format tag of [`INCLUSION_INDEX`].
+pub const INCLUSION_INDEX_FORMAT: &str = "solvency-inclusion-index/1";
+
+/// The bytes of `inclusion/index.json`: the epoch, and each account id with its file's name,
+/// sorted by id.
+fn inclusion_index(proved: &Proved) -> Vec<u8> {
+    let public = &proved.file.statement().public;
+    let files: std::collections::BTreeMap<&str, String> = proved
+        .inclusions
+        .iter()
+        .map(|f| (f.account.as_str(), file_name(&f.account)))
+        .collect();
+    serde_json::to_vec_pretty(&serde_json::json!({
+        "format": INCLUSION_INDEX_FORMAT,
+        "protocol": public.protocol,
+        "epoch": public.epoch,
+        "files": files,
+    }))
+    .expect("the index serializes")
+}
+
+/// Makes `dir` ready to receive an epoch's files, before anything is proven: created if
+/// missing, refused if it holds anything (an earlier epoch's `reserve-opening.json` is the only
+/// copy of its seed and blinding) unless `force`, and refused if a file cannot be created in
+/// it — so that a whole proof is never made only to fail at the end.
+pub fn prepare_out_dir(dir: &Path, force: bool) -> Result<(), ProveError> {
+    let io = |e: std::io::Error| ProveError::Input(format!("{}: {e}", dir.display()));
+    fs::create_dir_all(dir).map_err(io)?;
+    let mut entries = fs::read_dir(dir).map_err(io)?;
+    if !force {
+        if let Some(entry) = entries.next() {
+            let name = entry.map_err(io)?.file_name();
+            return Err(ProveError::Input(format!(
+                "{}: the folder is not empty (it holds {}); an earlier epoch's \
+                 reserve-opening.json there is the only copy of its seed and blinding. Give a \
+                 new folder, or --force to replace what is there",
+                dir.display(),
+                name.to_string_lossy()
+            )));
+        }
+    }
+    tempfile::tempfile_in(dir).map_err(|e| {
+        ProveError::Input(format!(
+            "{}: cannot write in this folder ({e}); nothing was proven",
+            dir.display()
+        ))
+    })?;
+    Ok(())
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder and a rename.

@@ -22,8 +22,9 @@ use rand::RngExt;
 use serde_json::json;
 use solvency_circuits::limits::{read_limited, MAX_FILE_BYTES, MAX_SNAPSHOT_BYTES};
 use solvency_prover::{
-    check_snapshot, parse_seed, prove_book, read_book, read_previous, read_seed_file, shortfalls,
-    write_atomically, write_outputs, ProveError, Proved, ShardProofFile, DEMO_SNAPSHOT,
+    check_snapshot, parse_seed, prepare_out_dir, prove_book, read_book, read_previous,
+    read_seed_file, shortfalls, write_atomically, write_outputs, ProveError, Proved,
+    ShardProofFile, DEMO_SNAPSHOT,
 };
 use solvency_verifier::{
     expected::{Expected, Verdict},
@@ -48,9 +49,12 @@ enum Command {
         /// The snapshot; without it, the bundled demo snapshot is proven.
         #[arg(long)]
         snapshot: Option<PathBuf>,
-        /// Output directory (created if missing).
+        /// Output directory: created if missing, refused if not empty (unless --force).
         #[arg(long)]
         out: PathBuf,
+        /// Write into a non-empty --out, replacing its proof, opening and inclusion files.
+        #[arg(long)]
+        force: bool,
         /// Secret seed of the epoch's blindings and salts, 64 hex digits (default: random).
         /// Visible to other users in `ps` and kept in shell history: prefer --seed-file or
         /// $SOLVENCY_SEED.
@@ -116,12 +120,15 @@ enum Command {
         /// The epoch's secret seed, as given to every shard.
         #[command(flatten)]
         seed: SeedSource,
-        /// The folder holding shard-0.json, shard-1.json, …
+        /// The folder holding shard-0.json, shard-2.json, shard-4.json, …
         #[arg(long)]
         shards: PathBuf,
-        /// Output directory.
+        /// Output directory: created if missing, refused if not empty (unless --force).
         #[arg(long)]
         out: PathBuf,
+        /// Write into a non-empty --out, replacing its proof, opening and inclusion files.
+        #[arg(long)]
+        force: bool,
         /// The previous epoch's proof file.
         #[arg(long)]
         previous: Option<PathBuf>,
@@ -223,6 +230,7 @@ fn main() -> ExitCode {
         Command::Prove {
             snapshot,
             out,
+            force,
             seed,
             seed_source,
             previous,
@@ -235,7 +243,14 @@ fn main() -> ExitCode {
                 None => seed_source.read(),
             };
             match seed {
-                Ok(seed) => prove(snapshot, out, seed, previous, json, params_dir),
+                Ok(seed) => prove(
+                    snapshot,
+                    Out { dir: out, force },
+                    seed,
+                    previous,
+                    json,
+                    params_dir,
+                ),
                 Err(e) => fail(&e, json),
             }
         }
@@ -265,14 +280,19 @@ fn main() -> ExitCode {
             seed,
             shards,
             out,
+            force,
             previous,
             json,
             params_dir,
-        } => aggregate(snapshot, seed, shards, out, previous, json, params_dir),
+        } => {
+            let out = Out { dir: out, force };
+            aggregate(snapshot, seed, shards, out, previous, json, params_dir)
+        }
     }
 }
 
 fn evaluate(snapshot: Option<PathBuf>, json: bool) -> ExitCode {
+    demo_note(snapshot.as_deref());
     let read = |p: &Path| read_limited(p, MAX_SNAPSHOT_BYTES);
     let bytes = match snapshot.as_deref().map(read).transpose() {
         Ok(b) => b.unwrap_or_else(|| DEMO_SNAPSHOT.as_bytes().to_vec()),
@@ -303,6 +323,7 @@ fn evaluate(snapshot: Option<PathBuf>, json: bool) -> ExitCode {
 }
 
 fn report(snapshot: Option<PathBuf>, out: PathBuf) -> ExitCode {
+    demo_note(snapshot.as_deref());
     let run = || -> Result<(), ProveError> {
         let book = read_book(snapshot.as_deref())?;
         let page = solvency_prover::report::html(&book, &solvency_circuits::model::evaluate(&book));
@@ -370,15 +391,38 @@ impl Job {
         previous: Option<&Path>,
         params_dir: Option<PathBuf>,
     ) -> Result<Self, ProveError> {
+        demo_note(snapshot);
         let book = read_book(snapshot)?;
         let seed = seed.unwrap_or_else(|| rand::rng().random());
-        let previous = previous.map(|p| read_previous(p, &book)).transpose()?;
+        let params_dir = params_dir.unwrap_or_else(params::default_dir);
+        let load = |k| Ok(params::load(&params_dir, k));
+        let previous = previous
+            .map(|p| read_previous(p, &book, &load))
+            .transpose()?;
+        if let Some(p) = previous.as_ref().filter(|p| p.skipped_epochs > 0) {
+            eprintln!(
+                "solvency-prover: note: epoch {} follows epoch {}: {} epoch number(s) skipped",
+                book.public.epoch, p.epoch, p.skipped_epochs
+            );
+        }
         Ok(Job {
             book,
             seed,
-            previous,
-            params_dir: params_dir.unwrap_or_else(params::default_dir),
+            previous: previous.map(|p| p.digest),
+            params_dir,
         })
+    }
+}
+
+/// Says on stderr, in one line, that the bundled demo snapshot is used when no `--snapshot`
+/// is given: the README's first command relies on the default, but nobody should prove the
+/// demo believing it is their book.
+fn demo_note(snapshot: Option<&Path>) {
+    if snapshot.is_none() {
+        eprintln!(
+            "solvency-prover: no --snapshot given: using the bundled demo snapshot \
+             (fixtures/demo/snapshot.json)"
+        );
     }
 }
 
@@ -390,6 +434,13 @@ fn spinner() -> ProgressBar {
     );
     bar.enable_steady_tick(Duration::from_millis(120));
     bar
+}
+
+/// Where a proving command writes the epoch's files.
+struct Out {
+    dir: PathBuf,
+    /// Whether a non-empty folder may be written into.
+    force: bool,
 }
 
 /// Writes a proven epoch's files and reports it.
@@ -427,14 +478,15 @@ fn emit(proved: Result<Proved, ProveError>, out: &Path, json: bool) -> ExitCode 
 
 fn prove(
     snapshot: Option<PathBuf>,
-    out: PathBuf,
+    out: Out,
     seed: Option<[u8; 32]>,
     previous: Option<PathBuf>,
     json: bool,
     params_dir: Option<PathBuf>,
 ) -> ExitCode {
-    let proved =
-        Job::read(snapshot.as_deref(), seed, previous.as_deref(), params_dir).and_then(|job| {
+    let proved = Job::read(snapshot.as_deref(), seed, previous.as_deref(), params_dir)
+        .and_then(|job| prepare_out_dir(&out.dir, out.force).map(|()| job))
+        .and_then(|job| {
             let bar = spinner();
             let proved = prove_book(
                 &job.book,
@@ -446,7 +498,7 @@ fn prove(
             bar.finish_and_clear();
             proved
         });
-    emit(proved, &out, json)
+    emit(proved, &out.dir, json)
 }
 
 /// Proves one shard into `DIR/shard-<index>.json`.
@@ -500,7 +552,7 @@ fn aggregate(
     snapshot: PathBuf,
     seed: SeedSource,
     shards: PathBuf,
-    out: PathBuf,
+    out: Out,
     previous: Option<PathBuf>,
     json: bool,
     params_dir: Option<PathBuf>,
@@ -508,6 +560,7 @@ fn aggregate(
     let proved = seed
         .required()
         .and_then(|seed| Job::read(Some(&snapshot), Some(seed), previous.as_deref(), params_dir))
+        .and_then(|job| prepare_out_dir(&out.dir, out.force).map(|()| job))
         .and_then(|job| {
             let mut files = Vec::new();
             for i in (0..).step_by(solvency_circuits::proof::SHARDS_PER_PROOF) {
@@ -534,5 +587,5 @@ fn aggregate(
             bar.finish_and_clear();
             proved
         });
-    emit(proved, &out, json)
+    emit(proved, &out.dir, json)
 }

@@ -167,9 +167,7 @@ tr.tight {{ background: #fff4d6; font-weight: 600; }}
 "#,
         protocol = esc(&p.protocol),
         epoch = p.epoch,
-        timestamp = humantime::format_rfc3339_seconds(
-            std::time::UNIX_EPOCH + std::time::Duration::from_secs(p.timestamp)
-        ),
+        timestamp = solvency_verifier::report::time(p.timestamp),
         ratio = format_decimal(p.policy.collateral_ratio_bps, 2),
         n = book.positions.len(),
         vbg = if ev.solvent() { "#e3f4e6" } else { "#fbe3df" },

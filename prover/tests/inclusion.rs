@@ -64,7 +64,29 @@ fn every_account_file_verifies_and_stays_inside_the_directory() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     names.sort();
-    assert_eq!(names.len(), 5, "{names:?}");
+    assert_eq!(names.len(), 6, "{names:?}");
+    // The operator's index: every account id to its file, so hashed names can be matched.
+    let index: Value =
+        serde_json::from_slice(&fs::read(tmp.path().join("inclusion/index.json")).unwrap())
+            .unwrap();
+    assert_eq!(index["format"], "solvency-inclusion-index/1");
+    assert_eq!(index["epoch"], 7);
+    assert_eq!(index["files"].as_object().unwrap().len(), 5);
+    assert_eq!(index["files"]["../../x"], json!(file_name("../../x")));
+    // Each file holds its account's secret salt: the owner's only, in a folder of the owner's.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&tmp.path().join("inclusion")), 0o700);
+        for name in &names {
+            assert_eq!(
+                mode(&tmp.path().join("inclusion").join(name)),
+                0o600,
+                "{name}"
+            );
+        }
+    }
     for account in ["alice", "Alice", "bob", "carol", "../../x"] {
         let bytes = fs::read(tmp.path().join("inclusion").join(file_name(account))).unwrap();
         let positions = verified.check_inclusion(&bytes).unwrap();

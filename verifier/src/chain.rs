@@ -31,6 +31,20 @@ pub enum ChainError {
         /// The other's.
         b: String,
     },
+    /// A proof's snapshot is not later than its predecessor's.
+    #[error(
+        "epoch {epoch} has snapshot time {timestamp}, not after epoch {predecessor}'s {predecessor_timestamp}: time must move forward along a chain"
+    )]
+    TimeBackwards {
+        /// The later epoch.
+        epoch: u64,
+        /// Its snapshot time.
+        timestamp: u64,
+        /// The epoch before it.
+        predecessor: u64,
+        /// That epoch's snapshot time.
+        predecessor_timestamp: u64,
+    },
     /// A proof does not name its predecessor.
     #[error("epoch {epoch} does not follow epoch {predecessor} (digest {predecessor_digest}): it names {names}")]
     Broken {
@@ -57,11 +71,17 @@ pub struct Step {
     pub digest: [u8; 32],
     /// The digest it names as previous.
     pub previous: Option<[u8; 32]>,
+    /// Seconds since the step before it in the series (none for the first).
+    pub since_previous: Option<u64>,
+    /// Epoch numbers skipped since the step before it (`7` then `9`: one), which the chain
+    /// allows but a reader should see.
+    pub skipped_epochs: u64,
 }
 
 /// Checks that `proofs` (any order) form one chain: one protocol, strictly increasing
-/// epochs, each naming the digest of the one before. The first may name a proof outside the
-/// series (the chain's earlier history). Returns the steps in epoch order.
+/// epochs and snapshot times, each naming the digest of the one before. The first may name a
+/// proof outside the series (the chain's earlier history). Returns the steps in epoch order,
+/// with the time and the epoch numbers between each and the one before.
 pub fn check(mut proofs: Vec<Verified>) -> Result<Vec<Step>, ChainError> {
     proofs.sort_by_key(|v| v.statement.public.epoch);
     let first = proofs.first().ok_or(ChainError::Empty)?;
@@ -89,6 +109,18 @@ pub fn check(mut proofs: Vec<Verified>) -> Result<Vec<Step>, ChainError> {
                 b: hex::encode(after.digest),
             });
         }
+        let (t0, t1) = (
+            before.statement.public.timestamp,
+            after.statement.public.timestamp,
+        );
+        if t1 <= t0 {
+            return Err(ChainError::TimeBackwards {
+                epoch: e1,
+                timestamp: t1,
+                predecessor: e0,
+                predecessor_timestamp: t0,
+            });
+        }
         if after.statement.previous != Some(before.digest) {
             let names = match after.statement.previous {
                 None => "no previous proof (a chain's first)".to_owned(),
@@ -107,11 +139,18 @@ pub fn check(mut proofs: Vec<Verified>) -> Result<Vec<Step>, ChainError> {
     }
     Ok(proofs
         .iter()
-        .map(|v| Step {
-            epoch: v.statement.public.epoch,
-            timestamp: v.statement.public.timestamp,
-            digest: v.digest,
-            previous: v.statement.previous,
+        .enumerate()
+        .map(|(i, v)| {
+            let p = &v.statement.public;
+            let before = i.checked_sub(1).map(|j| &proofs[j].statement.public);
+            Step {
+                epoch: p.epoch,
+                timestamp: p.timestamp,
+                digest: v.digest,
+                previous: v.statement.previous,
+                since_previous: before.map(|b| p.timestamp - b.timestamp),
+                skipped_epochs: before.map_or(0, |b| p.epoch - b.epoch - 1),
+            }
         })
         .collect())
 }

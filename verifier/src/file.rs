@@ -202,8 +202,8 @@ impl Proof {
         struct Tag {
             format: String,
         }
-        within_limit(bytes)?;
-        let tag: Tag = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        let bytes = document(bytes)?;
+        let tag: Tag = serde_json::from_slice(bytes).map_err(json_error)?;
         match tag.format.as_str() {
             PROOF_FORMAT => {
                 canonical(bytes, PROOF_FORMAT, |f: &ProofFile| &f.format).map(Proof::Single)
@@ -219,7 +219,8 @@ impl Proof {
                  (this verifier reads {PROOF_FORMAT:?} and {PROOF_SET_FORMAT:?})"
             )),
             other => Err(format!(
-                "format: expected {PROOF_FORMAT:?} or {PROOF_SET_FORMAT:?}, found {other:?}"
+                "format: expected {PROOF_FORMAT:?} or {PROOF_SET_FORMAT:?}, found {other:?}{}",
+                wrong_file(other, PROOF_FORMAT)
             )),
         }
     }
@@ -241,6 +242,18 @@ fn canonical<T: DeserializeOwned + Serialize>(
     }
     Ok(doc)
 }
+
+/// The `format` tag of a JSON object (a UTF-8 byte-order mark before it is allowed): `None`
+/// for JSON without one, an error for bytes that are not JSON. How a tool tells a proof from
+/// the other files users keep beside it.
+pub fn format_tag(bytes: &[u8]) -> Result<Option<String>, String> {
+    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+    let value: serde_json::Value = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    Ok(value["format"].as_str().map(str::to_owned))
+}
+
+/// The UTF-8 byte-order mark some editors put before a file's text.
+pub const UTF8_BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// BLAKE2b-256 of one proof's bytes: how a contract that verifies a set's proofs one
 /// transaction at a time remembers which bytes it verified, so that the set it later accepts
@@ -286,8 +299,16 @@ pub(crate) fn parse_tagged<T: DeserializeOwned>(
     expected: &str,
     format: impl Fn(&T) -> &str,
 ) -> Result<T, String> {
-    within_limit(bytes)?;
-    let doc: T = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+    let bytes = document(bytes)?;
+    if let Ok(Some(found)) = format_tag(bytes) {
+        if found != expected {
+            return Err(format!(
+                "format: expected {expected:?}, found {found:?}{}",
+                wrong_file(&found, expected)
+            ));
+        }
+    }
+    let doc: T = serde_json::from_slice(bytes).map_err(json_error)?;
     if format(&doc) != expected {
         return Err(format!(
             "format: expected {expected:?}, found {:?}",
@@ -295,6 +316,71 @@ pub(crate) fn parse_tagged<T: DeserializeOwned>(
         ));
     }
     Ok(doc)
+}
+
+/// The JSON text of a file a user picked: within [`MAX_FILE_BYTES`], a UTF-8 byte-order mark
+/// skipped, and refused in words when it is empty or a web page (what a broken download link
+/// gives), before a JSON parser says something less clear.
+fn document(bytes: &[u8]) -> Result<&[u8], String> {
+    within_limit(bytes)?;
+    let bytes = bytes.strip_prefix(UTF8_BOM).unwrap_or(bytes);
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => Err("the file is empty: download it again".into()),
+        Some(b'<') => Err(
+            "this looks like a web page (HTML), not a JSON file: the link probably led to an \
+             error page; download the file itself"
+                .into(),
+        ),
+        Some(_) => Ok(bytes),
+    }
+}
+
+/// A JSON parser's error, with the words a user needs when the file is cut short.
+fn json_error(e: serde_json::Error) -> String {
+    if e.is_eof() {
+        format!("the file is cut off (it ends in the middle of its JSON): download it again ({e})")
+    } else {
+        e.to_string()
+    }
+}
+
+/// What kind of file the tag `found` names, said to a user who gave it where a file tagged
+/// `expected` belongs: another kind of file, or one made by a newer version.
+fn wrong_file(found: &str, expected: &str) -> String {
+    const KINDS: [(&str, &str); 7] = [
+        ("solvency-proof", "a proof file"),
+        ("solvency-proof-set", "a proof file (a proof set)"),
+        ("solvency-inclusion", "an inclusion file"),
+        ("solvency-inclusion-index", "the operator's inclusion index"),
+        ("solvency-reserve-opening", "a reserve opening"),
+        ("solvency-snapshot", "a snapshot"),
+        ("solvency-shard", "a shard file"),
+    ];
+    let family = |tag: &str| {
+        tag.split_once('/')
+            .map_or(tag.to_owned(), |(f, _)| f.to_owned())
+    };
+    let version = |tag: &str| tag.split_once('/').and_then(|(_, v)| v.parse::<u32>().ok());
+    let kind = |tag: &str| {
+        KINDS
+            .iter()
+            .find(|(f, _)| *f == family(tag))
+            .map(|(_, k)| *k)
+    };
+    let (found_family, expected_family) = (family(found), family(expected));
+    let same_kind = found_family == expected_family
+        || [found_family.as_str(), expected_family.as_str()]
+            .iter()
+            .all(|f| ["solvency-proof", "solvency-proof-set"].contains(f));
+    match (kind(found), kind(expected)) {
+        _ if same_kind && version(found) > version(expected) => {
+            ": made by a newer version; update the verifier".into()
+        }
+        (Some(found), Some(wanted)) if !same_kind => {
+            format!(": this is {found}, not {wanted}")
+        }
+        _ => String::new(),
+    }
 }
 
 /// Refuses a document above [`MAX_FILE_BYTES`] before parsing it. (JSON nested deeper than 128

@@ -41,6 +41,24 @@ pub struct IncludedPosition {
     pub path: Vec<Fp>,
 }
 
+impl IncludedPosition {
+    /// The position in a holder's words, as the file spells it: `call ETH strike 2388.8 × 41,
+    /// expiring 2026-03-27T08:00:00Z`.
+    pub fn describe(&self) -> String {
+        let kind = match self.kind {
+            Kind::Call => "call",
+            Kind::Put => "put",
+        };
+        format!(
+            "{kind} {} strike {} × {}, expiring {}",
+            self.underlying,
+            self.strike,
+            self.size,
+            crate::report::time(self.expiry)
+        )
+    }
+}
+
 /// An inclusion file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -81,8 +99,9 @@ pub enum InclusionError {
         /// The proof's epoch.
         proof_epoch: u64,
     },
-    /// A position is not in the proven tree as stated.
-    #[error("position {0} of the file is not in the proven liabilities tree: {1}")]
+    /// A position is not in the proven tree as stated: its index in the file, and the position
+    /// in full with why.
+    #[error("{1}")]
     NotIncluded(usize, String),
 }
 
@@ -144,7 +163,9 @@ impl InclusionFile {
         if self.liabilities_root != statement.liabilities_root {
             return Err(InclusionError::NotIncluded(
                 0,
-                "the file's root is not the proof's liabilities root".into(),
+                "none of the file's positions can be in this proof: the file's root is not the \
+                 proof's liabilities root"
+                    .into(),
             ));
         }
         if self.positions.is_empty() {
@@ -158,7 +179,12 @@ impl InclusionFile {
         let mut seen = HashSet::new();
         let mut counted = Vec::with_capacity(self.positions.len());
         for (i, ip) in self.positions.iter().enumerate() {
-            let bad = |why: String| InclusionError::NotIncluded(i, why);
+            let bad = |why: String| {
+                InclusionError::NotIncluded(
+                    i,
+                    format!("your {} was NOT found in the proof: {why}", ip.describe()),
+                )
+            };
             let underlying = p
                 .assets
                 .iter()

@@ -179,10 +179,16 @@ pub fn parse(bytes: &[u8]) -> Result<Proof, VerifyError> {
     Ok(proof)
 }
 
-/// Refuses proof bytes (as hex `text`) of another length than a proof of `circuits` circuits
-/// of `shape` has ([`pinned::proof_len`]): cheap, and done before any parameters are loaded,
+/// Refuses proof bytes (as hex `text`) that are not lower-case hex, or of another length than
+/// a proof of `circuits` circuits of `shape` has ([`pinned::proof_len`]): cheap, and done before any parameters are loaded,
 /// let alone generated, for a file whose proofs cannot verify.
 fn check_len(what: &str, shape: KeyShape, circuits: usize, text: &str) -> Result<(), VerifyError> {
+    // The encoding first, so that bad hex is named as such (malformed, exit 2).
+    if !text.len().is_multiple_of(2)
+        || !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    {
+        proof_bytes(what, text)?;
+    }
     let expected = pinned::proof_len(shape)
         .map_err(|e| VerifyError::Invalid(format!("{what}: {e}")))?
         .of(circuits);
@@ -391,12 +397,26 @@ impl Verified {
         self.included(inclusion).map(|(_, positions)| positions)
     }
 
-    /// [`Verified::check_inclusion`], with the account the inclusion file names: what a
-    /// verdict reports.
+    /// [`Verified::check_inclusion`], with the account the inclusion file names.
     pub fn included(&self, inclusion: &[u8]) -> Result<report::Included, InclusionError> {
         let file = InclusionFile::parse(inclusion)?;
         let positions = file.check(&self.statement, self.depth)?;
         Ok((file.account, positions))
+    }
+
+    /// The verdict on the inclusion file `name` (its bytes, or why it could not be read), apart
+    /// from this proof's: what the CLI, the web page and a wallet report.
+    pub fn inclusion_verdict(
+        &self,
+        name: &str,
+        bytes: Result<&[u8], &str>,
+    ) -> report::InclusionVerdict {
+        report::InclusionVerdict {
+            file: name.to_owned(),
+            result: bytes
+                .map_err(|why| InclusionError::Malformed(why.to_owned()))
+                .and_then(|b| self.included(b)),
+        }
     }
 }
 

@@ -1,6 +1,7 @@
 //! `solvency-verifier`: checks solvency proofs and prints a verdict a user understands.
 //!
-//! Exit codes: 0 valid, 1 invalid, 2 bad input or usage.
+//! Exit codes: 0 valid, 1 invalid, 2 bad input or usage, 3 a valid proof with an inclusion
+//! file that does not show its positions in it.
 
 use std::{
     collections::HashMap,
@@ -154,8 +155,8 @@ fn verify(
     json: bool,
     params_dir: Option<PathBuf>,
 ) -> ExitCode {
-    let fail_in = |file: &Path, e: VerifyError| {
-        let message = format!("{}: {e}", file.display());
+    let fail = |e: VerifyError| {
+        let message = format!("{}: {e}", proof.display());
         if json {
             println!(
                 "{}",
@@ -166,7 +167,6 @@ fn verify(
         }
         ExitCode::from(e.exit_code())
     };
-    let fail = |e: VerifyError| fail_in(proof, e);
     let bytes = match read_limited(proof, MAX_FILE_BYTES) {
         Ok(b) => b,
         Err(e) => return fail(VerifyError::Malformed(e.to_string())),
@@ -179,17 +179,18 @@ fn verify(
     match verified {
         Ok(v) => {
             let elapsed = start.elapsed();
-            // Each inclusion file, checked against the verified statement.
-            let mut checked = Vec::new();
-            for path in inclusions {
-                let result = read_limited(path, MAX_FILE_BYTES)
-                    .map_err(|e| VerifyError::Malformed(e.to_string()))
-                    .and_then(|b| Ok(v.included(&b)?));
-                match result {
-                    Ok(ok) => checked.push(ok),
-                    Err(e) => return fail_in(path, e),
-                }
-            }
+            // Each inclusion file, checked against the verified statement: a verdict of its
+            // own, which never changes the proof's.
+            let checked: Vec<_> = inclusions
+                .iter()
+                .map(|path| {
+                    let bytes = read_limited(path, MAX_FILE_BYTES).map_err(|e| e.to_string());
+                    v.inclusion_verdict(
+                        &path.display().to_string(),
+                        bytes.as_deref().map_err(String::as_str),
+                    )
+                })
+                .collect();
             if json {
                 let mut out = report::json(&v, &checked);
                 out["verify_ms"] = json!(elapsed.as_secs_f64() * 1e3);
@@ -199,11 +200,19 @@ fn verify(
                     println!("{line}");
                 }
             }
-            ExitCode::SUCCESS
+            if checked.iter().all(report::InclusionVerdict::included) {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(NOT_INCLUDED)
+            }
         }
         Err(e) => fail(e),
     }
 }
+
+/// The exit code of a valid proof with an inclusion file that does not show its positions in
+/// it (not found, another epoch's, unreadable): apart from 1, an invalid proof.
+const NOT_INCLUDED: u8 = 3;
 
 /// Reads and verifies a proof file; the error carries its exit code.
 fn verified(path: &Path, dir: &Path) -> Result<solvency_verifier::Verified, VerifyError> {
@@ -331,8 +340,26 @@ fn chain(folder: &Path, json: bool, params_dir: Option<PathBuf>) -> ExitCode {
         .collect();
     files.sort();
     let mut proofs = Vec::new();
+    let mut skipped = Vec::new();
     for f in &files {
-        match verified(f, &dir) {
+        // Inclusion files, openings, snapshots and other JSON beside the proofs are skipped,
+        // and named; a file that is not JSON at all may be a damaged proof, and is refused.
+        let bytes = match read_limited(f, MAX_FILE_BYTES) {
+            Ok(b) => b,
+            Err(e) => return refuse(f, e, 2, json),
+        };
+        match solvency_verifier::file::format_tag(&bytes) {
+            Ok(Some(tag)) if !tag.starts_with("solvency-proof") => {
+                skipped.push((f.clone(), format!("a {tag} file, not a proof")));
+                continue;
+            }
+            Ok(None) => {
+                skipped.push((f.clone(), "JSON without a format tag, not a proof".into()));
+                continue;
+            }
+            _ => {}
+        }
+        match verify_with(&|k| Ok(params::load(&dir, k)), &bytes) {
             Ok(v) => proofs.push(v),
             Err(e) => return refuse(f, &e, e.exit_code(), json),
         }
@@ -345,6 +372,10 @@ fn chain(folder: &Path, json: bool, params_dir: Option<PathBuf>) -> ExitCode {
                     json!({"ok": true, "steps": steps.iter().map(|s| json!({
                         "epoch": s.epoch, "timestamp": s.timestamp,
                         "digest": hex::encode(s.digest), "previous": s.previous.map(hex::encode),
+                        "since_previous_s": s.since_previous, "skipped_epochs": s.skipped_epochs,
+                    })).collect::<Vec<_>>(),
+                    "skipped_files": skipped.iter().map(|(f, why)| json!({
+                        "file": f, "why": why,
                     })).collect::<Vec<_>>()})
                 );
             } else {
@@ -352,6 +383,9 @@ fn chain(folder: &Path, json: bool, params_dir: Option<PathBuf>) -> ExitCode {
                     "CHAIN OK: {} proofs, each linked to the one before",
                     steps.len()
                 );
+                for (f, why) in &skipped {
+                    println!("  skipped {}: {why}", f.display());
+                }
                 for s in &steps {
                     let link = match (s.previous, s.epoch == steps[0].epoch) {
                         (None, _) => "first proof of the chain".to_owned(),
@@ -360,8 +394,15 @@ fn chain(folder: &Path, json: bool, params_dir: Option<PathBuf>) -> ExitCode {
                         }
                         (Some(_), false) => "follows the proof above".to_owned(),
                     };
+                    let gap = match (s.since_previous, s.skipped_epochs) {
+                        (None, _) => String::new(),
+                        (Some(t), 0) => format!(", {} after it", duration(t)),
+                        (Some(t), n) => {
+                            format!(", {} after it, {n} epoch number(s) skipped", duration(t))
+                        }
+                    };
                     println!(
-                        "  epoch {:>6}  {}  {}…  {link}",
+                        "  epoch {:>6}  {}  {}…  {link}{gap}",
                         s.epoch,
                         time(s.timestamp),
                         &hex::encode(s.digest)[..16]
@@ -372,6 +413,11 @@ fn chain(folder: &Path, json: bool, params_dir: Option<PathBuf>) -> ExitCode {
         }
         Err(e) => refuse(folder, e, 1, json),
     }
+}
+
+/// Seconds in the largest whole units: `3600` → `1h`, `90061` → `1d 1h 1m 1s`.
+fn duration(seconds: u64) -> String {
+    humantime::format_duration(Duration::from_secs(seconds)).to_string()
 }
 
 fn open_reserves(

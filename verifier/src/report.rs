@@ -6,17 +6,84 @@ use std::time::{Duration, UNIX_EPOCH};
 use serde_json::{json, Value};
 use solvency_circuits::{
     encoding::format_decimal,
+    limits::MAX_TIMESTAMP,
     snapshot::Position,
     statement::{field_bytes, Fp, Kind, Public},
 };
 
-use crate::Verified;
+use crate::{InclusionError, Verified};
 
 /// An account's positions as an inclusion file showed them in the proven tree.
 pub type Included = (String, Vec<Position>);
 
-/// A Unix time as RFC 3339 (UTC, seconds).
+/// The caveat beside every VALID verdict: what the proof cannot say about the reserves.
+pub const CAVEAT: &str = "Reserves are the balances the protocol committed to (C_R); an \
+                          auditor, or the chain where reserves are on-chain, checks that they \
+                          exist.";
+
+/// What one inclusion file showed against a valid proof: a verdict of its own, kept apart from
+/// the proof's, so that a file of another epoch or a damaged download never turns a valid
+/// proof INVALID.
+#[derive(Debug)]
+pub struct InclusionVerdict {
+    /// The file as the user named it: a path, or a picked file's name.
+    pub file: String,
+    /// The account and its positions as counted, or why they are not shown.
+    pub result: Result<Included, InclusionError>,
+}
+
+impl InclusionVerdict {
+    /// Whether the file shows its positions in the proof.
+    pub fn included(&self) -> bool {
+        self.result.is_ok()
+    }
+
+    /// One word for machines: `included`, `not_found`, `other_epoch` or `unreadable`.
+    pub fn kind(&self) -> &'static str {
+        match &self.result {
+            Ok(_) => "included",
+            Err(InclusionError::NotIncluded(..)) => "not_found",
+            Err(InclusionError::OtherProof { .. }) => "other_epoch",
+            Err(InclusionError::Malformed(_)) => "unreadable",
+        }
+    }
+
+    /// The verdict's first line, for a holder: `Your positions: …`.
+    pub fn headline(&self) -> String {
+        match &self.result {
+            Ok((account, positions)) => format!(
+                "Your positions: INCLUDED: these {} position(s) of account {account:?} are in \
+                 the proven tree, unchanged:",
+                positions.len()
+            ),
+            Err(InclusionError::NotIncluded(_, why)) => format!("Your positions: NOT FOUND: {why}"),
+            Err(InclusionError::OtherProof {
+                protocol,
+                epoch,
+                proof_protocol,
+                proof_epoch,
+            }) => format!(
+                "Your positions: not checked: {} is for {protocol} epoch {epoch}, this proof is \
+                 {proof_protocol} epoch {proof_epoch}; get your file of epoch {proof_epoch}",
+                self.file
+            ),
+            Err(InclusionError::Malformed(why)) => {
+                format!(
+                    "Your positions: not checked: {} is unreadable: {why}",
+                    self.file
+                )
+            }
+        }
+    }
+}
+
+/// A Unix time as RFC 3339 (UTC, seconds); a time past [`MAX_TIMESTAMP`] (which every parser
+/// refuses, and which RFC 3339 cannot spell past the year 9999) as its number of seconds, so
+/// that printing never panics.
 pub fn time(unix: u64) -> String {
+    if unix > MAX_TIMESTAMP {
+        return format!("{unix} (unix seconds)");
+    }
     humantime::format_rfc3339_seconds(UNIX_EPOCH + Duration::from_secs(unix)).to_string()
 }
 
@@ -51,14 +118,20 @@ pub fn describe(p: &Public, q: &Position) -> String {
     )
 }
 
-/// The verdict in words, a line each: first `VALID: …`, then the statement (protocol, epoch,
-/// ratio, prices, every scenario, commitments, previous link, proof), then each account's
-/// positions as counted. `elapsed_ms` is the verification time, where the caller measured it.
-pub fn text(v: &Verified, included: &[Included], elapsed_ms: Option<u128>) -> Vec<String> {
+/// The verdict in words, a line each: first `Proof: VALID: …`, the caveat, then the statement
+/// (protocol, epoch, ratio, prices, every scenario, commitments, previous link, proof), then
+/// each inclusion file's own verdict with the positions it shows counted. `elapsed_ms` is the
+/// verification time, where the caller measured it.
+pub fn text(
+    v: &Verified,
+    inclusions: &[InclusionVerdict],
+    elapsed_ms: Option<u128>,
+) -> Vec<String> {
     let st = &v.statement;
     let p = &st.public;
     let mut out = vec![
-        "VALID: the reserves cover every scenario of the policy.".to_owned(),
+        "Proof: VALID: the reserves cover every scenario of the policy.".to_owned(),
+        format!("  {CAVEAT}"),
         format!("  protocol     {}", p.protocol),
         format!("  epoch        {}", p.epoch),
         format!("  snapshot     {}", time(p.timestamp)),
@@ -121,28 +194,38 @@ pub fn text(v: &Verified, included: &[Included], elapsed_ms: Option<u128>) -> Ve
         v.ks,
         hex::encode(v.digest)
     ));
-    for (account, positions) in included {
-        out.push(format!(
-            "INCLUDED: these {} position(s) of account {account:?} are in the proven tree, \
-             unchanged:",
-            positions.len()
-        ));
-        out.extend(positions.iter().map(|q| format!("    {}", describe(p, q))));
-        out.push(
-            "  Compare them with your own records: a position of yours missing from this list \
-             is not shown to be counted."
-                .to_owned(),
-        );
+    out.extend(inclusion_text(v, inclusions));
+    out
+}
+
+/// Each inclusion file's verdict in words: its headline, and for a file that shows its
+/// positions, each of them and what the holder should compare.
+pub fn inclusion_text(v: &Verified, inclusions: &[InclusionVerdict]) -> Vec<String> {
+    let p = &v.statement.public;
+    let mut out = Vec::new();
+    for verdict in inclusions {
+        out.push(verdict.headline());
+        if let Ok((_, positions)) = &verdict.result {
+            out.extend(positions.iter().map(|q| format!("    {}", describe(p, q))));
+            out.push(
+                "  Compare them with your own records: a position of yours missing from this \
+                 list is not shown to be counted."
+                    .to_owned(),
+            );
+        }
     }
     out
 }
 
-/// The verdict as one JSON object (`"valid": true`, the statement, the scenarios covered,
-/// the proof's size and digest, each account's positions as counted).
-pub fn json(v: &Verified, included: &[Included]) -> Value {
+/// The verdict as one JSON object (`"valid": true`, the caveat, the statement, the scenarios
+/// covered, the proof's size and digest, and each inclusion file's own verdict: `result` one
+/// of [`InclusionVerdict::kind`], the positions as counted or why not).
+pub fn json(v: &Verified, inclusions: &[InclusionVerdict]) -> Value {
     let p = &v.statement.public;
     json!({
         "valid": true,
+        "caveat": CAVEAT,
+        "all_included": inclusions.iter().all(InclusionVerdict::included),
         "statement": v.statement,
         "scenarios_covered": p.policy.scenarios.iter().map(|s| &s.name).collect::<Vec<_>>(),
         "k": v.ks,
@@ -150,9 +233,14 @@ pub fn json(v: &Verified, included: &[Included]) -> Value {
         "shards": v.shards,
         "proof_bytes": v.proof_len,
         "digest": hex::encode(v.digest),
-        "inclusions": included.iter().map(|(account, positions)| json!({
-            "account": account,
-            "positions": positions.iter().map(|q| describe(p, q)).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
+        "inclusions": inclusions.iter().map(|i| match &i.result {
+            Ok((account, positions)) => json!({
+                "file": i.file,
+                "result": i.kind(),
+                "account": account,
+                "positions": positions.iter().map(|q| describe(p, q)).collect::<Vec<_>>(),
+            }),
+            Err(e) => json!({"file": i.file, "result": i.kind(), "why": e.to_string()}),
+        }).collect::<Vec<_>>(),
     })
 }

@@ -156,35 +156,71 @@ impl Browser {
         value["value"].clone()
     }
 
-    /// The text of the element with `id`.
-    fn text(&self, id: &str) -> String {
+    /// The WebDriver id of the element with `id`.
+    fn element(&self, id: &str) -> String {
         let found = self.call(
             "POST",
             "/element",
             Some(json!({"using": "css selector", "value": format!("#{id}")})),
         );
         let element = found.as_object().unwrap().values().next().unwrap();
-        let text = self.call(
-            "GET",
-            &format!("/element/{}/text", element.as_str().unwrap()),
-            None,
-        );
+        element.as_str().unwrap().to_owned()
+    }
+
+    /// The text of the element with `id` as shown (nothing, for an element that is hidden).
+    fn text(&self, id: &str) -> String {
+        let text = self.call("GET", &format!("/element/{}/text", self.element(id)), None);
         text.as_str().unwrap().to_owned()
     }
 
-    /// Opens `url` and waits (up to two minutes) for the verdict: `(verdict, details,
-    /// progress)`, the last saying how long verification took.
-    fn verdict(&self, url: &str) -> (String, String, String) {
-        self.call("POST", "/url", Some(json!({"url": url})));
+    /// The text the element with `id` holds, shown or not (the details behind their toggle).
+    fn content(&self, id: &str) -> String {
+        let script = "return document.getElementById(arguments[0]).textContent";
+        let value = self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": [id]})),
+        );
+        value.as_str().unwrap().to_owned()
+    }
+
+    /// Waits (up to two minutes) for the element `id` to be filled.
+    fn wait_for(&self, id: &str, what: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
-            let verdict = self.text("verdict");
-            if !verdict.is_empty() {
-                return (verdict, self.text("details"), self.text("progress"));
+            let text = self.text(id);
+            if !text.is_empty() {
+                return text;
             }
-            assert!(Instant::now() < deadline, "no verdict for {url}");
+            assert!(Instant::now() < deadline, "no {id} for {what}");
             thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// Opens `url` and waits for the verdicts: `(proof verdict, details, progress, inclusion
+    /// verdict)`, the progress saying how long verification took.
+    fn verdict(&self, url: &str) -> Verdicts {
+        self.call("POST", "/url", Some(json!({"url": url})));
+        let proof = self.wait_for("verdict", url);
+        Verdicts {
+            proof,
+            caveat: self.text("caveat"),
+            details: self.content("details"),
+            progress: self.text("progress"),
+            inclusion: self.text("inclusion-verdict"),
+            positions: self.text("inclusion-details"),
+        }
+    }
+
+    /// Picks `file` in the page's picker `id`, as a visitor would.
+    fn pick(&self, id: &str, file: &Path) {
+        let element = self.element(id);
+        let text = file.to_str().unwrap();
+        self.call(
+            "POST",
+            &format!("/element/{element}/value"),
+            Some(json!({"text": text})),
+        );
     }
 
     /// A PNG of the page as it is.
@@ -208,6 +244,23 @@ impl Drop for Browser {
     }
 }
 
+/// What the page shows once it has verified.
+#[derive(Debug)]
+struct Verdicts {
+    /// `Proof: VALID: …` or `Proof: INVALID: …`.
+    proof: String,
+    /// The line beside VALID: what the proof cannot say about the reserves.
+    caveat: String,
+    /// The statement and proof, behind the "details" toggle.
+    details: String,
+    /// How long it took.
+    progress: String,
+    /// `Your positions: …`, or nothing without an inclusion file.
+    inclusion: String,
+    /// The positions counted, under the inclusion verdict.
+    positions: String,
+}
+
 fn fixture(path: &str) -> Vec<u8> {
     fs::read(root().join("fixtures").join(path)).unwrap()
 }
@@ -217,25 +270,32 @@ fn the_site_verifies_proofs_and_inclusion_files_in_chromium() {
     let site = Served::new();
     let browser = Browser::start();
     let open = |query: &str| {
-        let (verdict, details, progress) = browser.verdict(&site.url(query));
-        eprintln!("{query}: {verdict} — {progress}");
-        (verdict, details)
+        let v = browser.verdict(&site.url(query));
+        eprintln!("{query}: {} | {} — {}", v.proof, v.inclusion, v.progress);
+        v
     };
 
-    // The demo, with Alice's inclusion file: valid, and her position listed as counted.
+    // The demo, with Alice's inclusion file: two verdicts, valid and included, her position
+    // listed as counted, the caveat beside VALID and the internals behind the toggle.
     let proof = site.add("demo.json", &fixture("demo/proof.json"));
     let alice = site.add("alice.json", &fixture("demo/inclusion/alice.json"));
-    let (verdict, details) = open(&format!("proof={proof}&inclusion={alice}"));
-    assert!(verdict.starts_with("VALID"), "demo: {verdict}");
-    assert!(details.contains("protocol     demo-options"), "{details}");
-    assert!(details.contains("INCLUDED: these 1 position(s) of account \"alice\""));
+    let v = open(&format!("proof={proof}&inclusion={alice}"));
+    assert!(v.proof.starts_with("Proof: VALID"), "demo: {v:?}");
+    assert!(v.caveat.contains("an auditor"), "{v:?}");
+    assert!(v.details.contains("protocol     demo-options"), "{v:?}");
+    assert!(v.details.contains("C_R = "), "{v:?}");
     assert!(
-        details.contains("call ETH strike 3500 USD, size 2.5"),
-        "{details}"
+        v.inclusion
+            .starts_with("Your positions: INCLUDED: these 1 position(s) of account \"alice\""),
+        "{v:?}"
+    );
+    assert!(
+        v.positions.contains("call ETH strike 3500 USD, size 2.5"),
+        "{v:?}"
     );
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-demo.png");
     fs::write(&shot, browser.screenshot()).unwrap();
-    eprintln!("screenshot of the demo's verdict: {}", shot.display());
+    eprintln!("screenshot of the demo's two verdicts: {}", shot.display());
 
     // A proof set (three shards in two proofs, and a top proof) with an account's inclusion file.
     let set = site.add("set.json", &fixture("sharded-book/proof.json"));
@@ -243,10 +303,10 @@ fn the_site_verifies_proofs_and_inclusion_files_in_chromium() {
         "account-0.json",
         &fixture("sharded-book/inclusion/account-0.json"),
     );
-    let (verdict, details) = open(&format!("proof={set}&inclusion={account}"));
-    assert!(verdict.starts_with("VALID"), "proof set: {verdict}");
-    assert!(details.contains("in 3 shards"), "{details}");
-    assert!(details.contains("INCLUDED"), "{details}");
+    let v = open(&format!("proof={set}&inclusion={account}"));
+    assert!(v.proof.starts_with("Proof: VALID"), "proof set: {v:?}");
+    assert!(v.details.contains("in 3 shards"), "{v:?}");
+    assert!(v.inclusion.contains("INCLUDED"), "{v:?}");
 
     // The demo with one hex digit of its proof changed.
     let mut tampered: serde_json::Value =
@@ -256,25 +316,90 @@ fn the_site_verifies_proofs_and_inclusion_files_in_chromium() {
     let flipped = if &hex[at..=at] == "0" { "1" } else { "0" };
     tampered["proof"] = format!("{}{flipped}{}", &hex[..at], &hex[at + 1..]).into();
     let tampered = site.add("tampered.json", tampered.to_string().as_bytes());
-    let (verdict, _) = open(&format!("proof={tampered}"));
+    let v = open(&format!("proof={tampered}&inclusion={alice}"));
     assert!(
-        verdict.starts_with("INVALID") && verdict.contains("does not verify"),
-        "tampered: {verdict}"
+        v.proof.starts_with("Proof: INVALID") && v.proof.contains("does not verify"),
+        "tampered: {v:?}"
+    );
+    assert!(v.inclusion.contains("not checked"), "{v:?}");
+
+    // Epoch 8 of the demo's chain with Alice's epoch-7 inclusion file: the proof stays VALID,
+    // and the inclusion file is named as another epoch's.
+    let next = site.add("epoch-8.json", &fixture("chain/epoch-8.json"));
+    let v = open(&format!("proof={next}&inclusion={alice}"));
+    assert!(v.proof.starts_with("Proof: VALID"), "{v:?}");
+    assert!(
+        v.inclusion.starts_with("Your positions: not checked")
+            && v.inclusion
+                .contains("epoch 7, this proof is demo-options epoch 8"),
+        "another epoch's inclusion file: {v:?}"
+    );
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("web-other-epoch.png");
+    fs::write(&shot, browser.screenshot()).unwrap();
+    eprintln!(
+        "screenshot of a valid proof with another epoch's file: {}",
+        shot.display()
     );
 
-    // Epoch 8 of the demo's chain with Alice's epoch-7 inclusion file.
-    let next = site.add("epoch-8.json", &fixture("chain/epoch-8.json"));
-    let (verdict, _) = open(&format!("proof={next}&inclusion={alice}"));
-    assert!(
-        verdict.starts_with("INVALID") && verdict.contains("epoch"),
-        "another epoch's inclusion file: {verdict}"
+    // Files people end up with: an empty inclusion file, one cut off, one behind a 404, an
+    // HTML page instead of the proof, a proof with a byte-order mark, a newer format.
+    let empty = site.add("empty.json", b"");
+    let v = open(&format!("proof={proof}&inclusion={empty}"));
+    assert!(v.proof.starts_with("Proof: VALID"), "{v:?}");
+    assert!(v.inclusion.contains("is empty: download it again"), "{v:?}");
+    let alice_bytes = fixture("demo/inclusion/alice.json");
+    let cut = site.add("cut.json", &alice_bytes[..alice_bytes.len() / 2]);
+    let v = open(&format!("proof={proof}&inclusion={cut}"));
+    assert!(v.proof.starts_with("Proof: VALID"), "{v:?}");
+    assert!(v.inclusion.contains("cut off"), "{v:?}");
+    let v = open(&format!("proof={proof}&inclusion=missing.json"));
+    assert!(v.proof.starts_with("Proof: VALID"), "{v:?}");
+    assert!(v.inclusion.contains("404"), "{v:?}");
+    let page = site.add(
+        "page.json",
+        b"<!doctype html><html><body>Not Found</body></html>",
     );
+    let v = open(&format!("proof={page}"));
+    assert!(
+        v.proof.starts_with("Proof: INVALID") && v.proof.contains("looks like a web page"),
+        "{v:?}"
+    );
+    let bom = site.add(
+        "bom.json",
+        &[b"\xef\xbb\xbf".as_slice(), &fixture("demo/proof.json")].concat(),
+    );
+    assert!(open(&format!("proof={bom}"))
+        .proof
+        .starts_with("Proof: VALID"));
+    let mut newer: serde_json::Value = serde_json::from_slice(&fixture("demo/proof.json")).unwrap();
+    newer["format"] = "solvency-proof/9".into();
+    let newer = site.add("newer.json", newer.to_string().as_bytes());
+    let v = open(&format!("proof={newer}"));
+    assert!(
+        v.proof.contains("newer version; update the verifier"),
+        "{v:?}"
+    );
+    let v = open(&format!("proof={alice}"));
+    assert!(
+        v.proof
+            .contains("this is an inclusion file, not a proof file"),
+        "{v:?}"
+    );
+
+    // A file picked as the inclusion file stays the inclusion file, even cut off: the proof
+    // is not replaced, and the page does not blame the protocol.
+    browser.verdict(&site.url(&format!("proof={proof}")));
+    let local = site.dir.path().join("site").join(cut);
+    browser.pick("inclusion-file", &local);
+    let inclusion = browser.wait_for("inclusion-verdict", "the picked inclusion file");
+    assert!(inclusion.contains("cut off"), "{inclusion}");
+    assert!(browser.text("verdict").starts_with("Proof: VALID"));
 
     // A file on another origin is not fetched.
-    let (verdict, _) = open("proof=http://example.com/proof.json");
+    let v = open("proof=http://example.com/proof.json");
     assert!(
-        verdict.starts_with("INVALID") && verdict.contains("another origin"),
-        "{verdict}"
+        v.proof.starts_with("Proof: INVALID") && v.proof.contains("another origin"),
+        "{v:?}"
     );
 }
 
@@ -289,8 +414,8 @@ fn time_a_proof_in_chromium() {
     let proof = site.add("proof.json", &fs::read(&path).unwrap());
     let browser = Browser::start();
     for _ in 0..3 {
-        let (verdict, _, progress) = browser.verdict(&site.url(&format!("proof={proof}")));
-        assert!(verdict.starts_with("VALID"), "{verdict}");
-        eprintln!("{path}: {progress}");
+        let v = browser.verdict(&site.url(&format!("proof={proof}")));
+        assert!(v.proof.starts_with("Proof: VALID"), "{v:?}");
+        eprintln!("{path}: {}", v.progress);
     }
 }

@@ -10,7 +10,9 @@
 //! 1. `alloc(len)` for each input, written into the module's memory by the host;
 //! 2. `needs(proof)` → what to fetch: `{"ok": true, "params": [k…], "keys": [name…], …}`;
 //! 3. `verify(proof, keys, params, inclusion)` → the verdict: the CLI's `--json` object plus
-//!    `"text"`, its words line by line; or `{"valid": false, "error": …, "exit_code": …}`;
+//!    `"text"`, the proof's verdict in words line by line, and `"inclusion_text"`, the
+//!    inclusion file's own verdict (a file of another epoch or a damaged one never makes a
+//!    valid proof invalid); or `{"valid": false, "error": …, "exit_code": …}`;
 //! 4. `release(ptr, len)` for each input and each answer.
 //!
 //! Each answer is a buffer `[len: u32 LE][len bytes of UTF-8 JSON]`, returned by pointer.
@@ -59,14 +61,15 @@ pub fn verify_json(proof: &[u8], keys: &[u8], params: &[u8], inclusion: &[u8]) -
         let verified = verify_using(keys, &supply, proof)?;
         let included = match inclusion {
             [] => vec![],
-            file => vec![verified.included(file)?],
+            file => vec![verified.inclusion_verdict("your inclusion file", Ok(file))],
         };
         Ok((verified, included))
     });
     match result {
         Ok((verified, included)) => {
             let mut out = report::json(&verified, &included);
-            out["text"] = json!(report::text(&verified, &included, None));
+            out["text"] = json!(report::text(&verified, &[], None));
+            out["inclusion_text"] = json!(report::inclusion_text(&verified, &included));
             out
         }
         Err(e) => refusal(&e),
@@ -207,8 +210,29 @@ mod tests {
         let alice = repo("fixtures/demo/inclusion/alice.json");
         let v = verify_json(&proof, &keys, &params, &alice);
         assert_eq!(v["valid"], true, "{v}");
-        assert!(v["text"][0].as_str().unwrap().starts_with("VALID"));
+        assert!(v["text"][0].as_str().unwrap().starts_with("Proof: VALID"));
         assert_eq!(v["inclusions"][0]["account"], "alice");
+        assert!(v["inclusion_text"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("Your positions: INCLUDED"));
+        // Another epoch's inclusion file, or one cut short: the proof stays VALID, and the
+        // inclusion gets its own verdict.
+        let epoch8 = repo("fixtures/chain/epoch-8.json");
+        let k9 = &params;
+        let v = verify_json(&epoch8, &keys, k9, &alice);
+        assert_eq!(
+            (v["valid"].clone(), v["all_included"].clone()),
+            (json!(true), json!(false))
+        );
+        assert_eq!(v["inclusions"][0]["result"], "other_epoch", "{v}");
+        let v = verify_json(&proof, &keys, k9, &alice[..alice.len() / 2]);
+        assert_eq!(v["valid"], true);
+        assert_eq!(v["inclusions"][0]["result"], "unreadable");
+        assert!(
+            v["inclusion_text"][0].as_str().unwrap().contains("cut off"),
+            "{v}"
+        );
         // Only the one key the proof needs, as the page fetches it, is enough.
         let name = needs["keys"][0].as_str().unwrap();
         let shape = KeyShape::pinned()

@@ -445,7 +445,10 @@ fn chain_in_the_vm() {
         &env,
         "sharded",
         "submit_set with proofs [00, deadbeef]",
-        proof_msg("submit_set", &serde_json::to_vec_pretty(&forged).expect("JSON")),
+        proof_msg(
+            "submit_set",
+            &serde_json::to_vec_pretty(&forged).expect("JSON"),
+        ),
         "hex digits",
     );
     let mut other_bytes = set.clone();
@@ -457,7 +460,10 @@ fn chain_in_the_vm() {
         &env,
         "sharded",
         "submit_set with one shard proof byte changed",
-        proof_msg("submit_set", &serde_json::to_vec_pretty(&other_bytes).expect("JSON")),
+        proof_msg(
+            "submit_set",
+            &serde_json::to_vec_pretty(&other_bytes).expect("JSON"),
+        ),
         "verified on-chain with another proof than the file's shard proof 0",
     );
     let mut relabelled = set.clone();
@@ -478,7 +484,10 @@ fn chain_in_the_vm() {
         &env,
         "sharded",
         "submit_set relabelled as 1,024-slot shards",
-        proof_msg("submit_set", &serde_json::to_vec_pretty(&relabelled).expect("JSON")),
+        proof_msg(
+            "submit_set",
+            &serde_json::to_vec_pretty(&relabelled).expect("JSON"),
+        ),
         "shard 0 of the set was not verified",
     );
     refused(
