@@ -135,7 +135,20 @@ fn each_bad_snapshot_class_exits_2_and_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let demo: Value = serde_json::from_str(DEMO_SNAPSHOT).unwrap();
     type Edit = fn(&mut Value);
-    let cases: [(Edit, &str); 12] = [
+    let cases: [(Edit, &str); 15] = [
+        // Milliseconds where seconds belong (JavaScript's Date.now()): named as such.
+        (
+            |v| v["timestamp"] = json!(1_764_000_000_000u64),
+            "timestamp: 1764000000000 is not a time in unix seconds up to 4102444800 (2100-01-01): it looks like milliseconds",
+        ),
+        (
+            |v| v["assets"][0]["price_timestamp"] = json!(1_763_999_990_000u64),
+            "assets[ETH].price_timestamp: 1763999990000 is not a time in unix seconds",
+        ),
+        (
+            |v| v["positions"][0]["expiry"] = json!(1_767_000_000_000u64),
+            "positions[0].expiry: 1767000000000 is not a time in unix seconds",
+        ),
         (|v| *v = json!("not a snapshot"), "not valid"),
         (|v| v["format"] = json!("solvency-snapshot/9"), "format"),
         (
@@ -216,6 +229,117 @@ fn each_bad_snapshot_class_exits_2_and_writes_nothing() {
         let o = prover(&args, tmp.path());
         assert_eq!(o.status.code(), Some(2), "{args:?}");
     }
+}
+
+/// `prove --out` never overwrites an earlier epoch's files (its reserve opening is the only
+/// copy of its seed and blinding) unless `--force`, and finds an unwritable folder before it
+/// proves; without `--snapshot` it says, in one line, that it proves the demo.
+#[test]
+fn prove_keeps_earlier_files_and_checks_its_folder_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("epoch");
+    let out_arg = out.to_str().unwrap();
+    let o = prover(&["prove", "--out", out_arg], tmp.path());
+    assert!(o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("no --snapshot given: using the bundled demo snapshot"),
+        "{err}"
+    );
+    let opening = fs::read(out.join("reserve-opening.json")).unwrap();
+    let o = prover(&["prove", "--out", out_arg], tmp.path());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("not empty") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(fs::read(out.join("reserve-opening.json")).unwrap(), opening);
+    let o = prover(&["prove", "--out", out_arg, "--force"], tmp.path());
+    assert!(o.status.success());
+    assert_ne!(fs::read(out.join("reserve-opening.json")).unwrap(), opening);
+
+    // A folder nobody may write in is refused before the proof, not after it. (Root writes
+    // anywhere: the check is then only that it does not stand in the way.)
+    use std::os::unix::fs::PermissionsExt;
+    let locked = tmp.path().join("locked");
+    fs::create_dir(&locked).unwrap();
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o500)).unwrap();
+    let writable = fs::File::create(locked.join("probe")).is_ok();
+    let _ = fs::remove_file(locked.join("probe"));
+    let started = std::time::Instant::now();
+    let o = prover(
+        &["prove", "--out", locked.to_str().unwrap(), "--json"],
+        tmp.path(),
+    );
+    if !writable {
+        assert_eq!(o.status.code(), Some(2));
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert!(
+            v["error"]
+                .as_str()
+                .unwrap()
+                .contains("cannot write in this folder"),
+            "{v}"
+        );
+        assert!(started.elapsed().as_secs() < 5, "refused before proving");
+    }
+    fs::set_permissions(&locked, fs::Permissions::from_mode(0o700)).unwrap();
+}
+
+/// `--previous` is verified, not only parsed: a tampered predecessor is refused, and so is
+/// one whose snapshot time is not before this one's; a gap in epoch numbers is reported.
+#[test]
+fn previous_epochs_are_verified_and_time_moves_forward() {
+    let tmp = tempfile::tempdir().unwrap();
+    let chain = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/chain");
+    let epoch7 = format!("{chain}/epoch-7.json");
+    let mut snap: Value = serde_json::from_str(DEMO_SNAPSHOT).unwrap();
+    let mut prove_after = |previous: &str, epoch: u64, shift: i64, name: &str| {
+        snap["epoch"] = json!(epoch);
+        snap["timestamp"] = json!(1_764_000_000 + shift);
+        for a in snap["assets"].as_array_mut().unwrap() {
+            a["price_timestamp"] = json!(1_763_999_990 + shift);
+        }
+        let path = tmp.path().join(format!("{name}.json"));
+        fs::write(&path, snap.to_string()).unwrap();
+        let out = tmp.path().join(name);
+        let args = [
+            "prove",
+            "--snapshot",
+            path.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--previous",
+            previous,
+        ];
+        let o = prover(&args, tmp.path());
+        (
+            o.status.code(),
+            String::from_utf8_lossy(&o.stderr).into_owned(),
+        )
+    };
+    // Epoch 7 is at 1764000000: epoch 10 a day later chains, and says 2 numbers are skipped.
+    let (code, err) = prove_after(&epoch7, 10, 86_400, "ok");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("epoch 10 follows epoch 7: 2 epoch number(s) skipped"),
+        "{err}"
+    );
+    // The same snapshot time: refused.
+    let (code, err) = prove_after(&epoch7, 8, 0, "same-time");
+    assert_eq!(code, Some(2));
+    assert!(err.contains("time must move forward"), "{err}");
+    // A predecessor with one proof digit changed: refused as invalid, not chained to.
+    let mut tampered: Value = serde_json::from_slice(&fs::read(&epoch7).unwrap()).unwrap();
+    let hex = tampered["proof"].as_str().unwrap().to_owned();
+    let flipped = if hex.ends_with('0') { '1' } else { '0' };
+    tampered["proof"] = json!(format!("{}{flipped}", &hex[..hex.len() - 1]));
+    let bad = tmp.path().join("tampered.json");
+    fs::write(&bad, serde_json::to_vec_pretty(&tampered).unwrap()).unwrap();
+    let (code, err) = prove_after(bad.to_str().unwrap(), 8, 86_400, "after-tampered");
+    assert_eq!(code, Some(2));
+    assert!(err.contains("does not verify"), "{err}");
 }
 
 #[test]

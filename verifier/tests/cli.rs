@@ -2,7 +2,7 @@
 
 use std::{fs, path::Path, process::Command};
 
-use serde_json::Value;
+use serde_json::{json, Value};
 
 const DEMO_PROOF: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures/demo/proof.json");
 
@@ -126,19 +126,38 @@ fn inclusion_files_are_checked_against_the_proof() {
     assert!(out.contains("Compare them with your own records"), "{out}");
     assert!(out.contains("call ETH strike 3500 USD, size 2.5"), "{out}");
 
+    // Each bad file gets its own verdict, and the proof stays VALID: exit 3, not 1 or 2.
     let text = fs::read_to_string(alice).unwrap();
-    for (i, (edited, code)) in [
-        (text.replacen("\"size\": \"2.5\"", "\"size\": \"25\"", 1), 1),
-        (text.replacen("\"epoch\": 7", "\"epoch\": 6", 1), 1),
-        (text[..text.len() / 2].to_owned(), 2),
-        // A file naming no position shows nothing: bad input, not "all counted".
+    for (i, (edited, result, words)) in [
+        (
+            text.replacen("\"size\": \"2.5\"", "\"size\": \"25\"", 1),
+            "not_found",
+            "Your positions: NOT FOUND: your call ETH strike 3500 × 25, expiring",
+        ),
+        (
+            text.replacen("\"epoch\": 7", "\"epoch\": 6", 1),
+            "other_epoch",
+            "is for demo-options epoch 6, this proof is demo-options epoch 7",
+        ),
+        (
+            text[..text.len() / 2].to_owned(),
+            "unreadable",
+            "the file is cut off",
+        ),
+        // A file naming no position shows nothing: not "all counted".
         (
             {
                 let mut v: Value = serde_json::from_str(&text).unwrap();
                 v["positions"] = Value::Array(vec![]);
                 serde_json::to_string_pretty(&v).unwrap()
             },
-            2,
+            "unreadable",
+            "names no position",
+        ),
+        (
+            fs::read_to_string(DEMO_PROOF).unwrap(),
+            "unreadable",
+            "this is a proof file, not an inclusion file",
         ),
     ]
     .into_iter()
@@ -147,16 +166,39 @@ fn inclusion_files_are_checked_against_the_proof() {
         assert_ne!(edited, text);
         let path = tmp.path().join(format!("inc{i}.json"));
         fs::write(&path, edited).unwrap();
+        let path = path.to_str().unwrap();
+        let o = verifier(&["verify", DEMO_PROOF, "--inclusion", path], tmp.path());
+        let out = String::from_utf8_lossy(&o.stdout);
+        assert_eq!(o.status.code(), Some(3), "case {i}: {out}");
+        assert!(out.starts_with("Proof: VALID"), "case {i}: {out}");
+        assert!(out.contains(words), "case {i}: {out}");
         let o = verifier(
-            &["verify", DEMO_PROOF, "--inclusion", path.to_str().unwrap()],
+            &["verify", DEMO_PROOF, "--inclusion", path, "--json"],
             tmp.path(),
         );
-        assert_eq!(o.status.code(), Some(code), "case {i}");
-        assert!(
-            String::from_utf8_lossy(&o.stderr).contains("inc"),
-            "the file is named"
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(o.status.code(), Some(3), "case {i}");
+        assert_eq!(
+            (&v["valid"], &v["all_included"]),
+            (&json!(true), &json!(false))
         );
+        assert_eq!(v["inclusions"][0]["result"], result, "case {i}: {v}");
+        assert!(v["inclusions"][0]["file"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("inc{i}")));
     }
+    // A missing inclusion file is named as such, not as a malformed proof.
+    let o = verifier(
+        &["verify", DEMO_PROOF, "--inclusion", "no-such-file.json"],
+        tmp.path(),
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(3));
+    assert!(
+        out.contains("no-such-file.json is unreadable") && !out.contains("malformed proof"),
+        "{out}"
+    );
 }
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../fixtures");
@@ -289,6 +331,48 @@ fn chain_is_checked_and_breaks_are_named() {
     let o = verifier(&["chain", tmp.path().to_str().unwrap()], params.path());
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("mixed-vault"));
+
+    // Other files beside the proofs are skipped and named; the steps say the time between
+    // epochs and any epoch numbers skipped.
+    let tmp = tempfile::tempdir().unwrap();
+    for e in ["7", "8", "9"] {
+        let from = chain.join(format!("epoch-{e}.json"));
+        fs::copy(from, tmp.path().join(format!("epoch-{e}.json"))).unwrap();
+    }
+    let alice = Path::new(FIXTURES).join("demo/inclusion/alice.json");
+    fs::copy(alice, tmp.path().join("alice.json")).unwrap();
+    let o = verifier(&["chain", tmp.path().to_str().unwrap()], params.path());
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        out.contains("skipped") && out.contains("solvency-inclusion/1 file, not a proof"),
+        "{out}"
+    );
+    assert!(out.contains("1day after it"), "{out}");
+}
+
+/// A chain whose snapshot time goes backwards is refused, in `chain` and in `prove
+/// --previous` (prover/tests/cli.rs).
+#[test]
+fn a_chain_whose_time_goes_backwards_is_refused() {
+    let steps = |t: [u64; 2]| {
+        let make = |epoch: u64, timestamp: u64, previous: Option<[u8; 32]>| {
+            let mut v = solvency_verifier::verify(include_bytes!("../../fixtures/demo/proof.json"))
+                .unwrap();
+            v.statement.public.epoch = epoch;
+            v.statement.public.timestamp = timestamp;
+            v.statement.previous = previous;
+            v.digest = [epoch as u8; 32];
+            v
+        };
+        let first = make(1, t[0], None);
+        let second = make(2, t[1], Some(first.digest));
+        solvency_verifier::chain::check(vec![first, second])
+    };
+    assert!(steps([1_764_000_000, 1_764_003_600]).is_ok());
+    let e = steps([1_764_003_600, 1_764_000_000]).unwrap_err();
+    assert!(e.to_string().contains("time must move forward"), "{e}");
+    assert!(steps([1_764_000_000, 1_764_000_000]).is_err());
 }
 
 #[test]
@@ -409,4 +493,34 @@ fn the_site_is_written_whole_or_not_at_all() {
         })
         .count();
     assert_eq!(leftovers, 0, "a temporary folder was left behind");
+}
+
+/// Milliseconds where seconds belong are refused with words, and nothing panics (they used to
+/// print as a year past 9999, exit 101): in a proof's statement, and in an inclusion file.
+#[test]
+fn milliseconds_are_named_and_never_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut v: Value = serde_json::from_str(&fs::read_to_string(DEMO_PROOF).unwrap()).unwrap();
+    v["statement"]["public"]["timestamp"] = json!(1_764_000_000_000u64);
+    let path = tmp.path().join("ms.json");
+    fs::write(&path, serde_json::to_vec_pretty(&v).unwrap()).unwrap();
+    let o = verifier(&["verify", path.to_str().unwrap()], tmp.path());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("it looks like milliseconds"), "{err}");
+    let alice = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/demo/inclusion/alice.json"
+    );
+    let mut inc: Value = serde_json::from_str(&fs::read_to_string(alice).unwrap()).unwrap();
+    inc["positions"][0]["expiry"] = json!(u64::MAX);
+    let path = tmp.path().join("inc.json");
+    fs::write(&path, serde_json::to_vec_pretty(&inc).unwrap()).unwrap();
+    let o = verifier(
+        &["verify", DEMO_PROOF, "--inclusion", path.to_str().unwrap()],
+        tmp.path(),
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(3), "{out}");
+    assert!(out.contains("NOT FOUND") && out.contains("(unix seconds)"), "{out}");
 }
