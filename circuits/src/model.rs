@@ -19,6 +19,10 @@ pub struct ScenarioOutcome {
     pub reserves: BigUint,
     /// `L_s`: liabilities times the collateral ratio.
     pub liabilities: BigUint,
+    /// `V_s` asset by asset, in the statement's asset order (they add up to `reserves`).
+    pub reserves_by_asset: Vec<BigUint>,
+    /// `L_s` by underlying, in the statement's asset order (they add up to `liabilities`).
+    pub liabilities_by_underlying: Vec<BigUint>,
 }
 
 impl ScenarioOutcome {
@@ -48,6 +52,19 @@ impl Evaluation {
         self.scenarios.iter().all(ScenarioOutcome::covered)
     }
 
+    /// The tightest scenario: the lowest coverage `V_s / L_s`, compared exactly as
+    /// `V_i · L_j < V_j · L_i` (a scenario that owes nothing is never tighter than one that
+    /// owes), ties broken by the smaller margin. What `prove` and `report` both call tightest.
+    pub fn tightest(&self) -> &ScenarioOutcome {
+        self.scenarios
+            .iter()
+            .min_by(|a, b| {
+                let ratio = (&a.reserves * &b.liabilities).cmp(&(&b.reserves * &a.liabilities));
+                ratio.then(a.margin().cmp(&b.margin()))
+            })
+            .expect("a policy has at least one scenario")
+    }
+
     /// Formats a raw amount as USD with cents (truncated toward zero).
     pub fn usd(&self, raw: &BigInt) -> String {
         let cents = raw / BigInt::from(10u8).pow(self.usd_places - 2);
@@ -75,7 +92,7 @@ pub fn evaluate(book: &Book) -> Evaluation {
         .iter()
         .enumerate()
         .map(|(s, scenario)| {
-            let reserves = book
+            let reserves_by_asset: Vec<BigUint> = book
                 .reserves
                 .iter()
                 .enumerate()
@@ -85,19 +102,21 @@ pub fn evaluate(book: &Book) -> Evaluation {
                         * prices[i][s]
                         * (10_000 - public.policy.haircuts_bps[i])
                 })
-                .sum();
-            let liabilities: BigUint = book
-                .positions
-                .iter()
-                .map(|p| {
-                    let u = p.underlying;
-                    BigUint::from(p.size) * scale[u] * p.kind.intrinsic(prices[u][s], p.strike)
-                })
-                .sum();
+                .collect();
+            let mut liabilities_by_underlying = vec![BigUint::ZERO; public.assets.len()];
+            for p in &book.positions {
+                let u = p.underlying;
+                liabilities_by_underlying[u] += BigUint::from(p.size)
+                    * scale[u]
+                    * p.kind.intrinsic(prices[u][s], p.strike)
+                    * &ratio;
+            }
             ScenarioOutcome {
                 name: scenario.name.clone(),
-                reserves,
-                liabilities: liabilities * &ratio,
+                reserves: reserves_by_asset.iter().sum(),
+                liabilities: liabilities_by_underlying.iter().sum(),
+                reserves_by_asset,
+                liabilities_by_underlying,
             }
         })
         .collect();

@@ -146,6 +146,20 @@ pub fn check_snapshot(path: &Path) -> Result<Header, ProveError> {
     Ok(header)
 }
 
+/// Refuses a book that one proof holds (at most `2^SHARD_DEPTH` positions) where a proof set's
+/// commands (`plan`, `shard`, `aggregate`) were asked for, before anything is proven: such a
+/// book has no shards, and `prove` proves it whole.
+pub fn needs_shards(positions: usize) -> Result<(), ProveError> {
+    if positions <= 1 << SHARD_DEPTH {
+        return Err(ProveError::Input(format!(
+            "the book has {positions} position(s), which one proof holds (up to {}): use \
+             `solvency-prover prove`; plan, shard and aggregate split books larger than that",
+            1 << SHARD_DEPTH
+        )));
+    }
+    Ok(())
+}
+
 /// Opens the snapshot at `path` for two streaming passes and runs the first, returning the
 /// header and the same file rewound for the second. One handle is read twice, so both passes
 /// see the same file even if the path is replaced in between; a pipe cannot be read twice
@@ -227,6 +241,26 @@ pub fn read_previous(
         epoch: p.epoch,
         skipped_epochs: book.public.epoch - p.epoch - 1,
     })
+}
+
+/// Verifies the proof file at `path` and checks it proves `book`'s public data (protocol,
+/// epoch, prices, policy); returns its digest, for a report to name.
+pub fn proof_of_book(
+    path: &Path,
+    book: &Book,
+    params: &solvency_verifier::ParamsFor<'_>,
+) -> Result<[u8; 32], ProveError> {
+    let bad = |why: String| ProveError::Input(format!("--proof {}: {why}", path.display()));
+    let bytes = read_limited(path, MAX_FILE_BYTES).map_err(|e| bad(e.to_string()))?;
+    let verified =
+        solvency_verifier::verify_with(params, &bytes).map_err(|e| bad(e.to_string()))?;
+    if verified.statement.public != book.public {
+        return Err(bad(format!(
+            "it proves {} epoch {} with other public data than this snapshot's",
+            verified.statement.public.protocol, verified.statement.public.epoch
+        )));
+    }
+    Ok(verified.digest)
 }
 
 /// Proves `book`: refuses an insolvent one, proves, verifies the fresh proof, and returns the
@@ -552,6 +586,7 @@ pub fn prove_shards(
     done: impl Fn(usize) + Sync,
 ) -> Result<Vec<ShardProofFile>, ProveError> {
     let (header, positions) = open_streaming(snapshot)?;
+    needs_shards(header.positions)?;
     let plan = ShardPlan::new(
         &header.public,
         header.positions,
@@ -631,6 +666,7 @@ pub fn aggregate(
     mut params: impl FnMut(u32) -> Srs,
     mut step: impl FnMut(&str),
 ) -> Result<Proved, ProveError> {
+    needs_shards(book.positions.len())?;
     let evaluation = solvent(book)?;
     let secrets = Secrets::from_seed(seed);
     let set = prepare_set(book, &secrets, previous, shard_depth(book.positions.len()));
@@ -845,20 +881,41 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> std::io::Result<()> {
     f.sync_all()
 }
 
-/// A one-line description of each uncovered scenario: name and shortfall in USD.
-pub fn shortfalls(evaluation: &Evaluation) -> Vec<String> {
+/// An uncovered scenario: what `prove` reports of an insolvent book, in words on stderr and as
+/// fields in `--json`'s `failing_scenarios`.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Shortfall {
+    /// The scenario's name.
+    pub scenario: String,
+    /// What the reserves lack, USD: the amount to add (after haircuts) to cure it.
+    pub shortfall_usd: String,
+    /// The haircut reserves in the scenario, USD.
+    pub reserves_usd: String,
+    /// What the ratio requires in the scenario, USD.
+    pub required_usd: String,
+}
+
+impl std::fmt::Display for Shortfall {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: short by {} USD (haircut reserves {} USD, required {} USD)",
+            self.scenario, self.shortfall_usd, self.reserves_usd, self.required_usd
+        )
+    }
+}
+
+/// Each uncovered scenario of `evaluation`.
+pub fn shortfalls(evaluation: &Evaluation) -> Vec<Shortfall> {
     evaluation
         .scenarios
         .iter()
         .filter(|s| !s.covered())
-        .map(|s| {
-            format!(
-                "{}: short by {} USD (haircut reserves {} USD, required {} USD)",
-                s.name,
-                evaluation.usd(&-s.margin()),
-                evaluation.usd(&s.reserves.clone().into()),
-                evaluation.usd(&s.liabilities.clone().into()),
-            )
+        .map(|s| Shortfall {
+            scenario: s.name.clone(),
+            shortfall_usd: evaluation.usd(&-s.margin()),
+            reserves_usd: evaluation.usd(&s.reserves.clone().into()),
+            required_usd: evaluation.usd(&s.liabilities.clone().into()),
         })
         .collect()
 }

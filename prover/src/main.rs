@@ -10,6 +10,21 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `println!`, except that a closed stdout (`… --json | head`) ends the program quietly
+/// instead of panicking, and another write error is said on stderr with exit code 2.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("solvency-prover: standard output: {e}");
+                std::process::exit(2);
+            }
+            std::process::exit(0);
+        }
+    }};
+}
+
 use std::{
     path::{Path, PathBuf},
     process::ExitCode,
@@ -20,10 +35,13 @@ use clap::{Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::RngExt;
 use serde_json::json;
-use solvency_circuits::limits::{read_limited, MAX_FILE_BYTES, MAX_SNAPSHOT_BYTES};
+use solvency_circuits::{
+    limits::{read_limited, MAX_FILE_BYTES, MAX_SNAPSHOT_BYTES},
+    proof,
+};
 use solvency_prover::{
-    check_snapshot, parse_seed, prepare_out_dir, prove_book, read_book, read_previous,
-    read_seed_file, shortfalls, write_atomically, write_outputs, ProveError, Proved,
+    check_snapshot, needs_shards, parse_seed, prepare_out_dir, prove_book, read_book,
+    read_previous, read_seed_file, shortfalls, write_atomically, write_outputs, ProveError, Proved,
     ShardProofFile, DEMO_SNAPSHOT,
 };
 use solvency_verifier::{
@@ -44,7 +62,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Prove a snapshot (solvency-snapshot/1): writes DIR/proof.json and DIR/reserve-opening.json.
+    /// Prove a snapshot (solvency-snapshot/1): writes DIR/proof.json (solvency-proof/2, or
+    /// solvency-proof-set/5 above 1,024 positions), DIR/reserve-opening.json and
+    /// DIR/inclusion/ (one file per account, and index.json).
     Prove {
         /// The snapshot; without it, the bundled demo snapshot is proven.
         #[arg(long)]
@@ -82,16 +102,17 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Check the whole snapshot (streamed: its positions are not held) and print how many
-    /// shards `shard`/`aggregate` split it into.
+    /// Check the whole snapshot of a book of more than 1,024 positions (streamed: its
+    /// positions are not held) and print how many shards `shard`/`aggregate` split it into.
     Plan {
         /// The snapshot.
         #[arg(long)]
         snapshot: PathBuf,
     },
-    /// Prove shards of a large book (a batch engine's task): writes DIR/shard-I.json for
-    /// I = INDEX..INDEX+COUNT (stopping at the last shard), with one key generation for all.
-    /// Every machine must use the same snapshot and seed.
+    /// Prove shards of a book of more than 1,024 positions (a batch engine's task): writes
+    /// DIR/shard-I.json (solvency-shard/3) for each proof of two shards, I = INDEX, INDEX + 2,
+    /// … below INDEX + COUNT (stopping at the last shard). Every machine must use the same
+    /// snapshot and seed.
     Shard {
         /// The snapshot.
         #[arg(long)]
@@ -99,11 +120,13 @@ enum Command {
         /// The epoch's secret seed, shared by all machines of the job.
         #[command(flatten)]
         seed: SeedSource,
-        /// The first shard (0-based).
+        /// The first shard (0-based): a multiple of 2, as each proof covers shards 2j and
+        /// 2j + 1.
         #[arg(long)]
         index: usize,
-        /// How many shards from INDEX on.
-        #[arg(long, default_value_t = 1)]
+        /// How many shards from INDEX on: a multiple of 2 (a proof covers two shards), or
+        /// up to the last shard.
+        #[arg(long, default_value_t = proof::SHARDS_PER_PROOF)]
         count: usize,
         /// Output directory.
         #[arg(long)]
@@ -112,7 +135,8 @@ enum Command {
         #[arg(long)]
         params_dir: Option<PathBuf>,
     },
-    /// Prove the top over shard proofs (DIR/shard-*.json) and write the proof set like `prove`.
+    /// Prove the top over shard proofs (DIR/shard-0.json, shard-2.json, …) and write the
+    /// proof set (solvency-proof-set/5) like `prove`.
     Aggregate {
         /// The snapshot.
         #[arg(long)]
@@ -147,36 +171,38 @@ enum Command {
         /// The HTML file to write.
         #[arg(long)]
         out: PathBuf,
+        /// The proof published for this snapshot: verified, and its digest named in the report.
+        #[arg(long)]
+        proof: Option<PathBuf>,
+        /// Where IPA parameters are cached (to verify --proof).
+        #[arg(long)]
+        params_dir: Option<PathBuf>,
     },
 }
 
 fn summary(p: &Proved, out: &[PathBuf]) {
     let st = &p.file.statement().public;
     let ev = &p.evaluation;
-    let tightest = ev
-        .scenarios
-        .iter()
-        .min_by_key(|s| s.margin())
-        .expect("at least one scenario");
-    println!(
+    let tightest = ev.tightest();
+    out!(
         "PROVED {} epoch {}: {} position(s), all {} scenarios covered",
         st.protocol,
         st.epoch,
         p.positions,
         st.policy.scenarios.len()
     );
-    println!(
+    out!(
         "  tightest   {} (margin {} USD)",
         tightest.name,
         ev.usd(&tightest.margin())
     );
     match &p.file {
-        Proof::Single(f) => println!(
+        Proof::Single(f) => out!(
             "  circuit    k = {}, {} tree slots",
             f.circuit.k,
             f.circuit.shape.slots()
         ),
-        Proof::Set(f) => println!(
+        Proof::Set(f) => out!(
             "  circuits   {} shards of {} slots in {} proofs (k = {}) and a top proof (k = {})",
             f.shards.sub_roots.len(),
             f.shards.circuit.shape.slots(),
@@ -186,18 +212,18 @@ fn summary(p: &Proved, out: &[PathBuf]) {
         ),
     }
     let t = &p.timings;
-    println!(
+    out!(
         "  time       params {:.2} s, prove {:.2} s, self-check {:.3} s",
         t.params.as_secs_f64(),
         t.prove.as_secs_f64(),
         t.self_check.as_secs_f64()
     );
-    println!("  proof      {} bytes in {}", p.proof_len, out[0].display());
-    println!(
+    out!("  proof      {} bytes in {}", p.proof_len, out[0].display());
+    out!(
         "  opening    {} (secret: balances, blinding and seed, for auditors)",
         out[1].display()
     );
-    println!(
+    out!(
         "  inclusion  {} account files in {} (each for its holder only)",
         p.inclusions.len(),
         out[2].display()
@@ -210,7 +236,7 @@ fn fail(e: &ProveError, json: bool) -> ExitCode {
             ProveError::Insolvent(ev) => shortfalls(ev),
             _ => vec![],
         };
-        println!(
+        out!(
             "{}",
             json!({"proved": false, "error": e.to_string(), "failing_scenarios": failing, "exit_code": e.exit_code()})
         );
@@ -255,14 +281,21 @@ fn main() -> ExitCode {
             }
         }
         Command::Evaluate { snapshot, json } => evaluate(snapshot, json),
-        Command::Report { snapshot, out } => report(snapshot, out),
-        Command::Plan { snapshot } => match check_snapshot(&snapshot) {
+        Command::Report {
+            snapshot,
+            out,
+            proof,
+            params_dir,
+        } => report(snapshot, out, proof, params_dir),
+        Command::Plan { snapshot } => match check_snapshot(&snapshot)
+            .and_then(|header| needs_shards(header.positions).map(|()| header))
+        {
             Ok(header) => {
                 let shards = solvency_circuits::witness::shard_count(
                     header.positions,
                     solvency_circuits::limits::shard_depth(header.positions),
                 );
-                println!("{shards}");
+                out!("{shards}");
                 ExitCode::SUCCESS
             }
             Err(e) => fail(&e, false),
@@ -296,11 +329,14 @@ fn evaluate(snapshot: Option<PathBuf>, json: bool) -> ExitCode {
     let read = |p: &Path| read_limited(p, MAX_SNAPSHOT_BYTES);
     let bytes = match snapshot.as_deref().map(read).transpose() {
         Ok(b) => b.unwrap_or_else(|| DEMO_SNAPSHOT.as_bytes().to_vec()),
-        Err(e) => return fail(&ProveError::Input(e.to_string()), json),
+        Err(e) => {
+            let path = snapshot.as_deref().unwrap_or(Path::new("-"));
+            return fail(&ProveError::Input(format!("{}: {e}", path.display())), json);
+        }
     };
     let expected = Expected::of_snapshot(&bytes);
     if json {
-        println!(
+        out!(
             "{}",
             serde_json::to_string_pretty(&expected).expect("serializes")
         );
@@ -309,9 +345,12 @@ fn evaluate(snapshot: Option<PathBuf>, json: bool) -> ExitCode {
     } else {
         for s in &expected.scenarios {
             let mark = if s.covered { "covered" } else { "SHORT  " };
-            println!(
+            out!(
                 "{mark} {:<16} reserves {:>22} USD  required {:>22} USD  margin {:>22} USD",
-                s.name, s.reserves_usd, s.required_usd, s.margin_usd
+                s.name,
+                s.reserves_usd,
+                s.required_usd,
+                s.margin_usd
             );
         }
     }
@@ -322,16 +361,28 @@ fn evaluate(snapshot: Option<PathBuf>, json: bool) -> ExitCode {
     })
 }
 
-fn report(snapshot: Option<PathBuf>, out: PathBuf) -> ExitCode {
+fn report(
+    snapshot: Option<PathBuf>,
+    out: PathBuf,
+    proof: Option<PathBuf>,
+    params_dir: Option<PathBuf>,
+) -> ExitCode {
     demo_note(snapshot.as_deref());
     let run = || -> Result<(), ProveError> {
         let book = read_book(snapshot.as_deref())?;
-        let page = solvency_prover::report::html(&book, &solvency_circuits::model::evaluate(&book));
+        let params_dir = params_dir.unwrap_or_else(params::default_dir);
+        let load = |k| Ok(params::load(&params_dir, k));
+        let digest = proof
+            .as_deref()
+            .map(|path| solvency_prover::proof_of_book(path, &book, &load))
+            .transpose()?;
+        let evaluation = solvency_circuits::model::evaluate(&book);
+        let page = solvency_prover::report::html(&book, &evaluation, digest);
         write_atomically(&out, page.as_bytes())
     };
     match run() {
         Ok(()) => {
-            println!("wrote {}", out.display());
+            out!("wrote {}", out.display());
             ExitCode::SUCCESS
         }
         Err(e) => fail(&e, false),
@@ -452,7 +503,7 @@ fn emit(proved: Result<Proved, ProveError>, out: &Path, json: bool) -> ExitCode 
     match written {
         Ok((proved, files)) => {
             if json {
-                println!(
+                out!(
                     "{}",
                     json!({
                         "proved": true,
@@ -539,7 +590,7 @@ fn shard(
     match run() {
         Ok(paths) => {
             for path in paths {
-                println!("PROVED {}", path.display());
+                out!("PROVED {}", path.display());
             }
             ExitCode::SUCCESS
         }

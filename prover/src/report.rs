@@ -1,6 +1,7 @@
 //! The protocol team's report: one self-contained HTML page (no network, no scripts) with an
 //! SVG chart of haircut reserves against required liabilities per scenario, each scenario's
-//! coverage ratio, and the tightest scenario highlighted.
+//! coverage ratio, the tightest scenario highlighted (as `prove` names it), reserves and
+//! liabilities asset by asset, what would cure an insolvent book, and the proof's digest.
 //!
 //! Amounts are printed exactly (to the cent, from the native model); floating point is used
 //! only to size the bars.
@@ -55,8 +56,9 @@ fn coverage(reserves: &BigInt, required: &BigInt) -> Option<String> {
     Some(format!("{}%", format_decimal(bp, 2)))
 }
 
-/// The report page for `book` and the model's evaluation of it.
-pub fn html(book: &Book, ev: &Evaluation) -> String {
+/// The report page for `book` and the model's evaluation of it; with `proof_digest`, the
+/// digest of the verified proof of this book, which the page names.
+pub fn html(book: &Book, ev: &Evaluation, proof_digest: Option<[u8; 32]>) -> String {
     let p = &book.public;
     let rows: Vec<(String, BigInt, BigInt)> = ev
         .scenarios
@@ -69,14 +71,13 @@ pub fn html(book: &Book, ev: &Evaluation) -> String {
             )
         })
         .collect();
-    // Tightest: the lowest coverage ratio, compared exactly as V_i·L_j < V_j·L_i.
-    let tightest = (0..rows.len())
-        .min_by(|&i, &j| {
-            let (vi, li) = (&rows[i].1, &rows[i].2);
-            let (vj, lj) = (&rows[j].1, &rows[j].2);
-            (vi * lj).cmp(&(vj * li)).then((vi - li).cmp(&(vj - lj)))
-        })
-        .expect("at least one scenario");
+    // Tightest as `prove` says it: the lowest coverage ratio (Evaluation::tightest).
+    let tight = ev.tightest();
+    let tightest = ev
+        .scenarios
+        .iter()
+        .position(|s| std::ptr::eq(s, tight))
+        .expect("the tightest is one of the scenarios");
     let max = rows
         .iter()
         .flat_map(|(_, v, l)| [usd_f64(ev, v), usd_f64(ev, l)])
@@ -133,10 +134,37 @@ pub fn html(book: &Book, ev: &Evaluation) -> String {
         );
     }
     let verdict = if ev.solvent() {
-        "Solvent: every scenario is covered."
+        "Solvent: every scenario is covered.".to_owned()
     } else {
-        "INSOLVENT: some scenarios are not covered; the prover refuses to prove."
+        // The largest shortfall is what more reserves must add, valued after haircuts and
+        // shocks: in an asset without either (a USD stablecoin at 0 % haircut), that many USD.
+        let worst = ev
+            .scenarios
+            .iter()
+            .min_by_key(|s| s.margin())
+            .expect("at least one scenario");
+        format!(
+            "INSOLVENT: some scenarios are not covered; the prover refuses to prove. To cure it, \
+             add at least {} USD of haircut reserve value in every scenario (the shortfall in \
+             {}: that many USD of a stablecoin with no haircut and no shock).",
+            grouped(&ev.usd(&-worst.margin())),
+            esc(&worst.name)
+        )
     };
+    let mut assets = String::new();
+    for (i, a) in p.assets.iter().enumerate() {
+        assets += &format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&a.symbol),
+            grouped(&format_decimal(book.reserves[i], a.decimals)),
+            grouped(&ev.usd(&tight.reserves_by_asset[i].clone().into())),
+            grouped(&ev.usd(&tight.liabilities_by_underlying[i].clone().into())),
+        );
+    }
+    let digest = proof_digest.map_or(
+        "no proof named (<code>report --proof proof.json</code> names the one published)".into(),
+        |d| format!("proof digest <code>{}</code>", hex::encode(d)),
+    );
     format!(
         r#"<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -144,6 +172,7 @@ pub fn html(book: &Book, ev: &Evaluation) -> String {
 <style>
 body {{ font: 15px/1.45 system-ui, sans-serif; margin: 2em auto; max-width: 780px; color: #1d232a; }}
 h1 {{ font-size: 1.4em; margin-bottom: .2em; }}
+h2 {{ font-size: 1.1em; margin-top: 1.5em; }}
 .sub {{ color: #5a6470; margin-top: 0; }}
 .verdict {{ font-weight: 600; padding: .5em .8em; border-radius: 6px; background: {vbg}; }}
 svg text {{ font-size: 12px; fill: #1d232a; }}
@@ -159,10 +188,14 @@ tr.tight {{ background: #fff4d6; font-weight: 600; }}
 </style></head><body>
 <h1>Solvency report — {protocol}, epoch {epoch}</h1>
 <p class="sub">Snapshot at {timestamp}; collateral ratio {ratio}%; {n} positions; amounts in USD.</p>
-<p class="verdict">{verdict} Tightest scenario: <strong>{tight}</strong>.</p>
+<p class="verdict">{verdict} Tightest scenario (lowest coverage): <strong>{tight}</strong>.</p>
+<p class="sub">{digest}</p>
 {svg}
 <table><thead><tr><th>scenario</th><th>haircut reserves</th><th>required</th><th>margin</th><th>coverage</th></tr></thead>
 <tbody>{table}</tbody></table>
+<h2>By asset, in the tightest scenario ({tight})</h2>
+<table><thead><tr><th>asset</th><th>reserves (tokens)</th><th>haircut reserves, USD</th><th>required for options on it, USD</th></tr></thead>
+<tbody>{assets}</tbody></table>
 </body></html>
 "#,
         protocol = esc(&p.protocol),
@@ -171,7 +204,7 @@ tr.tight {{ background: #fff4d6; font-weight: 600; }}
         ratio = format_decimal(p.policy.collateral_ratio_bps, 2),
         n = book.positions.len(),
         vbg = if ev.solvent() { "#e3f4e6" } else { "#fbe3df" },
-        tight = esc(&rows[tightest].0),
+        tight = esc(&tight.name),
     )
 }
 
@@ -185,7 +218,7 @@ mod tests {
         let mut book = Book::from_json(crate::DEMO_SNAPSHOT.as_bytes()).unwrap();
         book.public.protocol = "<demo & co>".into();
         let ev = evaluate(&book);
-        let page = html(&book, &ev);
+        let page = html(&book, &ev, Some([7; 32]));
         assert!(page.contains("&lt;demo &amp; co&gt;") && !page.contains("<demo"));
         assert!(
             !page.contains("http://") || page.matches("http://").count() == 1,
@@ -198,6 +231,24 @@ mod tests {
             "{page}"
         );
         assert_eq!(page.matches("class=\"scenario").count(), 3);
+        // Tightest means what `prove` prints; the proof is named; each asset has its row.
+        assert_eq!(ev.tightest().name, "eth+30");
+        assert!(page.contains("Tightest scenario (lowest coverage): <strong>eth+30</strong>"));
+        assert!(page.contains(&hex::encode([7; 32])));
+        assert!(page.contains("<tr><td>ETH</td><td>1,250.5</td>"), "{page}");
+        assert!(page.contains("<tr><td>USDC</td>"), "{page}");
+    }
+
+    #[test]
+    fn an_insolvent_report_says_what_cures_it() {
+        let mut book = Book::from_json(crate::DEMO_SNAPSHOT.as_bytes()).unwrap();
+        book.positions[0].size *= 10_000;
+        let ev = evaluate(&book);
+        assert!(!ev.solvent());
+        let worst = ev.scenarios.iter().min_by_key(|s| s.margin()).unwrap();
+        let page = html(&book, &ev, None);
+        let cure = grouped(&ev.usd(&-worst.margin()));
+        assert!(page.contains(&format!("add at least {cure} USD")), "{page}");
     }
 
     #[test]

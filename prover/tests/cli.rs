@@ -342,6 +342,101 @@ fn previous_epochs_are_verified_and_time_moves_forward() {
     assert!(err.contains("does not verify"), "{err}");
 }
 
+/// A book that one proof holds: `plan`, `shard` and `aggregate` say to use `prove` before
+/// doing anything; `evaluate` names a missing snapshot; `--json`'s failing scenarios are
+/// fields; a closed pipe ends quietly.
+#[test]
+fn the_shell_says_what_to_do_instead() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../fixtures/demo/snapshot.json"
+    );
+    let seed = seed_file(tmp.path(), &"44".repeat(32));
+    let seed = seed.to_str().unwrap();
+    let out = tmp.path().join("out");
+    let out = out.to_str().unwrap();
+    for args in [
+        vec!["plan", "--snapshot", demo],
+        vec![
+            "shard",
+            "--snapshot",
+            demo,
+            "--seed-file",
+            seed,
+            "--index",
+            "0",
+            "--out",
+            out,
+        ],
+        vec![
+            "aggregate",
+            "--snapshot",
+            demo,
+            "--seed-file",
+            seed,
+            "--shards",
+            out,
+            "--out",
+            out,
+        ],
+    ] {
+        let o = prover(&args, tmp.path());
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("use `solvency-prover prove`"),
+            "{args:?}: {err}"
+        );
+    }
+    let o = prover(
+        &["evaluate", "--snapshot", "/nonexistent/snap.json"],
+        tmp.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/snap.json"));
+
+    let mut snap: Value = serde_json::from_str(DEMO_SNAPSHOT).unwrap();
+    snap["positions"][0]["strike"] = json!("3000");
+    snap["positions"][0]["size"] = json!("50000");
+    let path = tmp.path().join("short.json");
+    fs::write(&path, snap.to_string()).unwrap();
+    let args = [
+        "prove",
+        "--snapshot",
+        path.to_str().unwrap(),
+        "--out",
+        out,
+        "--json",
+    ];
+    let o = prover(&args, tmp.path());
+    assert_eq!(o.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let failing = &v["failing_scenarios"][0];
+    assert_eq!(failing["scenario"], "base", "{v}");
+    assert!(
+        failing["shortfall_usd"]
+            .as_str()
+            .unwrap()
+            .parse::<f64>()
+            .unwrap()
+            > 0.0
+    );
+
+    // `evaluate --json | head -c 1`: the reader goes away; the prover ends quietly.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_solvency-prover"))
+        .args(["evaluate", "--json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let o = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!err.contains("panicked"), "{err}");
+    assert_ne!(o.status.code(), Some(101), "{err}");
+}
+
 #[test]
 fn shards_proven_separately_aggregate_into_a_verified_proof_set() {
     let tmp = tempfile::tempdir().unwrap();

@@ -3,6 +3,21 @@
 //! Exit codes: 0 valid, 1 invalid, 2 bad input or usage, 3 a valid proof with an inclusion
 //! file that does not show its positions in it.
 
+/// `println!`, except that a closed stdout (`… --json | head`) ends the program quietly
+/// instead of panicking, and another write error is said on stderr with exit code 2.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        if let Err(e) = writeln!(std::io::stdout(), $($arg)*) {
+            if e.kind() != std::io::ErrorKind::BrokenPipe {
+                eprintln!("solvency-verifier: standard output: {e}");
+                std::process::exit(2);
+            }
+            std::process::exit(0);
+        }
+    }};
+}
+
 use std::{
     collections::HashMap,
     path::{Path, PathBuf},
@@ -17,7 +32,8 @@ use serde_json::json;
 use solvency_circuits::{
     encoding::format_decimal,
     keys::{self, KeyShape, Srs},
-    limits::{read_limited, MAX_FILE_BYTES},
+    limits::{read_limited, MAX_FILE_BYTES, MAX_SNAPSHOT_BYTES},
+    snapshot::Book,
 };
 use solvency_verifier::{
     opening::{OpeningError, ReserveOpening},
@@ -26,8 +42,13 @@ use solvency_verifier::{
     site, verify_with, VerifyError,
 };
 
-/// Where `scripts/build-web.sh` leaves the web module, from the workspace root.
-const WEB_MODULE: &str = "target/wasm32-unknown-unknown/wasm/solvency_verifier_wasm.wasm";
+/// Where `scripts/build-web.sh` leaves the web module: in the source tree this binary was built
+/// from, named by its absolute path so that an installed binary (`cargo install --path
+/// verifier`) finds it from any folder.
+const WEB_MODULE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../target/wasm32-unknown-unknown/wasm/solvency_verifier_wasm.wasm"
+);
 
 #[derive(Parser)]
 #[command(
@@ -82,6 +103,25 @@ enum Command {
         #[arg(long)]
         params_dir: Option<PathBuf>,
     },
+    /// Audit a proof against the snapshot it claims and its reserve opening, without proving
+    /// again: the public data are the snapshot's, and C_R and R_L recomputed from the
+    /// snapshot and the opening's seed are the proof's; each part that differs is named.
+    Audit {
+        /// The proof file.
+        proof: PathBuf,
+        /// The snapshot the proof was made from (solvency-snapshot/1).
+        #[arg(long)]
+        snapshot: PathBuf,
+        /// The epoch's reserve opening (solvency-reserve-opening/1).
+        #[arg(long)]
+        opening: PathBuf,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Where IPA parameters are cached.
+        #[arg(long)]
+        params_dir: Option<PathBuf>,
+    },
     /// Check that a reserve opening opens a proof's reserve commitment; print the balances.
     OpenReserves {
         /// The proof file.
@@ -103,7 +143,8 @@ enum Command {
         /// The folder to create (it must not exist, or be empty).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        /// The web module, as scripts/build-web.sh builds it.
+        /// The web module, as scripts/build-web.sh builds it (default: where it builds it, in
+        /// the source tree of this binary, whatever the current folder).
         #[arg(long, value_name = "FILE", default_value = WEB_MODULE)]
         module: PathBuf,
     },
@@ -158,7 +199,7 @@ fn verify(
     let fail = |e: VerifyError| {
         let message = format!("{}: {e}", proof.display());
         if json {
-            println!(
+            out!(
                 "{}",
                 json!({"valid": false, "error": message, "exit_code": e.exit_code()})
             );
@@ -194,10 +235,10 @@ fn verify(
             if json {
                 let mut out = report::json(&v, &checked);
                 out["verify_ms"] = json!(elapsed.as_secs_f64() * 1e3);
-                println!("{out}");
+                out!("{out}");
             } else {
                 for line in report::text(&v, &checked, Some(elapsed.as_millis())) {
-                    println!("{line}");
+                    out!("{line}");
                 }
             }
             if checked.iter().all(report::InclusionVerdict::included) {
@@ -225,7 +266,7 @@ fn verified(path: &Path, dir: &Path) -> Result<solvency_verifier::Verified, Veri
 fn refuse(what: &Path, message: impl std::fmt::Display, code: u8, json: bool) -> ExitCode {
     let message = format!("{}: {message}", what.display());
     if json {
-        println!(
+        out!(
             "{}",
             json!({"ok": false, "error": message, "exit_code": code})
         );
@@ -279,7 +320,7 @@ fn replay(corpus: &Path, reprove: bool, json: bool, params_dir: Option<PathBuf>)
     bar.finish_and_clear();
     let failed = reports.iter().filter(|r| !r.ok()).count();
     if json {
-        println!(
+        out!(
             "{}",
             json!({
                 "ok": failed == 0,
@@ -299,17 +340,17 @@ fn replay(corpus: &Path, reprove: bool, json: bool, params_dir: Option<PathBuf>)
                     .to_owned()
             });
             let status = if r.ok() { "ok  " } else { "FAIL" };
-            println!(
+            out!(
                 "{status} {:<28} {:<14} {}",
                 r.name,
                 verdict,
                 r.checked.join(", ")
             );
             for p in &r.problems {
-                println!("       problem: {p}");
+                out!("       problem: {p}");
             }
         }
-        println!(
+        out!(
             "{} cases, {} agree, {failed} disagree",
             reports.len(),
             reports.len() - failed
@@ -367,7 +408,7 @@ fn chain(folder: &Path, json: bool, params_dir: Option<PathBuf>) -> ExitCode {
     match solvency_verifier::chain::check(proofs) {
         Ok(steps) => {
             if json {
-                println!(
+                out!(
                     "{}",
                     json!({"ok": true, "steps": steps.iter().map(|s| json!({
                         "epoch": s.epoch, "timestamp": s.timestamp,
@@ -379,12 +420,12 @@ fn chain(folder: &Path, json: bool, params_dir: Option<PathBuf>) -> ExitCode {
                     })).collect::<Vec<_>>()})
                 );
             } else {
-                println!(
+                out!(
                     "CHAIN OK: {} proofs, each linked to the one before",
                     steps.len()
                 );
                 for (f, why) in &skipped {
-                    println!("  skipped {}: {why}", f.display());
+                    out!("  skipped {}: {why}", f.display());
                 }
                 for s in &steps {
                     let link = match (s.previous, s.epoch == steps[0].epoch) {
@@ -401,7 +442,7 @@ fn chain(folder: &Path, json: bool, params_dir: Option<PathBuf>) -> ExitCode {
                             format!(", {} after it, {n} epoch number(s) skipped", duration(t))
                         }
                     };
-                    println!(
+                    out!(
                         "  epoch {:>6}  {}  {}…  {link}{gap}",
                         s.epoch,
                         time(s.timestamp),
@@ -418,6 +459,62 @@ fn chain(folder: &Path, json: bool, params_dir: Option<PathBuf>) -> ExitCode {
 /// Seconds in the largest whole units: `3600` → `1h`, `90061` → `1d 1h 1m 1s`.
 fn duration(seconds: u64) -> String {
     humantime::format_duration(Duration::from_secs(seconds)).to_string()
+}
+
+fn audit(
+    proof: &Path,
+    snapshot: &Path,
+    opening: &Path,
+    json: bool,
+    params_dir: Option<PathBuf>,
+) -> ExitCode {
+    let dir = params_dir.unwrap_or_else(params::default_dir);
+    let v = match verified(proof, &dir) {
+        Ok(v) => v,
+        Err(e) => return refuse(proof, &e, e.exit_code(), json),
+    };
+    let book = match read_limited(snapshot, MAX_SNAPSHOT_BYTES)
+        .map_err(|e| e.to_string())
+        .and_then(|b| Book::from_json(&b).map_err(|e| e.to_string()))
+    {
+        Ok(book) => book,
+        Err(e) => return refuse(snapshot, e, 2, json),
+    };
+    let opened = match read_limited(opening, MAX_FILE_BYTES)
+        .map_err(|e| OpeningError::Malformed(e.to_string()))
+        .and_then(|b| ReserveOpening::parse(&b))
+    {
+        Ok(o) => o,
+        Err(e) => return refuse(opening, e, 2, json),
+    };
+    let found = solvency_verifier::audit::audit(&v, &book, &opened);
+    let p = &v.statement.public;
+    if json {
+        out!(
+            "{}",
+            json!({"ok": found.ok(), "protocol": p.protocol, "epoch": p.epoch,
+                   "agrees": found.agrees, "differs": found.differs})
+        );
+    } else {
+        let verdict = if found.ok() {
+            "AUDIT OK"
+        } else {
+            "AUDIT FAILED"
+        };
+        out!(
+            "{verdict}: {} epoch {} against {}",
+            p.protocol,
+            p.epoch,
+            snapshot.display()
+        );
+        for line in &found.agrees {
+            out!("  agrees   {line}");
+        }
+        for line in &found.differs {
+            out!("  DIFFERS  {line}");
+        }
+    }
+    ExitCode::from(if found.ok() { 0 } else { 1 })
 }
 
 fn open_reserves(
@@ -445,20 +542,21 @@ fn open_reserves(
                 .map(|(a, &b)| (a.symbol.clone(), format_decimal(b, a.decimals)))
                 .collect();
             if json {
-                println!(
+                out!(
                     "{}",
                     json!({"ok": true, "protocol": p.protocol, "epoch": p.epoch,
                            "balances": rows.iter().map(|(a, b)| json!({"asset": a, "amount": b})).collect::<Vec<_>>()})
                 );
             } else {
-                println!(
+                out!(
                     "OPENED: C_R of {} epoch {} commits to these reserve balances:",
-                    p.protocol, p.epoch
+                    p.protocol,
+                    p.epoch
                 );
                 for (asset, amount) in rows {
-                    println!("  {asset:<10} {amount}");
+                    out!("  {asset:<10} {amount}");
                 }
-                println!("Check them against the chain (the proof covers exactly these).");
+                out!("Check them against the chain (the proof covers exactly these).");
             }
             ExitCode::SUCCESS
         }
@@ -498,6 +596,13 @@ fn main() -> ExitCode {
             json,
             params_dir,
         } => open_reserves(&proof, &opening, json, params_dir),
+        Command::Audit {
+            proof,
+            snapshot,
+            opening,
+            json,
+            params_dir,
+        } => audit(&proof, &snapshot, &opening, json, params_dir),
         Command::Keys {
             only,
             list,
@@ -525,7 +630,7 @@ fn main() -> ExitCode {
                 let p = params::load(&dir, k);
                 bar.finish_and_clear();
                 if print_digests {
-                    println!(
+                    out!(
                         "    ({k}, \"{}\"),",
                         params::digest(&params::to_bytes(p.params()))
                     );
@@ -542,15 +647,20 @@ fn web(out: &Path, module: &Path) -> ExitCode {
         Ok(b) => b,
         Err(e) => {
             eprintln!(
-                "solvency-verifier: {}: {e} (build the module with scripts/build-web.sh)",
-                module.display()
+                "solvency-verifier: the web module {}: {e}; build it with scripts/build-web.sh \
+                 in the source tree ({}), or give --module FILE",
+                module.display(),
+                Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .parent()
+                    .unwrap_or(Path::new(".."))
+                    .display()
             );
             return ExitCode::from(2);
         }
     };
     match site::write(out, &bytes) {
         Ok(w) => {
-            println!(
+            out!(
                 "wrote the verification site to {}: module {} KB, {} keys, parameters for k = {:?}, {:.1} MB in all",
                 out.display(),
                 bytes.len() / 1000,
@@ -558,7 +668,7 @@ fn web(out: &Path, module: &Path) -> ExitCode {
                 w.params,
                 w.bytes as f64 / 1e6
             );
-            println!(
+            out!(
                 "Host it with your proofs beside it; index.html?proof=PATH[&inclusion=PATH] \
                  verifies on load (same origin only)."
             );
@@ -586,7 +696,7 @@ fn keys_command(only: &[String], list: bool, write: Option<&Path>, dir: &Path) -
     if list {
         for shape in &shapes {
             let digest = pinned::key(*shape).map_or("(missing)", |(_, d)| d);
-            println!("{shape} k={} {digest}", shape.k());
+            out!("{shape} k={} {digest}", shape.k());
         }
         return ExitCode::SUCCESS;
     }
@@ -623,12 +733,12 @@ fn keys_command(only: &[String], list: bool, write: Option<&Path>, dir: &Path) -
                 Ok((pinned, digest))
                     if pinned == bytes && loads_as_made(pinned, digest) && len_as_pinned =>
                 {
-                    bar.suspend(|| println!("{shape}: matches its pinned key {digest}"));
+                    bar.suspend(|| out!("{shape}: matches its pinned key {digest}"));
                 }
                 _ => {
                     differ += 1;
                     bar.suspend(|| {
-                        println!(
+                        out!(
                             "{shape}: DIFFERS from the pinned key or proof length (regenerated \
                              {}, proofs {:?})",
                             keys::digest(&bytes),
@@ -655,17 +765,17 @@ fn keys_command(only: &[String], list: bool, write: Option<&Path>, dir: &Path) -
                 return ExitCode::from(2);
             }
         }
-        println!("wrote {} keys to {}", written.len(), out.display());
+        out!("wrote {} keys to {}", written.len(), out.display());
         return ExitCode::SUCCESS;
     }
     if differ > 0 {
-        println!(
+        out!(
             "{differ} of {} keys differ from the pinned ones",
             written.len()
         );
         ExitCode::from(1)
     } else {
-        println!("all {} keys match the pinned ones", written.len());
+        out!("all {} keys match the pinned ones", written.len());
         ExitCode::SUCCESS
     }
 }

@@ -475,8 +475,22 @@ fn the_site_is_written_whole_or_not_at_all() {
     let other_arg = other.to_str().unwrap();
     refused(
         &["web", "--out", other_arg, "--module", "/nonexistent.wasm"],
-        "build the module with scripts/build-web.sh",
+        "build it with scripts/build-web.sh",
     );
+    // Without --module, from any folder (an installed binary): the module built in the
+    // source tree, which scripts/test.sh builds before the tests.
+    let o = Command::new(env!("CARGO_BIN_EXE_solvency-verifier"))
+        .args(["web", "--out", other_arg])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    fs::remove_dir_all(&other).unwrap();
     refused(
         &["web", "--out", other_arg, "--module", DEMO_PROOF],
         "not WebAssembly",
@@ -522,5 +536,66 @@ fn milliseconds_are_named_and_never_panic() {
     );
     let out = String::from_utf8_lossy(&o.stdout);
     assert_eq!(o.status.code(), Some(3), "{out}");
-    assert!(out.contains("NOT FOUND") && out.contains("(unix seconds)"), "{out}");
+    assert!(
+        out.contains("NOT FOUND") && out.contains("(unix seconds)"),
+        "{out}"
+    );
+}
+
+/// `audit`: the demo's proof against its snapshot and opening agrees; against a snapshot with
+/// one position changed, R_L differs; with another reserve, the balances and C_R differ; with
+/// another price, the public data differ — each named, exit 1.
+#[test]
+fn audit_recomputes_the_commitments_and_names_what_differs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let demo = Path::new(FIXTURES).join("demo");
+    let (snapshot, opening) = (
+        demo.join("snapshot.json"),
+        demo.join("reserve-opening.json"),
+    );
+    let run = |snap: &Path| {
+        let args = [
+            "audit",
+            DEMO_PROOF,
+            "--snapshot",
+            snap.to_str().unwrap(),
+            "--opening",
+            opening.to_str().unwrap(),
+            "--json",
+        ];
+        let o = verifier(&args, tmp.path());
+        let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+        (o.status.code(), v)
+    };
+    let (code, v) = run(&snapshot);
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["agrees"].as_array().unwrap().len(), 4, "{v}");
+    let original: Value = serde_json::from_slice(&fs::read(&snapshot).unwrap()).unwrap();
+    let cases: [(fn(&mut Value), &str); 3] = [
+        (
+            |v| v["positions"][0]["size"] = json!("2.6"),
+            "R_L recomputed",
+        ),
+        (
+            |v| v["reserves"][0]["amount"] = json!("1250.4"),
+            "ETH: committed 1250.5, snapshot 1250.4",
+        ),
+        (
+            |v| v["assets"][0]["price"] = json!("3150.26"),
+            "assets and prices",
+        ),
+    ];
+    for (i, (edit, needle)) in cases.iter().enumerate() {
+        let mut snap = original.clone();
+        edit(&mut snap);
+        let path = tmp.path().join(format!("snap{i}.json"));
+        fs::write(&path, snap.to_string()).unwrap();
+        let (code, v) = run(&path);
+        assert_eq!(code, Some(1), "case {i}: {v}");
+        let differs = v["differs"].to_string();
+        assert!(
+            differs.contains(needle),
+            "case {i}: {needle:?} not in {differs}"
+        );
+    }
 }
