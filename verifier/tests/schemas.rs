@@ -1647,3 +1647,20 @@ fn malformed_classes_are_refused_by_both_the_schema_and_the_parser() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(cases.len() > 100);
 }
+
+/// The operator's inclusion index, as `prove` writes it (prover/tests/inclusion.rs checks the
+/// prover's own), is valid under its schema; a file name that is no inclusion file's is not.
+#[test]
+fn the_inclusion_index_has_a_schema() {
+    let schema = schema("inclusion-index");
+    let index = json!({
+        "format": "solvency-inclusion-index/1",
+        "protocol": "demo-options",
+        "epoch": 7,
+        "files": {"alice": "alice.json", "../../x": "x-0123456789abcdef0123456789abcdef.json"},
+    });
+    assert!(schema.is_valid(&index), "{:?}", schema_errors(&schema, &index));
+    let mut bad = index.clone();
+    bad["files"]["alice"] = json!("../alice.json");
+    assert!(!schema.is_valid(&bad));
+}
