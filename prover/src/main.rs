@@ -598,7 +598,8 @@ fn shard(
     }
 }
 
-/// Proves the top over `DIR/shard-*.json` and writes the proof set like `prove`.
+/// Proves the top over `DIR/shard-0.json`, `shard-2.json`, … and writes the proof set like
+/// `prove`.
 fn aggregate(
     snapshot: PathBuf,
     seed: SeedSource,

@@ -571,7 +571,8 @@ fn audit_recomputes_the_commitments_and_names_what_differs() {
     assert_eq!(code, Some(0), "{v}");
     assert_eq!(v["agrees"].as_array().unwrap().len(), 4, "{v}");
     let original: Value = serde_json::from_slice(&fs::read(&snapshot).unwrap()).unwrap();
-    let cases: [(fn(&mut Value), &str); 3] = [
+    type Edit = fn(&mut Value);
+    let cases: [(Edit, &str); 3] = [
         (
             |v| v["positions"][0]["size"] = json!("2.6"),
             "R_L recomputed",

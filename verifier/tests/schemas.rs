@@ -1659,7 +1659,11 @@ fn the_inclusion_index_has_a_schema() {
         "epoch": 7,
         "files": {"alice": "alice.json", "../../x": "x-0123456789abcdef0123456789abcdef.json"},
     });
-    assert!(schema.is_valid(&index), "{:?}", schema_errors(&schema, &index));
+    assert!(
+        schema.is_valid(&index),
+        "{:?}",
+        schema_errors(&schema, &index)
+    );
     let mut bad = index.clone();
     bad["files"]["alice"] = json!("../alice.json");
     assert!(!schema.is_valid(&bad));
