@@ -26,7 +26,7 @@ pub fn arb_book() -> impl Strategy<Value = Book> {
                 any::<bool>(),
                 0u64..2_000_000_000_000u64,
                 1u64..1 << 44,
-                any::<u64>(),
+                0..=crate::limits::MAX_TIMESTAMP,
             ),
             0..=6,
         );

@@ -788,9 +788,14 @@ pub fn write_outputs(dir: &Path, proved: &Proved) -> Result<Vec<PathBuf>, ProveE
         fs::rename(&from, &to).map_err(|e| io(&to, e))?;
         written.push(to);
     }
-    // The folder stays 0700, as the temporary folder is made: each file holds an account's
-    // secret salt, for its holder only.
+    // The folder is its owner's only (0700): each file holds an account's secret salt.
     let staging = staging.keep();
+    #[cfg(unix)]
+    fs::set_permissions(
+        &staging,
+        std::os::unix::fs::PermissionsExt::from_mode(0o700),
+    )
+    .map_err(|e| io(&staging, e))?;
     fs::rename(&staging, &inclusion_dir).map_err(|e| io(&inclusion_dir, e))?;
     let _ = fs::remove_dir_all(inclusion_dir.join(".previous-inclusion"));
     written.push(inclusion_dir);

@@ -317,7 +317,7 @@ pub fn verify_using(
                 .proofs
                 .par_iter()
                 .enumerate()
-                .map(|(i, p)| proof_bytes(&format!("shard {i} proof"), p))
+                .map(|(j, p)| proof_bytes(&format!("shard proof {j}"), p))
                 .collect::<Result<Vec<_>, _>>()?;
             let top_proof = proof_bytes("top proof", &f.top.proof)?;
             let links = f.shards.links();

@@ -10,7 +10,7 @@
 //!
 //! `params/params-k{k}.bin` are `Params::new(k)` as `Params::write` writes them, for every `k` up to
 //! [`MAX_EMBEDDED_K`]; each is checked against its digest pinned in [`PARAMS`]
-//! before use ([`Srs::read`] is the only reader).
+//! before use (`Srs::read` is the only reader).
 //!
 //! The digests are always compiled in; the key and parameter bytes only with the `embedded`
 //! feature (on by default). Without it — the web module, whose size matters — the host
@@ -20,7 +20,9 @@ use std::sync::OnceLock;
 
 #[cfg(feature = "embedded")]
 use halo2_proofs::plonk::VerifyingKey;
-use solvency_circuits::keys::{self, KeyError, KeyShape, ProofLen, Srs};
+#[cfg(feature = "embedded")]
+use solvency_circuits::keys::Srs;
+use solvency_circuits::keys::{self, KeyError, KeyShape, ProofLen};
 #[cfg(feature = "embedded")]
 use solvency_circuits::{proof::Curve, statement::Public};
 
@@ -149,5 +151,5 @@ pub fn srs(k: u32) -> Option<Srs> {
     Srs::read(params_bytes(k)?).ok()
 }
 
-/// The parameter pins live beside the one reader that checks them ([`Srs::read`]).
+/// The parameter pins live beside the one reader that checks them (`Srs::read`).
 pub use solvency_circuits::srs::{params_digest, pinned_params, PARAMS};

@@ -987,7 +987,7 @@ fn cases() -> Vec<Case> {
             PROOF_SET,
             R::Proof,
             |v| upper(&mut v["shards"]["proofs"][0]),
-            Both("shard 0 proof: upper-case hex"),
+            Both("shard proof 0: upper-case hex"),
         ),
         v(
             "upper-case hex (top proof)",

@@ -423,25 +423,20 @@ fn submit_shard(
     let shards = first..first + links.len();
     proof::verify_shard_run(srs.params(), &vk, &msg.public, first, count, &links, &proof)
         .map_err(|e| ContractError::Proof(format!("shards {shards:?} do not verify: {e}")))?;
-    let public_digest = field_bytes(&msg.public.digest());
+    let set = state::ShardSet {
+        owner,
+        public_digest: field_bytes(&msg.public.digest()),
+        shard_key: key_shape.to_string(),
+        count,
+    };
     let verified = state::VerifiedShard {
         height,
         first: first as u64,
         shards: links.len() as u64,
         proof: hex::encode(proof_digest(&proof)),
     };
-    let shard_key = key_shape.to_string();
-    for (index, (root, sums)) in shards.clone().zip(&links) {
-        let key = state::verified_shard(
-            owner,
-            &public_digest,
-            &shard_key,
-            count,
-            index,
-            &field_bytes(root),
-            &field_bytes(sums),
-        );
-        state::save(storage, &key, &verified)?;
+    for (index, link) in shards.clone().zip(&links) {
+        state::save(storage, &set.record_key(index, link), &verified)?;
     }
     Ok(Response::new()
         .add_attribute("protocol", &msg.public.protocol)
@@ -482,24 +477,18 @@ fn submit_set(
         .collect::<Result<Vec<_>, _>>()?;
     let top_proof = proof_bytes("top proof", &file.top.proof)?;
     if verify {
-        let public_digest = field_bytes(&statement.public.digest());
-        let shard_key = KeyShape::Shard(file.shards.circuit.shape).to_string();
-        let count = links.len();
+        let set = state::ShardSet {
+            owner,
+            public_digest: field_bytes(&statement.public.digest()),
+            shard_key: KeyShape::Shard(file.shards.circuit.shape).to_string(),
+            count: links.len(),
+        };
         for (j, proof) in shard_proofs.iter().enumerate() {
-            let run = proof::proof_shards(j, count, file.shards_per_proof());
+            let run = proof::proof_shards(j, set.count, file.shards_per_proof());
             let (first, shards) = (run.start as u64, run.len() as u64);
             let digest = hex::encode(proof_digest(proof));
             for index in run {
-                let (root, sums) = &links[index];
-                let key = state::verified_shard(
-                    owner,
-                    &public_digest,
-                    &shard_key,
-                    count,
-                    index,
-                    &field_bytes(root),
-                    &field_bytes(sums),
-                );
+                let key = set.record_key(index, &links[index]);
                 let Some(record) = state::load::<state::VerifiedShard>(storage, &key)? else {
                     return Err(ContractError::ShardMissing { index });
                 };

@@ -7,6 +7,7 @@
 
 use cosmwasm_std::{from_json, to_json_vec, Storage};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use solvency_circuits::statement::{field_bytes, Fp};
 
 use crate::error::ContractError;
 
@@ -56,30 +57,38 @@ pub fn epoch_record(owner: &str, protocol: &str, epoch: u64) -> Vec<u8> {
     )
 }
 
-/// The key recording that `owner` had a shard proof verified: everything the proof binds (the
-/// set's public data digest, the shard circuit's key — which fixes the shard depth —, shard
-/// count and index, sub-root and sums commitment). Its value is a [`VerifiedShard`].
-pub fn verified_shard(
-    owner: &str,
-    public_digest: &[u8],
-    shard_key: &str,
-    count: usize,
-    index: usize,
-    sub_root: &[u8],
-    sums: &[u8],
-) -> Vec<u8> {
-    key(
-        b"shard",
-        &[
-            owner.as_bytes(),
-            public_digest,
-            shard_key.as_bytes(),
-            &(count as u64).to_be_bytes(),
-            &(index as u64).to_be_bytes(),
-            sub_root,
-            sums,
-        ],
-    )
+/// The set a verified shard belongs to, as its records are filed: the owner who had it
+/// verified, the set's public data digest, the shard circuit's key (which fixes the shard
+/// depth) and the shard count. A record's key adds the shard's index, sub-root and sums
+/// commitment: everything the shard proof binds.
+pub struct ShardSet<'a> {
+    /// The submitting address.
+    pub owner: &'a str,
+    /// `Public::digest` of the set's public data, as bytes.
+    pub public_digest: [u8; 32],
+    /// The shard circuit's key name (`shard-a4-l9-d9`).
+    pub shard_key: String,
+    /// The number of shards of the set.
+    pub count: usize,
+}
+
+impl ShardSet<'_> {
+    /// The key of shard `index`'s record, with its `(sub-root, sums commitment)`; its value is
+    /// a [`VerifiedShard`].
+    pub fn record_key(&self, index: usize, (sub_root, sums): &(Fp, Fp)) -> Vec<u8> {
+        key(
+            b"shard",
+            &[
+                self.owner.as_bytes(),
+                &self.public_digest,
+                self.shard_key.as_bytes(),
+                &(self.count as u64).to_be_bytes(),
+                &(index as u64).to_be_bytes(),
+                &field_bytes(sub_root),
+                &field_bytes(sums),
+            ],
+        )
+    }
 }
 
 /// What the contract keeps of a verified shard: which proof verified it and which shards that
