@@ -586,7 +586,11 @@ pub fn prove_shards(
     done: impl Fn(usize) + Sync,
 ) -> Result<Vec<ShardProofFile>, ProveError> {
     let (header, positions) = open_streaming(snapshot)?;
-    needs_shards(header.positions)?;
+    if let Err(e) = needs_shards(header.positions) {
+        // A book this small is read whole at once: a fault of its own is named first.
+        header.read_positions(positions, |_, _| ())?;
+        return Err(e);
+    }
     let plan = ShardPlan::new(
         &header.public,
         header.positions,
