@@ -122,10 +122,11 @@ fn k_for(rows: usize) -> u32 {
 pub const TOP_HASH_LANES: usize = 10;
 
 /// What a top proof's first public input binds besides the statement. The top circuit's
-/// constraints, and so its key, are the same over shards of any depth; the depth must still be
-/// part of what a top proof proves, or a set of 512-slot shards could be labelled as one of
-/// 1,024-slot shards wherever the verifier does not also check the shard proofs (a contract
-/// that accepts a set shard by shard).
+/// constraints, and so its key, are the same over shards of any depth: binding the depth into
+/// the transcript makes a top proof made over shards of one depth fail when its set is
+/// relabelled to another. It does not give the depth a meaning by itself (a prover can name
+/// any depth); the shard proofs' key does, checked beside the top off-chain and recorded per
+/// shard on-chain.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TopBinding {
     /// The statement and the shard depth ([`Statement::top_digest`]): what every top proof

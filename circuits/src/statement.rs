@@ -453,7 +453,8 @@ impl Statement {
     /// What a `solvency-proof-set/5` top proof's first public input holds: every byte of the
     /// statement and the depth of the shards' subtrees. The top circuit never uses that depth
     /// (only the empty subtrees the verifier pads with do), so binding it here is what makes a
-    /// top proof over shards of 512 slots fail as one over shards of 1,024.
+    /// top proof made over shards of 512 slots fail when relabelled as one over shards of
+    /// 1,024 (the shard proofs' key is what fixes the depth: see `TopBinding`).
     pub fn top_digest(&self, shard_depth: u32) -> Fp {
         json_digest(&(self, shard_depth), b"solvency-top/1\0\0")
     }

@@ -13,5 +13,5 @@ cargo clippy --release --locked --all-targets -- -D warnings
 SOLVENCY_CONTRACT_WASM=$(./build.sh)
 export SOLVENCY_CONTRACT_WASM
 # One test at a time: each stores megabytes of parameters and verifies k = 15 shards.
-cargo test --locked --release -p solvency-cosmwasm-vm-tests -- --nocapture --test-threads 1
+cargo test --locked --release -p solvency-cosmwasm -p solvency-cosmwasm-vm-tests -- --nocapture --test-threads 1
 echo "contracts/cosmwasm/test.sh: passed in $(( $(date +%s) - start )) s"

@@ -239,13 +239,19 @@ impl InclusionFile {
     }
 }
 
+/// Names the prover writes beside the inclusion files: an account id equal to one of them
+/// takes the hashed form, so no account's file can collide with them.
+pub const RESERVED_NAMES: [&str; 3] = ["index", "proof", "reserve-opening"];
+
 /// A safe, collision-free file name for an account's inclusion file: the id itself when it is
-/// 1–64 characters of `[a-z0-9_-]` not starting with `x-`, else `x-` and 32 hex digits of its
-/// BLAKE2b hash. The two forms cannot collide, case-insensitive file systems cannot merge two
-/// names, and no id can reach outside the directory.
+/// 1–64 characters of `[a-z0-9_-]`, not starting with `x-` and not one of
+/// [`RESERVED_NAMES`], else `x-` and 32 hex digits of its BLAKE2b hash. The two forms cannot
+/// collide, case-insensitive file systems cannot merge two names, no id can reach outside the
+/// directory, and none can take the name of the index or of a file staged beside them.
 pub fn file_name(account: &str) -> String {
     let plain = (1..=64).contains(&account.len())
         && !account.starts_with("x-")
+        && !RESERVED_NAMES.contains(&account)
         && account
             .bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
@@ -268,6 +274,9 @@ mod tests {
     fn file_names_are_safe_and_distinct() {
         assert_eq!(file_name("alice"), "alice.json");
         let hostile = [
+            "index",
+            "proof",
+            "reserve-opening",
             "../../x",
             "Alice",
             "a/b",

@@ -225,7 +225,9 @@ pub fn json(v: &Verified, inclusions: &[InclusionVerdict]) -> Value {
     json!({
         "valid": true,
         "caveat": CAVEAT,
-        "all_included": inclusions.iter().all(InclusionVerdict::included),
+        // No inclusion file given: nothing was shown included, so not `true`.
+        "all_included": (!inclusions.is_empty())
+            .then(|| inclusions.iter().all(InclusionVerdict::included)),
         "statement": v.statement,
         "scenarios_covered": p.policy.scenarios.iter().map(|s| &s.name).collect::<Vec<_>>(),
         "k": v.ks,

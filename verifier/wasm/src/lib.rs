@@ -83,8 +83,10 @@ fn read_params(mut bytes: &[u8]) -> Result<HashMap<u32, Srs>, VerifyError> {
         let k = bytes
             .first_chunk::<4>()
             .map(|k| u32::from_le_bytes(*k))
-            .filter(|&k| k < 32)
-            .ok_or_else(|| VerifyError::Malformed("a parameter file's header is bad".into()))?;
+            .filter(|&k| solvency_verifier::pinned::pinned_params(k).is_some())
+            .ok_or_else(|| {
+                VerifyError::Malformed("a parameter file's header names no pinned k".into())
+            })?;
         let (file, rest) = bytes.split_at_checked(keys::params_len(k)).ok_or_else(|| {
             VerifyError::Malformed(format!("the parameter file for k = {k} is cut short"))
         })?;

@@ -205,7 +205,8 @@ fn load_key(storage: &dyn Storage, shape: KeyShape) -> Result<Vec<u8>, ContractE
 }
 
 /// Checks that `statement` extends `owner`'s chain of its protocol: it names the last accepted
-/// proof's digest (nothing, for a chain's first epoch) and a larger epoch number.
+/// proof's digest (nothing, for a chain's first epoch), a larger epoch number and a later
+/// snapshot time — the rules `solvency-verifier chain` applies.
 fn check_chain(
     storage: &dyn Storage,
     owner: &str,
@@ -241,6 +242,13 @@ fn check_chain(
                 public.epoch, h.epoch
             )))
         }
+        (Some(h), Some(_)) if public.timestamp <= h.timestamp => {
+            return Err(ContractError::Chain(format!(
+                "snapshot time {} is not after the last accepted epoch {}'s {}: time must move \
+                 forward along a chain",
+                public.timestamp, h.epoch, h.timestamp
+            )))
+        }
         (Some(_), Some(_)) => {}
     }
     Ok(head)
@@ -260,6 +268,7 @@ fn append(
         &state::chain_head(owner, protocol),
         &ChainHead {
             epoch: record.epoch,
+            timestamp: record.timestamp,
             digest: record.digest.clone(),
             length,
         },
@@ -325,7 +334,7 @@ fn submit_proof(
 
 /// One proof of a proof set, as `submit_shard` takes it: the set's public data and shard
 /// circuit, the place of the consecutive shards it proves, their links and the proof, each
-/// copied from the proof-set file (proof `j` of a `solvency-proof-set/4` file proves shards
+/// copied from the proof-set file (proof `j` of a `solvency-proof-set/5` or `/4` file proves shards
 /// `2j` and `2j + 1`; of a `/3` file, shard `j`).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -411,6 +420,16 @@ fn submit_shard(
         )));
     }
     let proof = proof_bytes("shard proof", &msg.proof)?;
+    let expected = pinned::proof_len(key_shape)
+        .map_err(|e| ContractError::Key(e.to_string()))?
+        .of(links.len());
+    if proof.len() != expected {
+        return Err(ContractError::Proof(format!(
+            "the shard proof is {} bytes, but a proof of {} {key_shape} circuit(s) is {expected}",
+            proof.len(),
+            links.len()
+        )));
+    }
     let srs = load_params(storage, msg.circuit.k)?;
     let vk = pinned_vk(
         storage,
@@ -426,7 +445,7 @@ fn submit_shard(
     let set = state::ShardSet {
         owner,
         public_digest: field_bytes(&msg.public.digest()),
-        shard_key: key_shape.to_string(),
+        shard_key: shard_key(key_shape)?,
         count,
     };
     let verified = state::VerifiedShard {
@@ -445,6 +464,15 @@ fn submit_shard(
             "shards",
             format!("{}..{} of {count}", shards.start, shards.end),
         ))
+}
+
+/// What a verified shard's records are filed under for its circuit: the digest pinned for the
+/// shard key (which fixes the shard depth), so that records made under one key never stand
+/// for another, even one of the same name.
+fn shard_key(shape: KeyShape) -> Result<String, ContractError> {
+    pinned::key_digest(shape)
+        .map(str::to_owned)
+        .map_err(|e| ContractError::Key(e.to_string()))
 }
 
 /// Appends a proof set's epoch: with `verify`, only when every proof in the file is one that
@@ -480,7 +508,7 @@ fn submit_set(
         let set = state::ShardSet {
             owner,
             public_digest: field_bytes(&statement.public.digest()),
-            shard_key: KeyShape::Shard(file.shards.circuit.shape).to_string(),
+            shard_key: shard_key(KeyShape::Shard(file.shards.circuit.shape))?,
             count: links.len(),
         };
         for (j, proof) in shard_proofs.iter().enumerate() {
@@ -514,4 +542,35 @@ fn submit_set(
     }
     let rec = record(statement, parsed.digest(), links.len(), verify, height);
     append(storage, owner, head, rec, &statement.public.protocol)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cosmwasm_std::testing::MockStorage;
+
+    /// A chain's next epoch must have a later snapshot time, as `solvency-verifier chain` and
+    /// `prove --previous` require: a verified epoch whose time goes backwards is refused.
+    #[test]
+    fn time_must_move_forward_along_a_chain() {
+        let file = include_bytes!("../../../../fixtures/chain/epoch-8.json");
+        let statement = parse(file).unwrap().statement().clone();
+        let previous = hex::encode(statement.previous.unwrap());
+        let mut storage = MockStorage::new();
+        let head = |timestamp| ChainHead {
+            epoch: 7,
+            timestamp,
+            digest: previous.clone(),
+            length: 1,
+        };
+        let at = state::chain_head("vault", &statement.public.protocol);
+        let t = statement.public.timestamp;
+        state::save(&mut storage, &at, &head(t - 86_400)).unwrap();
+        assert!(check_chain(&storage, "vault", &statement).is_ok());
+        for later in [t, t + 1] {
+            state::save(&mut storage, &at, &head(later)).unwrap();
+            let e = check_chain(&storage, "vault", &statement).unwrap_err();
+            assert!(e.to_string().contains("time must move forward"), "{e}");
+        }
+    }
 }

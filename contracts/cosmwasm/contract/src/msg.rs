@@ -44,9 +44,10 @@ pub enum ExecuteMsg {
         /// [`crate::contract::ShardMsg`]).
         shard: Binary,
     },
-    /// A proof-set file (`solvency-proof-set/4` or `/3`) whose every shard the sender has
-    /// submitted: the top proof is verified here and the epoch appended, marked verified
-    /// on-chain.
+    /// A proof-set file (`solvency-proof-set/5`, or `/4`, `/3`) whose every shard proof is one
+    /// the sender had verified with [`ExecuteMsg::SubmitShard`], at the same place (the same
+    /// proof bytes, shard key, count, index, sub-root and sums): the top proof is verified here
+    /// and the epoch appended, marked verified on-chain.
     SubmitSet {
         /// The proof-set file's bytes.
         proof: Binary,
@@ -87,6 +88,10 @@ pub enum QueryMsg {
 pub struct ChainHead {
     /// The last accepted epoch.
     pub epoch: u64,
+    /// Its snapshot time, unix seconds: the next epoch's must be later. (0 in heads stored
+    /// before the contract kept it.)
+    #[serde(default)]
+    pub timestamp: u64,
     /// Digest of its proof file, hex: the next statement's `previous`.
     pub digest: String,
     /// How many epochs the chain holds.

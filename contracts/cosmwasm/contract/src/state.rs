@@ -58,15 +58,15 @@ pub fn epoch_record(owner: &str, protocol: &str, epoch: u64) -> Vec<u8> {
 }
 
 /// The set a verified shard belongs to, as its records are filed: the owner who had it
-/// verified, the set's public data digest, the shard circuit's key (which fixes the shard
-/// depth) and the shard count. A record's key adds the shard's index, sub-root and sums
+/// verified, the set's public data digest, the pinned digest of the shard circuit's key (which
+/// fixes the shard depth) and the shard count. A record's key adds the shard's index, sub-root and sums
 /// commitment: everything the shard proof binds.
 pub struct ShardSet<'a> {
     /// The submitting address.
     pub owner: &'a str,
     /// `Public::digest` of the set's public data, as bytes.
     pub public_digest: [u8; 32],
-    /// The shard circuit's key name (`shard-a4-l9-d9`).
+    /// The pinned digest of the shard circuit's key, hex.
     pub shard_key: String,
     /// The number of shards of the set.
     pub count: usize,
