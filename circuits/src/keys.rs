@@ -49,7 +49,7 @@ use crate::srs::point;
 use crate::statement::{Asset, Policy, Public, Scenario};
 use crate::with_lanes;
 
-pub use crate::srs::{params_len, to_bytes, Srs};
+pub use crate::srs::{params_len, Srs};
 
 /// The first bytes of every key file.
 pub const MAGIC: &[u8; 16] = b"solvency-vk/2\0\0\0";

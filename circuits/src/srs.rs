@@ -82,6 +82,11 @@ impl Srs {
         self.k
     }
 
+    /// The parameters as `Params::write` writes them (kept from reading or generating them).
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
     /// The parameters, decompressed on first use when read with [`Srs::read`].
     pub fn params(&self) -> &Params<Curve> {
         self.params.get_or_init(|| {

@@ -25,7 +25,10 @@ use solvency_circuits::{
     commit::MerkleTree,
     encoding::format_decimal,
     keys::{KeyShape, Srs},
-    limits::{read_limited, shard_depth, within, MAX_FILE_BYTES, MAX_SNAPSHOT_BYTES, SHARD_DEPTH},
+    limits::{
+        one_proof_holds, read_limited, shard_depth, within, MAX_FILE_BYTES, MAX_SNAPSHOT_BYTES,
+        SHARD_DEPTH,
+    },
     model::{evaluate, Evaluation},
     proof,
     snapshot::{Book, Header, Position, SnapshotError},
@@ -150,7 +153,7 @@ pub fn check_snapshot(path: &Path) -> Result<Header, ProveError> {
 /// commands (`plan`, `shard`, `aggregate`) were asked for, before anything is proven: such a
 /// book has no shards, and `prove` proves it whole.
 pub fn needs_shards(positions: usize) -> Result<(), ProveError> {
-    if positions <= 1 << SHARD_DEPTH {
+    if one_proof_holds(positions) {
         return Err(ProveError::Input(format!(
             "the book has {positions} position(s), which one proof holds (up to {}): use \
              `solvency-prover prove`; plan, shard and aggregate split books larger than that",
@@ -276,7 +279,7 @@ pub fn prove_book(
     let evaluation = solvent(book)?;
     let secrets = Secrets::from_seed(seed);
     let mut timings = Timings::default();
-    if book.positions.len() > 1 << SHARD_DEPTH {
+    if !one_proof_holds(book.positions.len()) {
         let set = prepare_set(book, &secrets, previous, shard_depth(book.positions.len()));
         let n = set.links.len();
         let shard_k = set.plan.shard_shape.k();

@@ -300,15 +300,17 @@ pub(crate) fn parse_tagged<T: DeserializeOwned>(
     format: impl Fn(&T) -> &str,
 ) -> Result<T, String> {
     let bytes = document(bytes)?;
-    if let Ok(Some(found)) = format_tag(bytes) {
-        if found != expected {
-            return Err(format!(
+    let doc: T = serde_json::from_slice(bytes).map_err(|e| {
+        // Another kind of file fails the parse (unknown fields): its tag says what it is. Only
+        // a refused file is read a second time.
+        match format_tag(bytes) {
+            Ok(Some(found)) if found != expected => format!(
                 "format: expected {expected:?}, found {found:?}{}",
                 wrong_file(&found, expected)
-            ));
+            ),
+            _ => json_error(e),
         }
-    }
-    let doc: T = serde_json::from_slice(bytes).map_err(json_error)?;
+    })?;
     if format(&doc) != expected {
         return Err(format!(
             "format: expected {expected:?}, found {:?}",

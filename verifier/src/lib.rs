@@ -181,9 +181,15 @@ pub fn parse(bytes: &[u8]) -> Result<Proof, VerifyError> {
 }
 
 /// Refuses proof bytes (as hex `text`) that are not lower-case hex, or of another length than
-/// a proof of `circuits` circuits of `shape` has ([`pinned::proof_len`]): cheap, and done before any parameters are loaded,
-/// let alone generated, for a file whose proofs cannot verify.
-fn check_len(what: &str, shape: KeyShape, circuits: usize, text: &str) -> Result<(), VerifyError> {
+/// a proof of `circuits` circuits of `shape` has ([`pinned::proof_len`]): cheap, and done
+/// before any parameters are loaded, let alone generated, for a proof that cannot verify.
+/// `parse` runs it on every proof of a file; a contract on each proof it is sent alone.
+pub fn check_len(
+    what: &str,
+    shape: KeyShape,
+    circuits: usize,
+    text: &str,
+) -> Result<(), VerifyError> {
     // The encoding first, so that bad hex is named as such (malformed, exit 2).
     if !text.len().is_multiple_of(2)
         || !text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
@@ -234,6 +240,20 @@ pub fn proof_bytes(what: &str, text: &str) -> Result<Vec<u8>, VerifyError> {
         )));
     }
     hex::decode(text).map_err(|e| VerifyError::Malformed(format!("{what}: {e}")))
+}
+
+/// A proof set's shard proofs and top proof as bytes, each from its one spelling
+/// ([`proof_bytes`]): what [`verify_using`] checks, and what a contract that accepts the set
+/// compares with the proofs it verified one at a time.
+pub fn set_proof_bytes(f: &ProofSetFile) -> Result<(Vec<Vec<u8>>, Vec<u8>), VerifyError> {
+    let shards = f
+        .shards
+        .proofs
+        .par_iter()
+        .enumerate()
+        .map(|(j, p)| proof_bytes(&format!("shard proof {j}"), p))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((shards, proof_bytes("top proof", &f.top.proof)?))
 }
 
 /// The digest pinned for `shape`'s key: refused unless the shape is pinned and the proof file
@@ -312,14 +332,7 @@ pub fn verify_using(
             (f.circuit.shape.depth, 0, bytes.len())
         }
         Proof::Set(f) => {
-            let shard_proofs = f
-                .shards
-                .proofs
-                .par_iter()
-                .enumerate()
-                .map(|(j, p)| proof_bytes(&format!("shard proof {j}"), p))
-                .collect::<Result<Vec<_>, _>>()?;
-            let top_proof = proof_bytes("top proof", &f.top.proof)?;
+            let (shard_proofs, top_proof) = set_proof_bytes(f)?;
             let links = f.shards.links();
             let invalid = |what: &str, e| VerifyError::Invalid(format!("{what}: {e}"));
             // Parameters come lazily: the table bases now, the generators on first use. One

@@ -630,10 +630,7 @@ fn main() -> ExitCode {
                 let p = params::load(&dir, k);
                 bar.finish_and_clear();
                 if print_digests {
-                    out!(
-                        "    ({k}, \"{}\"),",
-                        params::digest(&params::to_bytes(p.params()))
-                    );
+                    out!("    ({k}, \"{}\"),", params::digest(p.bytes()));
                 }
             }
             ExitCode::SUCCESS

@@ -17,7 +17,6 @@ use std::{
 use solvency_circuits::keys::Srs;
 
 pub use crate::pinned::{params_digest as digest, pinned_params as pinned};
-pub use solvency_circuits::keys::to_bytes;
 
 /// The default cache directory: `$SOLVENCY_PARAMS_DIR`, else `$XDG_CACHE_HOME/solvency`,
 /// else `~/.cache/solvency`, else `./.solvency-cache`.
@@ -57,14 +56,14 @@ pub fn load(dir: &Path, k: u32) -> Srs {
         }
     }
     let srs = Srs::new(k);
-    let bytes = to_bytes(srs.params());
+    let bytes = srs.bytes();
     assert_eq!(
-        digest(&bytes),
+        digest(bytes),
         pin,
         "Params::new({k}) disagrees with its pinned digest"
     );
     // Best effort: a read-only or full disk only costs the next run the same wait.
-    let _ = write_atomically(&file, &bytes);
+    let _ = write_atomically(&file, bytes);
     srs
 }
 

@@ -47,43 +47,51 @@ pub const PROOF_LENS: &[u8] = include_bytes!("../keys/proof-lens.bin");
 /// come from the parameters cache.
 pub const MAX_EMBEDDED_K: u32 = 15;
 
-/// Every pinned shape with its pinned digest in hex, as a proof file names it.
-fn pins() -> &'static [(KeyShape, String)] {
-    static PINS: OnceLock<Vec<(KeyShape, String)>> = OnceLock::new();
+/// What is pinned for a shape: its key's digest in hex, as a proof file names it, and the
+/// length of its proofs.
+struct Pin {
+    shape: KeyShape,
+    digest: String,
+    proof_len: ProofLen,
+}
+
+/// Every pinned shape's [`Pin`], from [`DIGESTS`] and [`PROOF_LENS`] (both in the order of
+/// [`KeyShape::pinned`]).
+fn pins() -> &'static [Pin] {
+    static PINS: OnceLock<Vec<Pin>> = OnceLock::new();
     PINS.get_or_init(|| {
+        let half = |b: &[u8]| usize::from(u16::from_le_bytes([b[0], b[1]]));
         KeyShape::pinned()
             .into_iter()
-            .zip(DIGESTS.chunks_exact(32).map(hex::encode))
+            .zip(DIGESTS.chunks_exact(32).zip(PROOF_LENS.chunks_exact(4)))
+            .map(|(shape, (digest, len))| Pin {
+                shape,
+                digest: hex::encode(digest),
+                proof_len: ProofLen {
+                    first: half(&len[..2]),
+                    further: half(&len[2..]),
+                },
+            })
             .collect()
     })
 }
 
-/// The digest pinned for `shape`'s key.
-pub fn key_digest(shape: KeyShape) -> Result<&'static str, KeyError> {
+/// The [`Pin`] of `shape`.
+fn pin(shape: KeyShape) -> Result<&'static Pin, KeyError> {
     pins()
         .iter()
-        .find(|(s, _)| *s == shape)
-        .map(|(_, digest)| digest.as_str())
+        .find(|p| p.shape == shape)
         .ok_or(KeyError::NotPinned(shape))
+}
+
+/// The digest pinned for `shape`'s key.
+pub fn key_digest(shape: KeyShape) -> Result<&'static str, KeyError> {
+    pin(shape).map(|p| p.digest.as_str())
 }
 
 /// The pinned length of `shape`'s proofs.
 pub fn proof_len(shape: KeyShape) -> Result<ProofLen, KeyError> {
-    static LENS: OnceLock<Vec<(KeyShape, ProofLen)>> = OnceLock::new();
-    let lens = LENS.get_or_init(|| {
-        let half = |b: &[u8]| usize::from(u16::from_le_bytes([b[0], b[1]]));
-        KeyShape::pinned()
-            .into_iter()
-            .zip(PROOF_LENS.chunks_exact(4).map(|c| ProofLen {
-                first: half(&c[..2]),
-                further: half(&c[2..]),
-            }))
-            .collect()
-    });
-    lens.iter()
-        .find(|(s, _)| *s == shape)
-        .map(|(_, len)| *len)
-        .ok_or(KeyError::NotPinned(shape))
+    pin(shape).map(|p| p.proof_len)
 }
 
 /// The shape and pinned digest of the key named `name` (a shape's `Display`, as in a key
@@ -91,8 +99,8 @@ pub fn proof_len(shape: KeyShape) -> Result<ProofLen, KeyError> {
 pub fn named(name: &str) -> Option<(KeyShape, &'static str)> {
     pins()
         .iter()
-        .find(|(s, _)| s.to_string() == name)
-        .map(|(s, digest)| (*s, digest.as_str()))
+        .find(|p| p.shape.to_string() == name)
+        .map(|p| (p.shape, p.digest.as_str()))
 }
 
 /// The bytes of `shape`'s key in `bundle` (the compiled-in [`KEYS`] or a host's), with the

@@ -13,7 +13,7 @@ use std::{
 
 use solvency_circuits::{
     keys::{self, KeyShape, Srs},
-    limits::{read_limited, shard_depth, MAX_FILE_BYTES, MAX_SNAPSHOT_BYTES, SHARD_DEPTH},
+    limits::{one_proof_holds, read_limited, shard_depth, MAX_FILE_BYTES, MAX_SNAPSHOT_BYTES},
     proof,
     snapshot::Book,
     witness::{prepare, prepare_set, Secrets},
@@ -190,7 +190,7 @@ pub fn replay_case(dir: &Path, params: &(dyn Fn(u32) -> Srs + Sync), reprove: bo
         let secrets = Secrets::from_seed(seed);
         let previous = verified.statement.previous;
         // The same split as the prover: one circuit, or shards and a top proof.
-        let reproved = if book.positions.len() <= 1 << SHARD_DEPTH {
+        let reproved = if one_proof_holds(book.positions.len()) {
             let prepared = prepare(&book, &secrets, previous);
             let srs = params(prepared.shape.k());
             let shape = KeyShape::Single(prepared.shape);

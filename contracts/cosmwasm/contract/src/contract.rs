@@ -419,17 +419,9 @@ fn submit_shard(
             msg.sums.len()
         )));
     }
+    solvency_verifier::check_len("shard proof", key_shape, links.len(), &msg.proof)
+        .map_err(|e| ContractError::Proof(e.to_string()))?;
     let proof = proof_bytes("shard proof", &msg.proof)?;
-    let expected = pinned::proof_len(key_shape)
-        .map_err(|e| ContractError::Key(e.to_string()))?
-        .of(links.len());
-    if proof.len() != expected {
-        return Err(ContractError::Proof(format!(
-            "the shard proof is {} bytes, but a proof of {} {key_shape} circuit(s) is {expected}",
-            proof.len(),
-            links.len()
-        )));
-    }
     let srs = load_params(storage, msg.circuit.k)?;
     let vk = pinned_vk(
         storage,
@@ -496,14 +488,8 @@ fn submit_set(
     let statement = &file.statement;
     let head = check_chain(storage, owner, statement)?;
     let links = file.shards.links();
-    let shard_proofs = file
-        .shards
-        .proofs
-        .iter()
-        .enumerate()
-        .map(|(j, p)| proof_bytes(&format!("shard proof {j}"), p))
-        .collect::<Result<Vec<_>, _>>()?;
-    let top_proof = proof_bytes("top proof", &file.top.proof)?;
+    let (shard_proofs, top_proof) = solvency_verifier::set_proof_bytes(file)
+        .map_err(|e| ContractError::Proof(e.to_string()))?;
     if verify {
         let set = state::ShardSet {
             owner,
