@@ -8,14 +8,16 @@ use rand::{rngs::StdRng, RngExt, SeedableRng};
 use solvency_circuits::snapshot::{Book, Position};
 use solvency_circuits::statement::{Asset, Kind, Policy, Public, Scenario};
 
-/// A solvent book of `positions` positions, `assets` assets (≤ 8) and `scenarios` scenarios
-/// (≤ 16): prices near 1,000 USD, shocks from −50 % to +50 %, strikes around the money.
+/// A solvent book of `positions` positions, `assets` assets (≤ 64) and `scenarios` scenarios
+/// (≤ 16): prices near 1,000 USD, shocks from −50 % to +50 %, strikes around the money;
+/// tokens of 6, 8, 18 and 0 decimals, the 18-decimal ones proven to 9.
 pub fn synthetic_book(positions: usize, assets: usize, scenarios: usize, seed: u64) -> Book {
     let mut rng = StdRng::seed_from_u64(seed);
     let assets_v: Vec<Asset> = (0..assets)
         .map(|i| Asset {
             symbol: format!("A{i}"),
             decimals: [6, 8, 18, 0][i % 4],
+            precision: [6, 8, 9, 0][i % 4],
             price: 100_000_000_000 + 25_000_000_000 * i as u64,
             price_timestamp: 1_764_000_000,
         })
@@ -44,7 +46,7 @@ pub fn synthetic_book(positions: usize, assets: usize, scenarios: usize, seed: u
         .map(|j| {
             let underlying = rng.random_range(0..assets);
             let price = public.assets[underlying].price;
-            let unit = 10u64.pow(public.assets[underlying].decimals);
+            let unit = 10u64.pow(public.assets[underlying].precision);
             Position {
                 account: format!("account-{}", j / 3),
                 underlying,
@@ -63,7 +65,7 @@ pub fn synthetic_book(positions: usize, assets: usize, scenarios: usize, seed: u
     let reserves = public
         .assets
         .iter()
-        .map(|a| 1_000_000_000u64.saturating_mul(10u64.pow(a.decimals.min(9))))
+        .map(|a| 1_000_000_000 * 10u64.pow(a.precision))
         .collect();
     let book = Book {
         public,

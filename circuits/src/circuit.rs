@@ -27,7 +27,7 @@ use crate::gadgets::{
     positions::{BandTable, PositionsChip, PositionsConfig, PositionsInstructions, Slot},
     range::{RangeCheckChip, RangeCheckConfig, RangeCheckInstructions},
 };
-use crate::limits::MAX_ASSETS;
+use crate::limits::reserve_slots;
 use crate::shapes::{Shape, HASH_LANES, RANGE_COLUMNS};
 use crate::statement::{instance, Fp, Public};
 use crate::witness::Witness;
@@ -221,7 +221,7 @@ impl<const LANES: usize> Circuit<Fp> for SolvencyCircuit<LANES> {
         let balances = pool.assign(&mut layouter, &balances)?;
         let commitment = pool.commit(
             &mut layouter,
-            MAX_ASSETS + 1,
+            reserve_slots(shape.assets) + 1,
             &[(balances.clone(), blinding)],
         )?;
         layouter.constrain_instance(

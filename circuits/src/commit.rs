@@ -8,12 +8,12 @@ use ff::{Field, FromUniformBytes, PrimeField};
 use halo2_gadgets::poseidon::primitives::{ConstantLength, Hash, P128Pow5T3, Spec};
 use rayon::prelude::*;
 
-use crate::limits::MAX_ASSETS;
+use crate::limits::{asset_width, reserve_slots, MAX_ASSETS};
 use crate::snapshot::Position;
 use crate::statement::Fp;
 
 /// Bit offsets of the fields packed into a leaf's second input. Each part is range-checked
-/// in-circuit to its width (underlying < 8, kind ∈ {0,1}, strike, size and expiry < 2^64),
+/// in-circuit to its width (underlying < 2^8, kind ∈ {0,1}, strike, size and expiry < 2^64),
 /// so the packing is injective and stays below 2^201 < p.
 pub mod packing {
     /// Underlying asset index: bits 0..8.
@@ -148,10 +148,19 @@ pub fn hiding_commitment<const N: usize>(words: &[Fp], blinding: Fp) -> Fp {
     Hash::<_, P128Pow5T3, ConstantLength<N>, 3, 2>::init().hash(msg)
 }
 
-/// `C_R = Poseidon(b_0, …, b_7, blinding)`; balances of undeclared assets are zero.
+/// `C_R = Poseidon(b_0, …, b_{S−1}, blinding)` over `S = reserve_slots(width)` balances
+/// (8 up to 8 assets, else the asset width: 16, 32 or 64), those past the declared assets
+/// zero: one `ConstantLength<S + 1>` sponge, `⌈(S + 1) / 2⌉` permutations.
 pub fn reserve_commitment(balances: &[u64], blinding: Fp) -> Fp {
     let words: Vec<Fp> = balances.iter().map(|&b| Fp::from(b)).collect();
-    hiding_commitment::<{ MAX_ASSETS + 1 }>(&words, blinding)
+    let width = asset_width(balances.len()).expect("at most MAX_ASSETS balances");
+    match reserve_slots(width) {
+        8 => hiding_commitment::<9>(&words, blinding),
+        16 => hiding_commitment::<17>(&words, blinding),
+        32 => hiding_commitment::<33>(&words, blinding),
+        64 => hiding_commitment::<{ MAX_ASSETS + 1 }>(&words, blinding),
+        other => unreachable!("no reserve commitment over {other} balances"),
+    }
 }
 
 /// A shard's commitment to its per-lane liability sums: `Poseidon(sums ‖ blinding)` over its
@@ -301,6 +310,21 @@ mod tests {
         assert_ne!(c, reserve_commitment(&[1, 3], Fp::from(3)));
         assert_ne!(c, reserve_commitment(&[1, 2], Fp::from(4)));
         assert_eq!(c, reserve_commitment(&[1, 2, 0], Fp::from(3)));
+        // Up to 8 assets, the commitment of the first releases: 8 balances and the blinding.
+        let mut eight = [0u64; 8];
+        eight[..2].copy_from_slice(&[1, 2]);
+        let words: Vec<Fp> = eight.iter().map(|&b| Fp::from(b)).collect();
+        assert_eq!(c, hiding_commitment::<9>(&words, Fp::from(3)));
+        // At 64 assets every balance is bound, the last one too.
+        let mut wide = [5u64; MAX_ASSETS];
+        let c = reserve_commitment(&wide, Fp::from(3));
+        wide[MAX_ASSETS - 1] += 1;
+        assert_ne!(c, reserve_commitment(&wide, Fp::from(3)));
+        // Declared assets of one width pad with zeros to it, as the circuit does.
+        assert_eq!(
+            reserve_commitment(&[1; 9], Fp::from(3)),
+            reserve_commitment(&[1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0], Fp::from(3))
+        );
     }
 
     #[test]

@@ -4,11 +4,22 @@
 
 use crate::error::SnapshotError;
 
-/// Parses a decimal string into an integer scaled by `10^places`.
+/// Parses a decimal string into an integer scaled by `10^places` that fits in 64 bits.
 ///
 /// Accepts `digits` or `digits.digits`; rejects signs, exponents, blanks and empty parts, so a
 /// value has exactly one spelling family and never passes through a float.
 pub fn parse_decimal(field: &str, text: &str, places: u32) -> Result<u64, SnapshotError> {
+    let wide = parse_units(field, text, places)?;
+    u64::try_from(wide).map_err(|_| SnapshotError::Overflow {
+        field: field.to_owned(),
+        value: text.to_owned(),
+        bits: 64,
+    })
+}
+
+/// [`parse_decimal`] into 128 bits: an on-chain amount in base units (`places` the token's
+/// decimals), which may exceed 64 bits before it is rounded to a proof's precision.
+pub fn parse_units(field: &str, text: &str, places: u32) -> Result<u128, SnapshotError> {
     let not_decimal = || SnapshotError::NotDecimal {
         field: field.to_owned(),
         value: text.to_owned(),
@@ -32,18 +43,24 @@ pub fn parse_decimal(field: &str, text: &str, places: u32) -> Result<u64, Snapsh
     let overflow = || SnapshotError::Overflow {
         field: field.to_owned(),
         value: text.to_owned(),
+        bits: 128,
     };
     let scaled: String = format!("{int}{frac:0<width$}", width = places as usize);
     let scaled = scaled.trim_start_matches('0');
     if scaled.is_empty() {
         return Ok(0);
     }
-    scaled.parse::<u64>().map_err(|_| overflow())
+    scaled.parse::<u128>().map_err(|_| overflow())
 }
 
 /// Formats a value scaled by `10^places` as the canonical decimal string `parse_decimal` reads.
 pub fn format_decimal(value: u64, places: u32) -> String {
-    let unit = 10u64.pow(places);
+    format_units(value.into(), places)
+}
+
+/// [`format_decimal`] of a 128-bit amount: the canonical decimal string `parse_units` reads.
+pub fn format_units(value: u128, places: u32) -> String {
+    let unit = 10u128.pow(places);
     let frac = format!("{:0width$}", value % unit, width = places as usize);
     let frac = frac.trim_end_matches('0');
     if frac.is_empty() {
@@ -158,7 +175,10 @@ pub mod unique_keys {
 
 #[cfg(test)]
 mod tests {
-    use super::{field_hex::parse, format_decimal, hex32, parse_decimal, unique_keys};
+    use super::{
+        field_hex::parse, format_decimal, format_units, hex32, parse_decimal, parse_units,
+        unique_keys,
+    };
     use crate::error::SnapshotError;
     use pasta_curves::pallas::Base as Fp;
     use std::collections::BTreeMap;
@@ -186,6 +206,10 @@ mod tests {
         assert_eq!(format_decimal(1, 8), "0.00000001");
         assert_eq!(format_decimal(0, 8), "0");
         assert_eq!(format_decimal(u64::MAX, 0), u64::MAX.to_string());
+        assert_eq!(
+            format_units(1u128 << 96, 18),
+            "79228162514.264337593543950336"
+        );
     }
 
     #[test]
@@ -206,7 +230,17 @@ mod tests {
         }
         assert!(matches!(
             parse_decimal("f", "18446744073709551616", 0),
-            Err(SnapshotError::Overflow { .. })
+            Err(SnapshotError::Overflow { bits: 64, .. })
+        ));
+        // On-chain amounts: 2^96 base units and more, up to 2^128 − 1.
+        assert_eq!(
+            parse_units("f", "79228162514.264337593543950336", 18),
+            Ok(1u128 << 96)
+        );
+        assert_eq!(parse_units("f", &u128::MAX.to_string(), 0), Ok(u128::MAX));
+        assert!(matches!(
+            parse_units("f", "340282366920938463463374607431768211456", 0),
+            Err(SnapshotError::Overflow { bits: 128, .. })
         ));
         assert!(matches!(
             parse_decimal("f", "0.123", 2),

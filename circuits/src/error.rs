@@ -44,13 +44,48 @@ pub enum SnapshotError {
         /// Decimal places allowed here.
         max: u32,
     },
-    /// A scaled value does not fit in 64 bits.
-    #[error("{field}: {value:?} does not fit in u64 once scaled to base units")]
+    /// A scaled value does not fit in its integer: 64 bits for prices and strikes, 128 for
+    /// an amount in base units.
+    #[error("{field}: {value:?} does not fit in {bits} bits once scaled to its smallest unit")]
     Overflow {
         /// JSON path of the field.
         field: String,
         /// The offending text.
         value: String,
+        /// Bits of the integer.
+        bits: u32,
+    },
+    /// An amount that does not fit the 64 bits a proof holds at its asset's precision. Says
+    /// what to do: the precision at which it fits, if any.
+    #[error(
+        "{field}: {value} {asset} is more than 2^64 − 1 units of 10^-{precision} {asset}, the \
+         most a proof holds{}",
+        precision_hint(asset, *fits)
+    )]
+    AmountTooLarge {
+        /// JSON path of the field.
+        field: String,
+        /// The amount, in whole tokens.
+        value: String,
+        /// Asset symbol.
+        asset: String,
+        /// The asset's proof precision.
+        precision: u32,
+        /// The largest precision at which it fits, if any.
+        fits: Option<u32>,
+    },
+    /// A reserve or a position gives its amount in none or both of its two spellings.
+    #[error(
+        "{field}: give exactly one of \"{decimal}\" (whole tokens, a decimal) and \"{raw}\" \
+         (the chain's base units, an integer)"
+    )]
+    AmountSpelling {
+        /// JSON path of the entry.
+        field: String,
+        /// The decimal spelling's key.
+        decimal: &'static str,
+        /// The base-unit spelling's key.
+        raw: &'static str,
     },
     /// An integer lies outside its allowed range.
     #[error("{field}: {value} is outside the allowed range {min}..={max}")]
@@ -128,6 +163,18 @@ pub enum SnapshotError {
         /// Asset symbol.
         asset: String,
     },
+    /// Balances of `2^64 − 1` proof units per asset could be worth more, in a scenario, than
+    /// a proof holds (`2^205` units of value): only with many assets, prices near `2^64` and
+    /// a wide spread of precisions.
+    #[error(
+        "policy.scenarios[{scenario}]: at these prices, haircuts and precisions, reserves of \
+         2^64 − 1 proof units per asset would be worth 2^205 units or more, past what a proof \
+         holds; lower the precision (assets[].precision) of the assets with the most decimals"
+    )]
+    ValueBound {
+        /// Scenario name.
+        scenario: String,
+    },
     /// A time past [`MAX_TIMESTAMP`]: most often milliseconds (JavaScript's `Date.now()`) where
     /// unix seconds are meant.
     #[error(
@@ -154,6 +201,18 @@ pub enum SnapshotError {
         /// The policy's maximum age.
         max_age: u64,
     },
+}
+
+/// What to do with an amount too large for a proof: declare the precision at which it fits.
+fn precision_hint(asset: &str, fits: Option<u32>) -> String {
+    match fits {
+        Some(p) => format!(
+            "; declare \"precision\": {p} (or less) in the assets entry of {asset}: its \
+             reserves are then rounded down and sizes up to 10^-{p} {asset} (docs/formats.md, \
+             \"Precision\")"
+        ),
+        None => format!("; not even whole tokens of {asset} fit, so no proof can hold it"),
+    }
 }
 
 /// The hint for a time past [`MAX_TIMESTAMP`] that is a sane time in milliseconds.

@@ -14,8 +14,8 @@
 //! statement, exactly as it commits to an instance column: `Σ_i v_i · L_i` over the first
 //! Lagrange-basis points of the IPA parameters ([`Srs`]). A prover that used another band
 //! table made its proof against other commitments, and the proof fails. Computing those
-//! commitments costs an MSM over the table's rows (at most [`MAX_TABLE_ROWS`]), not a key
-//! generation.
+//! commitments costs an MSM over the table's rows (at most [`band_rows`] of the shape), not
+//! a key generation.
 //!
 //! Key file layout (`solvency-vk/2`), little-endian:
 //!
@@ -38,11 +38,10 @@ use halo2_proofs::{
 };
 use thiserror::Error;
 
-use crate::bands::{band_rows, band_table};
+use crate::bands::band_table;
 use crate::circuit::{shard::ShardCircuit, top::TopCircuit, SolvencyCircuit};
 use crate::gadgets::positions::table_columns;
-use crate::limits::LANE_WIDTHS;
-use crate::limits::{MAX_ASSETS, MAX_SCENARIOS, SHARD_DEPTH, SHARD_DEPTHS};
+use crate::limits::{ASSET_WIDTHS, LANE_WIDTHS, SHARD_DEPTH, SHARD_DEPTHS};
 use crate::proof::Curve;
 use crate::shapes::{Shape, TopShape};
 use crate::srs::point;
@@ -53,10 +52,6 @@ pub use crate::srs::{params_len, Srs};
 
 /// The first bytes of every key file.
 pub const MAGIC: &[u8; 16] = b"solvency-vk/2\0\0\0";
-
-/// Most rows a band table has ([`band_rows`] at the largest shape): how many Lagrange-basis
-/// points a verifier keeps.
-pub const MAX_TABLE_ROWS: usize = band_rows(MAX_ASSETS, MAX_SCENARIOS);
 
 /// Why a key was not loaded.
 #[derive(Debug, Error)]
@@ -117,11 +112,11 @@ impl fmt::Display for KeyShape {
 
 impl KeyShape {
     /// Every shape with a pinned key: single proofs of up to `2^SHARD_DEPTH` slots, shards of
-    /// each depth of [`SHARD_DEPTHS`], and tops over up to `2^top_depth` shards of each, for 1
-    /// to [`MAX_ASSETS`] assets and each lane width.
+    /// each depth of [`SHARD_DEPTHS`], and tops over up to `2^top_depth` shards of each, for
+    /// each asset width and each lane width.
     pub fn pinned() -> Vec<KeyShape> {
         let mut all = Vec::new();
-        for assets in 1..=MAX_ASSETS {
+        for assets in ASSET_WIDTHS {
             for lanes in LANE_WIDTHS {
                 let shape = |depth| Shape {
                     assets,
@@ -164,7 +159,8 @@ impl KeyShape {
     /// `log2` of the circuit's rows.
     pub fn k(&self) -> u32 {
         match self {
-            KeyShape::Single(s) | KeyShape::Shard(s) => s.k(),
+            KeyShape::Single(s) => s.k(),
+            KeyShape::Shard(s) => s.shard_k(),
             KeyShape::Top(t) => t.k(),
         }
     }
@@ -295,6 +291,7 @@ pub fn reference_public(assets: usize, lanes: usize) -> Public {
             .map(|i| Asset {
                 symbol: format!("A{i}"),
                 decimals: 6,
+                precision: 6,
                 price: 100_000_000 * (i as u64 + 1),
                 price_timestamp: 1_000,
             })
@@ -435,7 +432,7 @@ pub fn load(
         });
     }
     let (assets, lanes) = shape.assets_lanes();
-    if public.assets.len() != assets || public.lanes() != lanes {
+    if public.asset_width() != assets || public.lanes() != lanes {
         return Err(KeyError::Malformed {
             shape,
             why: "the statement has another number of assets or lanes".into(),
@@ -448,11 +445,14 @@ pub fn load(
             shape,
             why: "too few fixed columns".into(),
         })?;
-        for (slot, values) in slots.iter_mut().zip(&table) {
-            *slot = srs.commit(values).ok_or_else(|| KeyError::Malformed {
+        let commitments = srs
+            .commit_columns(&table)
+            .ok_or_else(|| KeyError::Malformed {
                 shape,
                 why: "the band table is taller than the parameters".into(),
             })?;
+        for (slot, commitment) in slots.iter_mut().zip(commitments) {
+            *slot = commitment;
         }
     }
     struct Rebuild {

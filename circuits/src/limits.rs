@@ -4,11 +4,36 @@
 //! the snapshot parser enforces them on the prover's side and the statement parser on the
 //! verifier's side, so a value outside them never reaches a witness or an instance.
 
-/// Most assets one statement may declare.
-pub const MAX_ASSETS: usize = 8;
+/// Most assets one statement may declare: underlyings and reserve-only assets together.
+pub const MAX_ASSETS: usize = 64;
+/// Asset counts the circuits are compiled for; a statement uses the narrowest that holds its
+/// assets, padded to it by assets of scale, haircut and prices 0, which add nothing to any
+/// scenario's reserves whatever their balance, and which no position can name (no band of
+/// the moneyness table has their index). Up to 8 every count is its own width: those are the
+/// shapes of the pinned keys of the first releases, so every proof made with them still
+/// verifies. Above, powers of two: a width costs its assets' rows and table rows, never rows
+/// per position (`docs/performance.md`, "Assets").
+pub const ASSET_WIDTHS: [usize; 11] = [1, 2, 3, 4, 5, 6, 7, 8, 16, 32, 64];
+
+/// The narrowest asset width holding `assets` assets.
+pub fn asset_width(assets: usize) -> Option<usize> {
+    ASSET_WIDTHS.into_iter().find(|&w| w >= assets)
+}
+
+/// Balances the reserve commitment `C_R` absorbs at asset width `width`: at least 8, the
+/// fixed count of the first releases (so their `C_R` is unchanged), else the width. Balances
+/// past the declared assets are 0.
+pub const fn reserve_slots(width: usize) -> usize {
+    if width < 8 {
+        8
+    } else {
+        width
+    }
+}
 /// Most stress scenarios one policy may declare.
 pub const MAX_SCENARIOS: usize = 16;
-/// Most decimals an asset may declare (`10^(D - d)` then fits in 60 bits).
+/// Most decimals an asset may declare, on-chain and as proof precision (a scale factor
+/// `10^(D - p)` then fits in 60 bits).
 pub const MAX_DECIMALS: u32 = 18;
 /// Decimal places of prices and strikes (1e-8 USD).
 pub const PRICE_DECIMALS: u32 = 8;

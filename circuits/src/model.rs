@@ -10,7 +10,7 @@ use num_bigint::{BigInt, BigUint};
 use crate::snapshot::Book;
 use crate::statement::Public;
 
-/// One scenario's outcome, in the statement's raw unit (`10^-(D+12)` USD).
+/// One scenario's outcome, in the statement's raw unit (`10^-(D+12)` USD, `D` the largest proof precision).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioOutcome {
     /// Scenario name.
@@ -122,7 +122,7 @@ pub fn evaluate(book: &Book) -> Evaluation {
         .collect();
     Evaluation {
         scenarios,
-        usd_places: public.max_decimals() + 12,
+        usd_places: public.max_precision() + 12,
     }
 }
 
@@ -144,6 +144,62 @@ mod tests {
         let up = &ev.scenarios[2];
         assert_eq!(ev.usd(&BigInt::from(up.liabilities.clone())), "1785.97");
         assert!(ev.solvent());
+    }
+
+    proptest::proptest! {
+        /// Reserves rounded down and sizes up to each asset's proof precision can only make
+        /// a statement harder to prove: in every scenario the proven reserves are at most the
+        /// exact on-chain ones and the proven liabilities at least (compared in units of
+        /// `10^-(E+12)` USD, `E` the largest on-chain decimals), so a proven book is solvent
+        /// on-chain too.
+        #[test]
+        fn rounding_to_the_precision_only_makes_the_statement_harder(
+            assets in proptest::collection::vec((0u32..=18, 0u32..=18, 1u64..1 << 40, 0u64..=10_000), 2),
+            reserves in proptest::collection::vec((0u64..1 << 50, 0u64..u64::MAX), 2),
+            sizes in proptest::collection::vec((0usize..2, proptest::bool::ANY, 1u64..1 << 40, 0u64..u64::MAX, 0u64..1 << 41), 1..4),
+        ) {
+            let precision = |&(d, c, _, _): &(u32, u32, u64, u64)| d - c.min(d);
+            let unit = |i: usize| 10u128.pow(assets[i].0 - precision(&assets[i]));
+            // A whole number of proof units plus a remainder below one.
+            let raw = |i: usize, units: u64, rest: u64| u128::from(units) * unit(i) + u128::from(rest) % unit(i);
+            let declared: Vec<String> = assets.iter().enumerate().map(|(i, a)| format!(
+                r#"{{"symbol": "A{i}", "decimals": {}, "precision": {}, "price": "{}", "price_timestamp": 1}}"#,
+                a.0, precision(a), crate::encoding::format_decimal(a.2, 8))).collect();
+            let held: Vec<u128> = reserves.iter().enumerate().map(|(i, &(u, r))| raw(i, u, r)).collect();
+            let owed: Vec<(usize, bool, u64, u128)> = sizes.iter().map(|&(u, put, strike, rest, units)| {
+                (u, put, strike, raw(u, units.max(1), rest))
+            }).collect();
+            let json = format!(r#"{{"format": "solvency-snapshot/1", "protocol": "p", "epoch": 1, "timestamp": 1,
+              "assets": [{}],
+              "reserves": [{}],
+              "positions": [{}],
+              "policy": {{"collateral_ratio_bps": 12500, "haircuts_bps": {{"A0": {}, "A1": {}}}, "max_oracle_age_s": 0,
+                "scenarios": [{{"name": "base"}}, {{"name": "down", "shocks_bps": {{"A0": -4000, "A1": 2500}}}}]}}}}"#,
+                declared.join(","),
+                held.iter().enumerate().map(|(i, r)| format!(r#"{{"asset": "A{i}", "base_units": "{r}"}}"#)).collect::<Vec<_>>().join(","),
+                owed.iter().map(|(u, put, strike, size)| format!(
+                    r#"{{"account": "a", "underlying": "A{u}", "kind": "{}", "strike": "{}", "size_base_units": "{size}", "expiry": 1}}"#,
+                    if *put { "put" } else { "call" }, crate::encoding::format_decimal(*strike, 8))).collect::<Vec<_>>().join(","),
+                assets[0].3, assets[1].3);
+            let book = Book::from_json(json.as_bytes()).unwrap();
+            let ev = evaluate(&book);
+            let public = &book.public;
+            let on_chain = public.assets.iter().map(|a| a.decimals).max().unwrap();
+            let to_on_chain = BigUint::from(10u8).pow(on_chain - public.max_precision());
+            let prices = public.shocked_prices();
+            for (s, outcome) in ev.scenarios.iter().enumerate() {
+                let scale = |i: usize| BigUint::from(10u8).pow(on_chain - public.assets[i].decimals);
+                let exact_reserves: BigUint = held.iter().enumerate().map(|(i, &r)| {
+                    BigUint::from(r) * scale(i) * prices[i][s] * (10_000 - public.policy.haircuts_bps[i])
+                }).sum();
+                let exact_liabilities: BigUint = owed.iter().map(|&(u, put, strike, size)| {
+                    let kind = if put { crate::statement::Kind::Put } else { crate::statement::Kind::Call };
+                    BigUint::from(size) * scale(u) * kind.intrinsic(prices[u][s], strike) * 12_500u32
+                }).sum();
+                proptest::prop_assert!(&outcome.reserves * &to_on_chain <= exact_reserves);
+                proptest::prop_assert!(&outcome.liabilities * &to_on_chain >= exact_liabilities);
+            }
+        }
     }
 
     #[test]

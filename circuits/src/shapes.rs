@@ -15,7 +15,9 @@ use crate::gadgets::{
     poseidon::{self, batch_rows},
     positions, range,
 };
-use crate::limits::{lane_width, LANE_WIDTHS, MAX_ASSETS, MAX_DEPTH, MAX_SHARD_DEPTH};
+use crate::limits::{
+    asset_width, lane_width, reserve_slots, ASSET_WIDTHS, LANE_WIDTHS, MAX_DEPTH, MAX_SHARD_DEPTH,
+};
 use crate::statement::{Fp, Public, Statement};
 
 /// Poseidon lanes side by side (see [`crate::gadgets::poseidon`]): the fewest that keep the
@@ -35,12 +37,14 @@ const BLINDING_ROWS: usize = 10;
 
 /// Everything that fixes the circuit's layout, and so its verifying key: never a price, a
 /// haircut, the ratio or a date. A policy's scenarios are padded to the lane width (a padded
-/// lane has price 0, is never in the money and is covered trivially), so one shape serves
-/// every policy of up to `lanes` scenarios.
+/// lane has price 0, is never in the money and is covered trivially), and its assets to the
+/// asset width (a padded asset has scale, haircut and prices 0, so its balance adds nothing,
+/// and no band, so no position names it): one shape serves every statement of up to
+/// `assets` assets and `lanes` scenarios.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Shape {
-    /// Declared assets.
+    /// Asset width, one of [`ASSET_WIDTHS`].
     pub assets: usize,
     /// Scenario lanes, one of [`LANE_WIDTHS`].
     pub lanes: usize,
@@ -53,16 +57,16 @@ impl Shape {
     pub fn for_book(public: &Public, positions: usize) -> Self {
         let depth = positions.max(1).next_power_of_two().trailing_zeros();
         Shape {
-            assets: public.assets.len(),
+            assets: public.asset_width(),
             lanes: lane_width(public.policy.scenarios.len()).unwrap_or(0),
             depth,
         }
     }
 
-    /// Whether this is a shape the circuit supports (a lane width it is compiled for, at most
-    /// [`MAX_ASSETS`] assets and [`MAX_DEPTH`]).
+    /// Whether this is a shape the circuit supports (an asset and a lane width it is
+    /// compiled for, at most [`MAX_DEPTH`]).
     pub fn is_supported(&self) -> bool {
-        (1..=MAX_ASSETS).contains(&self.assets)
+        ASSET_WIDTHS.contains(&self.assets)
             && LANE_WIDTHS.contains(&self.lanes)
             && self.depth <= MAX_DEPTH
     }
@@ -70,7 +74,7 @@ impl Shape {
     /// Whether this shape is one the circuit supports for `public`.
     pub fn fits(&self, public: &Public) -> bool {
         self.is_supported()
-            && self.assets == public.assets.len()
+            && Some(self.assets) == asset_width(public.assets.len())
             && Some(self.lanes) == lane_width(public.policy.scenarios.len())
     }
 
@@ -79,29 +83,56 @@ impl Shape {
         1 << self.depth
     }
 
-    /// Rows the layout needs, per region group laid side by side; the tallest wins.
+    /// Rows the single-proof circuit's layout needs, per region group laid side by side; the
+    /// tallest wins.
     pub fn rows(&self) -> usize {
+        self.layout_rows(true)
+    }
+
+    /// `log2` of the single-proof circuit's rows.
+    pub fn k(&self) -> u32 {
+        k_for(self.rows())
+    }
+
+    /// Rows a shard circuit's layout needs: the book's part alone, without the reserves'
+    /// commitment, their range checks and the coverage of the single circuit. (Up to 8
+    /// assets it gives the `k` of [`Shape::rows`], which counted both; a wide shard would
+    /// otherwise pay a doubled `k` for 33 permutations it never makes.)
+    pub fn shard_rows(&self) -> usize {
+        self.layout_rows(false)
+    }
+
+    /// `log2` of a shard circuit's rows.
+    pub fn shard_k(&self) -> u32 {
+        k_for(self.shard_rows())
+    }
+
+    /// Rows of the single-proof circuit (`reserves`) or of a shard circuit.
+    fn layout_rows(&self, reserves: bool) -> usize {
         let slots = self.slots();
         let lanes = self.lanes;
         let positions = positions::rows(lanes, slots);
-        let range = range::rows(RANGE_COLUMNS, 4 * slots + self.assets + 5 * lanes);
-        // Leaves, tree and one commitment: the reserves' (single circuit) or the lane sums'
-        // (shard circuit); both are counted, the larger one for either circuit.
-        let commitment = batch_rows(MAX_ASSETS + 1).max(batch_rows(lanes + 1));
-        let hashing =
-            poseidon::rows(HASH_LANES, slots, 2) + merkle_rows(HASH_LANES, slots) + commitment;
-        let words = 2 * MAX_ASSETS + 8;
-        let coverage = MAX_ASSETS + 1 + lanes * (self.assets + 2);
         let tables = (band_rows(self.assets, lanes)).max(256);
+        // Leaves, tree and one commitment: the shard circuit's lane sums', the single
+        // circuit's reserves' (counted with the lane sums', as the first releases did).
+        let leaves = poseidon::rows(HASH_LANES, slots, 2) + merkle_rows(HASH_LANES, slots);
+        let (commitment, words, checks, coverage) = if reserves {
+            let slots = reserve_slots(self.assets);
+            (
+                batch_rows(slots + 1).max(batch_rows(lanes + 1)),
+                2 * slots + 8,
+                self.assets + 5 * lanes,
+                slots + 1 + lanes * (self.assets + 2),
+            )
+        } else {
+            (batch_rows(lanes + 1), 2 * lanes + 8, 0, 0)
+        };
+        let range = range::rows(RANGE_COLUMNS, 4 * slots + checks);
+        let hashing = leaves + commitment;
         // The positions' blocks lie in the hash lanes', range checker's and words' columns
         // (`BookConfig::configure`), so their rows add to those of every group.
         let shared = range.max(hashing).max(words);
         tallest([positions + shared, coverage, tables])
-    }
-
-    /// `log2` of the circuit's rows.
-    pub fn k(&self) -> u32 {
-        k_for(self.rows())
     }
 }
 
@@ -148,7 +179,7 @@ pub enum TopBinding {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TopShape {
-    /// Declared assets.
+    /// Asset width, one of [`ASSET_WIDTHS`].
     pub assets: usize,
     /// Scenario lanes, one of [`LANE_WIDTHS`].
     pub lanes: usize,
@@ -176,7 +207,7 @@ impl TopShape {
 
     /// Whether this is a shape the circuit supports.
     pub fn is_supported(&self) -> bool {
-        (1..=MAX_ASSETS).contains(&self.assets)
+        ASSET_WIDTHS.contains(&self.assets)
             && LANE_WIDTHS.contains(&self.lanes)
             && self.depth <= MAX_SHARD_DEPTH
             && self.shard_depth <= MAX_DEPTH
@@ -185,7 +216,7 @@ impl TopShape {
     /// Whether this shape is supported for `public`.
     pub fn fits(&self, public: &Public) -> bool {
         self.is_supported()
-            && self.assets == public.assets.len()
+            && Some(self.assets) == asset_width(public.assets.len())
             && Some(self.lanes) == lane_width(public.policy.scenarios.len())
     }
 
@@ -221,11 +252,12 @@ impl TopShape {
         let n = self.slots();
         let depth = self.depth as usize;
         let lanes = self.lanes;
+        let reserves = reserve_slots(self.assets);
         let hashing = poseidon::rows(TOP_HASH_LANES, n, lanes + 1)
             + merkle_rows(TOP_HASH_LANES, n)
-            + batch_rows(MAX_ASSETS + 1);
+            + batch_rows(reserves + 1);
         // Sums, blindings and sub-roots of every shard, balances, constants.
-        let words = n * (lanes + 2) + 2 * MAX_ASSETS + depth + 8;
+        let words = n * (lanes + 2) + 2 * reserves + depth + 8;
         let coverage = lanes * (self.assets + 2) + lanes * (n + 1);
         // Zero padding of odd-length commitments, two per lane in the coverage chip.
         let constants = n + depth + 2 * lanes + 8;

@@ -19,10 +19,12 @@ use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::de::{IoRead, Read as JsonRead, SliceRead};
 
-use crate::encoding::{format_decimal, parse_decimal};
+use crate::encoding::{format_decimal, format_units, parse_decimal, parse_units};
 pub use crate::error::SnapshotError;
 use crate::limits::{within, MAX_ACCOUNT_BYTES, MAX_POSITIONS, MAX_SNAPSHOT_BYTES, PRICE_DECIMALS};
-use crate::statement::{check_text, check_time, Kind, Public, RawAsset, RawPolicy, RawPublic};
+use crate::statement::{
+    check_text, check_time, Asset, Kind, Public, RawAsset, RawPolicy, RawPublic, Rounding,
+};
 
 pub use crate::error::SNAPSHOT_FORMAT;
 
@@ -37,7 +39,8 @@ pub struct Position {
     pub kind: Kind,
     /// Strike in 1e-8 USD.
     pub strike: u64,
-    /// Size in base units of the underlying (`10^-decimals`).
+    /// Size in proof units of the underlying (`10^-precision` tokens), rounded up from the
+    /// snapshot's amount.
     pub size: u64,
     /// Expiry, unix seconds.
     pub expiry: u64,
@@ -48,7 +51,8 @@ pub struct Position {
 pub struct Book {
     /// Everything the proof makes public.
     pub public: Public,
-    /// Reserve balance of each asset (same order as `public.assets`), in base units.
+    /// Reserve balance of each asset (same order as `public.assets`), in proof units, rounded
+    /// down from the snapshot's amounts.
     pub reserves: Vec<u64>,
     /// Every written position.
     pub positions: Vec<Position>,
@@ -102,7 +106,12 @@ impl<'de> Deserialize<'de> for Count {
 #[serde(deny_unknown_fields)]
 struct RawReserve {
     asset: String,
-    amount: String,
+    /// Whole tokens, a decimal of at most the asset's decimals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    amount: Option<String>,
+    /// Or the chain's base units, an integer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    base_units: Option<String>,
     /// Where the funds sit, for humans; never part of the statement.
     #[serde(default, rename = "location", skip_serializing_if = "Option::is_none")]
     _location: Option<String>,
@@ -115,8 +124,51 @@ struct RawPosition {
     underlying: String,
     kind: String,
     strike: String,
-    size: String,
+    /// Whole tokens, a decimal of at most the underlying's decimals.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    size: Option<String>,
+    /// Or the chain's base units, an integer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    size_base_units: Option<String>,
     expiry: u64,
+}
+
+/// An amount of `asset` in base units from its two spellings at `field` (`decimal` whole
+/// tokens, or `raw` base units), exactly one of which must be given.
+fn base_units(
+    field: &str,
+    asset: &Asset,
+    (decimal_key, decimal): (&'static str, Option<&String>),
+    (raw_key, raw): (&'static str, Option<&String>),
+) -> Result<u128, SnapshotError> {
+    match (decimal, raw) {
+        (Some(text), None) => parse_units(&format!("{field}.{decimal_key}"), text, asset.decimals),
+        (None, Some(text)) => parse_units(&format!("{field}.{raw_key}"), text, 0),
+        _ => Err(SnapshotError::AmountSpelling {
+            field: field.to_owned(),
+            decimal: decimal_key,
+            raw: raw_key,
+        }),
+    }
+}
+
+/// `base_units` of `asset` in proof units, rounded as `rounding` says, or the error that says
+/// at which precision it would fit.
+fn proof_units(
+    field: String,
+    asset: &Asset,
+    base_units: u128,
+    rounding: Rounding,
+) -> Result<u64, SnapshotError> {
+    asset
+        .to_proof_units(base_units, rounding)
+        .ok_or_else(|| SnapshotError::AmountTooLarge {
+            field,
+            value: format_units(base_units, asset.decimals),
+            asset: asset.symbol.clone(),
+            precision: asset.precision,
+            fits: asset.precision_fitting(base_units, rounding),
+        })
 }
 
 /// Books hold at most [`MAX_POSITIONS`] positions.
@@ -160,7 +212,8 @@ impl Book {
                 .zip(&self.reserves)
                 .map(|(a, &b)| RawReserve {
                     asset: a.symbol.clone(),
-                    amount: format_decimal(b, a.decimals),
+                    amount: Some(format_decimal(b, a.precision)),
+                    base_units: None,
                     _location: None,
                 })
                 .collect(),
@@ -175,7 +228,8 @@ impl Book {
                         Kind::Put => "put".into(),
                     },
                     strike: format_decimal(p.strike, PRICE_DECIMALS),
-                    size: format_decimal(p.size, assets[p.underlying].decimals),
+                    size: Some(format_decimal(p.size, assets[p.underlying].precision)),
+                    size_base_units: None,
                     expiry: p.expiry,
                 })
                 .collect(),
@@ -192,7 +246,8 @@ impl Book {
 pub struct Header {
     /// Everything the proof makes public.
     pub public: Public,
-    /// Reserve balance of each asset (same order as `public.assets`), in base units.
+    /// Reserve balance of each asset (same order as `public.assets`), in proof units, rounded
+    /// down from the snapshot's amounts.
     pub reserves: Vec<u64>,
     /// Number of positions in the snapshot, at most [`MAX_POSITIONS`].
     pub positions: usize,
@@ -233,9 +288,10 @@ impl Header {
             policy: raw.policy,
         })?;
 
-        // Reserves: several entries of one asset add up.
+        // Reserves: several entries of one asset add up, in base units, and the sum is rounded
+        // down to the asset's precision.
         let assets = &public.assets;
-        let mut reserves = vec![0u64; assets.len()];
+        let mut held = vec![0u128; assets.len()];
         for (i, r) in raw.reserves.iter().enumerate() {
             let a = asset_index(&public, format!("reserves[{i}].asset"), &r.asset)?;
             if let Some(location) = &r._location {
@@ -245,18 +301,27 @@ impl Header {
                     MAX_ACCOUNT_BYTES,
                 )?;
             }
-            let amount = parse_decimal(
-                &format!("reserves[{i}].amount"),
-                &r.amount,
-                assets[a].decimals,
+            let amount = base_units(
+                &format!("reserves[{i}]"),
+                &assets[a],
+                ("amount", r.amount.as_ref()),
+                ("base_units", r.base_units.as_ref()),
             )?;
-            reserves[a] =
-                reserves[a]
+            held[a] =
+                held[a]
                     .checked_add(amount)
                     .ok_or_else(|| SnapshotError::ReserveOverflow {
                         asset: r.asset.clone(),
                     })?;
         }
+        let reserves = assets
+            .iter()
+            .zip(held)
+            .map(|(asset, held)| {
+                let field = format!("reserves.{}", asset.symbol);
+                proof_units(field, asset, held, Rounding::Down)
+            })
+            .collect::<Result<_, _>>()?;
         check_position_count(raw.positions.0)?;
         Ok(Header {
             public,
@@ -321,9 +386,17 @@ impl Header {
             }
         };
         let strike = parse_decimal(&format!("positions[{j}].strike"), &p.strike, PRICE_DECIMALS)?;
-        let size_field = format!("positions[{j}].size");
-        let decimals = self.public.assets[underlying].decimals;
-        let size = parse_decimal(&size_field, &p.size, decimals)?;
+        let asset = &self.public.assets[underlying];
+        let field = format!("positions[{j}]");
+        let raw = base_units(
+            &field,
+            asset,
+            ("size", p.size.as_ref()),
+            ("size_base_units", p.size_base_units.as_ref()),
+        )?;
+        let size_field = format!("{field}.size");
+        // Rounded up, a size of at least one base unit is at least one proof unit.
+        let size = proof_units(size_field.clone(), asset, raw, Rounding::Up)?;
         if size == 0 {
             return Err(SnapshotError::OutOfRange {
                 field: size_field,
@@ -746,28 +819,151 @@ mod tests {
 
     #[test]
     fn rejects_scaled_overflow() {
+        // Past 2^64 − 1 units at the asset's precision: the error says which precision fits.
         let e = refuse(|v| v["reserves"][0]["amount"] = json!("18446744073709.551616"));
-        assert!(
-            matches!(e, SnapshotError::Overflow { ref field, .. } if field == "reserves[0].amount")
+        assert_eq!(
+            e,
+            SnapshotError::AmountTooLarge {
+                field: "reserves.ETH".into(),
+                value: "18446744073709.551616".into(),
+                asset: "ETH".into(),
+                precision: 6,
+                fits: Some(5),
+            }
         );
+        assert!(
+            e.to_string().contains("declare \"precision\": 5 (or less)"),
+            "{e}"
+        );
+        let e = refuse(|v| v["positions"][0]["size"] = json!("18446744073710"));
+        assert!(
+            matches!(e, SnapshotError::AmountTooLarge { ref field, fits: Some(5), .. } if field == "positions[0].size")
+        );
+        // Not even whole tokens fit.
+        let e = refuse(|v| v["reserves"][0]["base_units"] = json!(u128::MAX.to_string()));
+        let e2 = refuse(|v| {
+            v["reserves"][0].as_object_mut().unwrap().remove("amount");
+            v["reserves"][0]["base_units"] = json!(u128::MAX.to_string());
+        });
+        assert!(matches!(e, SnapshotError::AmountSpelling { .. }), "{e}");
+        assert!(
+            matches!(e2, SnapshotError::AmountTooLarge { fits: None, .. }),
+            "{e2}"
+        );
+        assert!(e2.to_string().contains("not even whole tokens"), "{e2}");
+        // Prices and strikes keep 64 bits at 10^-8.
         let e = refuse(|v| v["positions"][0]["strike"] = json!("184467440738"));
         assert!(
-            matches!(e, SnapshotError::Overflow { ref field, .. } if field == "positions[0].strike")
+            matches!(e, SnapshotError::Overflow { ref field, bits: 64, .. } if field == "positions[0].strike")
         );
     }
 
     #[test]
     fn rejects_reserve_sum_overflow() {
+        // Entries add up in base units (128 bits); their sum must fit the proof too.
         let e = refuse(|v| {
             let r = v["reserves"].as_array_mut().unwrap();
             r.push(json!({"asset": "USDC", "amount": "18446744073709"}));
             r.push(json!({"asset": "USDC", "amount": "18446744073709"}));
+        });
+        assert!(
+            matches!(e, SnapshotError::AmountTooLarge { ref field, fits: Some(5), .. } if field == "reserves.USDC"),
+            "{e}"
+        );
+        let e = refuse(|v| {
+            let r = v["reserves"].as_array_mut().unwrap();
+            r.push(json!({"asset": "USDC", "base_units": u128::MAX.to_string()}));
         });
         assert_eq!(
             e,
             SnapshotError::ReserveOverflow {
                 asset: "USDC".into()
             }
+        );
+    }
+
+    /// Amounts as the chain holds them: 465 ETH of 18 decimals is refused at full precision
+    /// with what to do, and proven at 9 decimals, reserves rounded down and sizes up.
+    #[test]
+    fn on_chain_amounts_are_rounded_to_the_declared_precision() {
+        let eth18 = |v: &mut Value| {
+            v["assets"][0]["decimals"] = json!(18);
+            v["reserves"][0]["amount"] = json!("465.123456789987654321");
+            v["positions"][0]["size"] = json!("2.500000000000000001");
+        };
+        let e = refuse(eth18);
+        assert!(
+            matches!(e, SnapshotError::AmountTooLarge { ref field, precision: 18, fits: Some(16), .. } if field == "reserves.ETH"),
+            "{e}"
+        );
+        let mut v = demo();
+        eth18(&mut v);
+        v["assets"][0]["precision"] = json!(9);
+        let book = parse(&v).unwrap();
+        assert_eq!(book.reserves[0], 465_123_456_789);
+        assert_eq!(book.positions[0].size, 2_500_000_001);
+        // The same amounts in base units.
+        let mut raw = v.clone();
+        raw["reserves"][0] = json!({"asset": "ETH", "base_units": "465123456789987654321"});
+        raw["positions"][0].as_object_mut().unwrap().remove("size");
+        raw["positions"][0]["size_base_units"] = json!("2500000000000000001");
+        assert_eq!(parse(&raw).unwrap(), book);
+        // 2^96 base units (79 billion ETH) are read: past 64 bits at 9 decimals, proven at 8.
+        raw["reserves"][0]["base_units"] = json!((1u128 << 96).to_string());
+        let e = parse(&raw).unwrap_err();
+        assert!(
+            matches!(e, SnapshotError::AmountTooLarge { fits: Some(8), .. }),
+            "{e}"
+        );
+        let mut at8 = raw.clone();
+        at8["assets"][0]["precision"] = json!(8);
+        let wide = (1u128 << 96) / 10_000_000_000;
+        assert_eq!(parse(&at8).unwrap().reserves[0], wide as u64);
+        // Several entries add up in base units before rounding down.
+        raw["reserves"][0]["base_units"] = json!("999999999");
+        raw["reserves"]
+            .as_array_mut()
+            .unwrap()
+            .push(json!({"asset": "ETH", "base_units": "1"}));
+        assert_eq!(parse(&raw).unwrap().reserves[0], 1);
+        // A size of one base unit is one proof unit, never 0.
+        raw["positions"][0]["size_base_units"] = json!("1");
+        assert_eq!(parse(&raw).unwrap().positions[0].size, 1);
+        // The statement names the precision, and the book writes itself back exactly.
+        let json = book.to_json();
+        assert!(json.contains(r#""precision": 9"#), "{json}");
+        assert_eq!(Book::from_json(json.as_bytes()).unwrap(), book);
+        // A precision finer than the decimals is refused.
+        let e = refuse(|v| v["assets"][0]["precision"] = json!(7));
+        assert!(
+            matches!(e, SnapshotError::OutOfRange { ref field, value: 7, max: 6, .. } if field == "assets[0].precision"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_amount_takes_exactly_one_spelling() {
+        let e = refuse(|v| v["reserves"][0]["base_units"] = json!("1"));
+        assert_eq!(
+            e.to_string(),
+            "reserves[0]: give exactly one of \"amount\" (whole tokens, a decimal) and \
+             \"base_units\" (the chain's base units, an integer)"
+        );
+        let e = refuse(|v| {
+            v["positions"][0].as_object_mut().unwrap().remove("size");
+        });
+        assert!(
+            matches!(e, SnapshotError::AmountSpelling { ref field, decimal: "size", .. } if field == "positions[0]"),
+            "{e}"
+        );
+        // Base units are integers.
+        let e = refuse(|v| {
+            v["reserves"][0].as_object_mut().unwrap().remove("amount");
+            v["reserves"][0]["base_units"] = json!("1.5");
+        });
+        assert!(
+            matches!(e, SnapshotError::TooManyDecimals { ref field, max: 0, .. } if field == "reserves[0].base_units"),
+            "{e}"
         );
     }
 
@@ -889,8 +1085,8 @@ mod tests {
         assert!(matches!(
             e,
             SnapshotError::TooMany {
-                count: 9,
-                max: 8,
+                count: 65,
+                max: 64,
                 ..
             }
         ));
@@ -964,7 +1160,7 @@ mod tests {
     }
 
     #[test]
-    fn supports_eight_assets_and_sixteen_scenarios() {
+    fn supports_sixty_four_assets_and_sixteen_scenarios() {
         let mut v = demo();
         v["assets"] = Value::Array(
             (0..MAX_ASSETS)
@@ -980,7 +1176,7 @@ mod tests {
                 .collect(),
         );
         let book = parse(&v).unwrap();
-        assert_eq!(book.public.assets.len(), 8);
+        assert_eq!(book.public.assets.len(), MAX_ASSETS);
         assert_eq!(book.public.policy.scenarios.len(), 16);
     }
 

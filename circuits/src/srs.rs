@@ -12,8 +12,8 @@ use std::sync::{Arc, OnceLock};
 use group::{Curve as _, GroupEncoding};
 use halo2_proofs::{arithmetic::best_multiexp, poly::commitment::Params};
 
-use crate::keys::MAX_TABLE_ROWS;
 use crate::proof::Curve;
+use crate::statement::Fp;
 
 /// The length of parameters for `k` as `Params::write` writes them: `k`, then `g` and the
 /// Lagrange basis (`2^k` compressed points each), then `w` and `u`.
@@ -21,11 +21,12 @@ pub const fn params_len(k: u32) -> usize {
     4 + 64 * (1usize << k) + 64
 }
 
-/// IPA parameters, with the Lagrange-basis points a verifier commits to a band table with.
+/// IPA parameters, and the Lagrange-basis points a verifier commits to a band table with.
 ///
 /// Reading parameters is mostly point decompression: `2^(k+1)` square roots, 0.4–0.5 s on one
 /// core at k = 15. Parameters known to be good (they hash to a pinned digest) can be read
-/// [lazily](Srs::read): the table bases at once, the rest on first use of
+/// [lazily](Srs::read): the blinding base at once, the table bases a statement's band table
+/// needs when it is committed to ([`Srs::commit_columns`]), the rest on first use of
 /// [`Srs::params`], so that a verifier loads its keys and checks a top proof while another
 /// thread decompresses the shard parameters. Clones share one decompression.
 #[derive(Clone, Debug)]
@@ -34,8 +35,8 @@ pub struct Srs {
     /// The bytes `params` is read from, until it is.
     bytes: Arc<[u8]>,
     params: Arc<OnceLock<Params<Curve>>>,
-    /// The first Lagrange-basis points, then `w`, the blinding base.
-    bases: Vec<Curve>,
+    /// `w`, the blinding base.
+    w: Curve,
 }
 
 impl Srs {
@@ -55,25 +56,20 @@ impl Srs {
         Srs::layout(bytes.into())
     }
 
-    /// Checks the length for the `k` in the header and decodes the table bases.
+    /// Checks the length for the `k` in the header and decodes the blinding base.
     fn layout(bytes: Arc<[u8]>) -> std::io::Result<Self> {
         let k = header_k(&bytes)?;
-        let n = 1usize << k;
         if bytes.len() != params_len(k) {
             return Err(invalid("parameters of the wrong length for their k"));
         }
-        let rows = n.min(MAX_TABLE_ROWS);
-        let (lagrange, w) = (4 + 32 * n, 4 + 64 * n);
-        let bases = [lagrange..lagrange + 32 * rows, w..w + 32]
-            .into_iter()
-            .flat_map(|range| bytes[range].chunks_exact(32).map(point))
-            .collect::<Option<Vec<_>>>()
+        let at = 4 + 64 * (1usize << k);
+        let w = point(&bytes[at..at + 32])
             .ok_or_else(|| invalid("parameters that are not curve points"))?;
         Ok(Srs {
             k,
             bytes,
             params: Arc::default(),
-            bases,
+            w,
         })
     }
 
@@ -105,12 +101,23 @@ impl Srs {
         srs
     }
 
-    /// `Σ_i values[i] · L_i + w`: the commitment halo2 makes to a fixed column holding
-    /// `values` in its first rows and zeros below (its default blinding factor is 1).
-    pub(crate) fn commit(&self, values: &[crate::statement::Fp]) -> Option<Curve> {
-        let (w, lagrange) = self.bases.split_last()?;
-        let bases = lagrange.get(..values.len())?;
-        Some((best_multiexp(values, bases) + w).to_affine())
+    /// For each column, `Σ_i values[i] · L_i + w`: the commitment halo2 makes to a fixed
+    /// column holding `values` in its first rows and zeros below (its default blinding
+    /// factor is 1). Decodes the Lagrange-basis points of the tallest column only, so a
+    /// statement's cost grows with its band table, not with the largest one any shape has;
+    /// `None` if a column is taller than the parameters.
+    pub(crate) fn commit_columns(&self, columns: &[Vec<Fp>]) -> Option<Vec<Curve>> {
+        let rows = columns.iter().map(Vec::len).max().unwrap_or(0);
+        if rows > 1 << self.k {
+            return None;
+        }
+        let at = 4 + 32 * (1usize << self.k);
+        let bases = self.bytes[at..at + 32 * rows]
+            .chunks_exact(32)
+            .map(point)
+            .collect::<Option<Vec<_>>>()?;
+        let commit = |values: &Vec<Fp>| best_multiexp(values, &bases[..values.len()]) + self.w;
+        Some(columns.iter().map(|v| commit(v).to_affine()).collect())
     }
 }
 
@@ -231,7 +238,19 @@ mod tests {
             .params()
             .commit_lagrange(&poly, Blind::default())
             .to_affine();
-        assert_eq!(srs.commit(&values), Some(expected));
+        let shorter = values[..3].to_vec();
+        let mut poly = domain.empty_lagrange();
+        poly[..][..3].copy_from_slice(&shorter);
+        let expected_shorter = srs
+            .params()
+            .commit_lagrange(&poly, Blind::default())
+            .to_affine();
+        assert_eq!(
+            srs.commit_columns(&[values, shorter]),
+            Some(vec![expected, expected_shorter])
+        );
+        // A column taller than the parameters has no commitment.
+        assert_eq!(srs.commit_columns(&[vec![Fp::from(1); 65]]), None);
     }
 
     #[test]

@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use ff::{FromUniformBytes, PrimeField};
+use num_bigint::BigUint;
 use pasta_curves::pallas;
 use serde::{Deserialize, Serialize};
 
@@ -57,12 +58,57 @@ impl Kind {
 pub struct Asset {
     /// Ticker, unique in the statement.
     pub symbol: String,
-    /// Base units per whole token are `10^decimals`.
+    /// Base units per whole token are `10^decimals`: the token's decimals on its chain, in
+    /// which a snapshot states amounts.
     pub decimals: u32,
+    /// Decimal places of the amounts the proof holds (`≤ decimals`): reserves are rounded
+    /// down and sizes up to `10^-precision` tokens (`docs/formats.md`, "Precision"), so an
+    /// 18-decimal token's amounts fit 64 bits. Equal to `decimals` unless declared.
+    pub precision: u32,
     /// Oracle price of one whole token, in 1e-8 USD.
     pub price: u64,
     /// When the oracle published `price`, unix seconds.
     pub price_timestamp: u64,
+}
+
+/// Which way an on-chain amount is rounded to its asset's proof precision: the way that can
+/// only make a statement harder to prove.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rounding {
+    /// Reserves: the proof counts at most what is held.
+    Down,
+    /// Sizes: the proof counts at least what is owed.
+    Up,
+}
+
+impl Asset {
+    /// Base units per proof unit: `10^(decimals − precision)`.
+    pub fn base_units_per_unit(&self) -> u128 {
+        10u128.pow(self.decimals - self.precision)
+    }
+
+    /// `base_units` of this asset in proof units (`10^-precision` tokens), rounded as
+    /// `rounding` says; `None` when that does not fit the 64 bits a proof holds.
+    pub fn to_proof_units(&self, base_units: u128, rounding: Rounding) -> Option<u64> {
+        let unit = self.base_units_per_unit();
+        let units = match rounding {
+            Rounding::Down => base_units / unit,
+            Rounding::Up => base_units.div_ceil(unit),
+        };
+        u64::try_from(units).ok()
+    }
+
+    /// The largest precision (at most this asset's) at which `base_units` fits a proof, if
+    /// any: what an error for an amount too large suggests.
+    pub fn precision_fitting(&self, base_units: u128, rounding: Rounding) -> Option<u32> {
+        (0..=self.precision).rev().find(|&precision| {
+            let at = Asset {
+                precision,
+                ..self.clone()
+            };
+            at.to_proof_units(base_units, rounding).is_some()
+        })
+    }
 }
 
 /// A named stress scenario: a price shock per asset.
@@ -121,18 +167,23 @@ pub struct Statement {
 }
 
 impl Public {
-    /// `D = max d[i]`.
-    pub fn max_decimals(&self) -> u32 {
-        self.assets.iter().map(|a| a.decimals).max().unwrap_or(0)
+    /// `D = max p[i]`, the largest proof precision.
+    pub fn max_precision(&self) -> u32 {
+        self.assets.iter().map(|a| a.precision).max().unwrap_or(0)
     }
 
-    /// `10^(D - d[i])` for each asset.
+    /// `10^(D - p[i])` for each asset.
     pub fn scale_factors(&self) -> Vec<u64> {
-        let d = self.max_decimals();
+        let d = self.max_precision();
         self.assets
             .iter()
-            .map(|a| scale_factor(d, a.decimals))
+            .map(|a| scale_factor(d, a.precision))
             .collect()
+    }
+
+    /// The circuits' asset width for these assets ([`crate::limits::asset_width`]).
+    pub fn asset_width(&self) -> usize {
+        crate::limits::asset_width(self.assets.len()).expect("validated asset count")
     }
 
     /// The circuits' lane width for this policy ([`crate::limits::lane_width`]).
@@ -221,6 +272,7 @@ impl Public {
                 }
             }
         }
+        self.check_value_bound()?;
         for a in &self.assets {
             let fresh = self
                 .timestamp
@@ -239,7 +291,34 @@ impl Public {
     }
 }
 
-/// `floor(price * (10000 + shock) / 10000)`, or `None` if it does not fit in u64.
+impl Public {
+    /// Refuses public data under which balances below `2^64` could be worth `2^205` or more in
+    /// some scenario: the most a solvent difference may be for the coverage chip's limbs
+    /// ([`crate::gadgets::coverage::LIMB_BOUND_BITS`]), so every accepted statement can be
+    /// proven when it holds. Never refused with up to 8 assets; with more, only for prices
+    /// near `2^64` units with 18 decimals of precision spread between assets.
+    fn check_value_bound(&self) -> Result<(), SnapshotError> {
+        let scale = self.scale_factors();
+        let prices = self.shocked_prices();
+        let bound = BigUint::from(1u8) << crate::gadgets::coverage::LIMB_BOUND_BITS;
+        for (s, scenario) in self.policy.scenarios.iter().enumerate() {
+            let per_unit: BigUint = (0..self.assets.len())
+                .map(|i| {
+                    BigUint::from(scale[i])
+                        * prices[i][s]
+                        * (MAX_HAIRCUT_BPS - self.policy.haircuts_bps[i])
+                })
+                .sum();
+            if per_unit * u64::MAX >= bound {
+                return Err(SnapshotError::ValueBound {
+                    scenario: scenario.name.clone(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Refuses a time past [`MAX_TIMESTAMP`] (milliseconds, most often) in `field`.
 pub fn check_time(field: String, value: u64) -> Result<(), SnapshotError> {
     if value > MAX_TIMESTAMP {
@@ -248,14 +327,16 @@ pub fn check_time(field: String, value: u64) -> Result<(), SnapshotError> {
     Ok(())
 }
 
+/// `floor(price * (10000 + shock) / 10000)`, or `None` if it does not fit in u64.
 fn shocked_price(price: u64, shock_bps: i64) -> Option<u64> {
     let factor = u128::try_from(10_000 + i128::from(shock_bps)).ok()?;
     u64::try_from(u128::from(price) * factor / 10_000).ok()
 }
 
-/// `10^(max_decimals - decimals)`: brings a base-unit amount to the finest unit of any asset.
-fn scale_factor(max_decimals: u32, decimals: u32) -> u64 {
-    10u64.pow(max_decimals - decimals)
+/// `10^(max_precision - precision)`: brings an amount in an asset's proof units to the
+/// finest proof unit of any asset.
+fn scale_factor(max_precision: u32, precision: u32) -> u64 {
+    10u64.pow(max_precision - precision)
 }
 
 /// A name or id that must be non-empty and at most `max` bytes long; `field` names it.
@@ -323,6 +404,12 @@ fn check_assets(assets: &[Asset]) -> Result<(), SnapshotError> {
             0,
             MAX_DECIMALS.into(),
         )?;
+        out_of_range(
+            format!("assets[{i}].precision"),
+            a.precision.into(),
+            0,
+            a.decimals.into(),
+        )?;
     }
     Ok(())
 }
@@ -330,7 +417,8 @@ fn check_assets(assets: &[Asset]) -> Result<(), SnapshotError> {
 /// Offsets of the public inputs in the circuit's single instance column.
 ///
 /// `[digest, C_R, R_L, ratio, then per asset i: scale_i, haircut_i, P[i,0..L]]`, with the
-/// policy's scenarios padded to the circuit's `L` lanes by price 0.
+/// policy's scenarios padded to the circuit's `L` lanes by price 0 and the assets to its
+/// asset width by zeros (scale, haircut and prices 0).
 pub mod instance {
     /// Digest of the whole [`super::Statement`]: binds every field, metadata included.
     pub const STATEMENT_DIGEST: usize = 0;
@@ -343,7 +431,7 @@ pub mod instance {
     /// First per-asset entry.
     const ASSETS: usize = 4;
 
-    /// `10^(D - d[i])` of asset `i`.
+    /// `10^(D - p[i])` of asset `i`.
     pub const fn scale(i: usize, lanes: usize) -> usize {
         ASSETS + i * (2 + lanes)
     }
@@ -409,7 +497,7 @@ impl Statement {
     pub fn instance(&self) -> Vec<Fp> {
         let p = &self.public;
         let n_s = p.lanes();
-        let mut v = vec![Fp::zero(); instance::len(p.assets.len(), n_s)];
+        let mut v = vec![Fp::zero(); instance::len(p.asset_width(), n_s)];
         v[instance::STATEMENT_DIGEST] = self.digest();
         v[instance::RESERVE_COMMITMENT] = self.reserve_commitment;
         v[instance::LIABILITIES_ROOT] = self.liabilities_root;
@@ -489,6 +577,8 @@ pub(crate) struct RawPublic {
 pub(crate) struct RawAsset {
     pub symbol: String,
     pub decimals: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<u32>,
     pub price: String,
     pub price_timestamp: u64,
 }
@@ -530,6 +620,7 @@ impl TryFrom<RawPublic> for Public {
                     price: parse_decimal(&format!("assets[{i}].price"), &a.price, PRICE_DECIMALS)?,
                     symbol: a.symbol,
                     decimals: a.decimals,
+                    precision: a.precision.unwrap_or(a.decimals),
                     price_timestamp: a.price_timestamp,
                 })
             })
@@ -606,6 +697,9 @@ impl From<Public> for RawPublic {
                 .map(|a| RawAsset {
                     symbol: a.symbol.clone(),
                     decimals: a.decimals,
+                    // Written only when declared apart from the decimals, so a statement
+                    // without it keeps its spelling and digest.
+                    precision: (a.precision != a.decimals).then_some(a.precision),
                     price: format_decimal(a.price, PRICE_DECIMALS),
                     price_timestamp: a.price_timestamp,
                 })

@@ -10,12 +10,15 @@ pub fn demo_book() -> Book {
     Book::from_json(include_bytes!("../../fixtures/demo/snapshot.json")).expect("demo parses")
 }
 
-/// Random small books: 1–4 assets, 1–9 scenarios, 0–6 positions, values across the full
+/// Random small books: 1–4 assets (sometimes 9–10, padded to 16), 1–9 scenarios, 0–6
+/// positions, decimals and proof precisions across their range, values across the full
 /// range where it matters (strikes near shocked prices, sizes up to 2^44), and reserves
 /// that are sometimes short.
 pub fn arb_book() -> impl Strategy<Value = Book> {
-    (1usize..=4, 1usize..=9).prop_flat_map(|(n_assets, n_scen)| {
-        let assets = prop::collection::vec((0u32..=18, 1u64..1_000_000_000_000u64), n_assets);
+    let n_assets = prop_oneof![4 => 1usize..=4, 1 => 9usize..=10];
+    (n_assets, 1usize..=9).prop_flat_map(|(n_assets, n_scen)| {
+        let assets =
+            prop::collection::vec((0u32..=18, 0u32..=18, 1u64..1_000_000_000_000u64), n_assets);
         let haircuts = prop::collection::vec(0u64..=10_000, n_assets);
         let shocks =
             prop::collection::vec(prop::collection::vec(-9_999i64..=20_000, n_assets), n_scen);
@@ -47,9 +50,10 @@ pub fn arb_book() -> impl Strategy<Value = Book> {
                         assets: assets
                             .iter()
                             .enumerate()
-                            .map(|(i, &(decimals, price))| Asset {
+                            .map(|(i, &(decimals, coarser, price))| Asset {
                                 symbol: format!("A{i}"),
                                 decimals,
+                                precision: decimals - coarser.min(decimals),
                                 price,
                                 price_timestamp: 1_000,
                             })

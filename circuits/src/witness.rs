@@ -23,7 +23,7 @@ use crate::statement::{Fp, Kind, Public, Statement};
 /// The private inputs of one solvency circuit, exactly as assigned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Witness {
-    /// Reserve balance of each asset.
+    /// Reserve balance of each asset of the asset width (0 past the declared ones).
     pub balances: Vec<Fp>,
     /// The blinding of `C_R`.
     pub blinding: Fp,
@@ -224,8 +224,12 @@ fn statement(
     }
 }
 
+/// The reserve balances as the circuits take them: one per asset of the asset width, those
+/// past the declared assets 0 (the reserve commitment's own padding).
 fn balances(book: &Book) -> Vec<Fp> {
-    book.reserves.iter().map(|&b| Fp::from(b)).collect()
+    let mut balances: Vec<Fp> = book.reserves.iter().map(|&b| Fp::from(b)).collect();
+    balances.resize(book.public.asset_width(), Fp::ZERO);
+    balances
 }
 
 /// Derives the statement, shape, witness and tree of `book` under `secrets`, for a book that
@@ -281,7 +285,7 @@ impl ShardWitness {
 /// The top proof's private inputs: the reserves and every shard's opened sums.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TopWitness {
-    /// Reserve balance of each asset.
+    /// Reserve balance of each asset of the asset width.
     pub balances: Vec<Fp>,
     /// The blinding of `C_R`.
     pub blinding: Fp,
@@ -320,7 +324,7 @@ impl ShardPlan {
     /// shard are empty, so inclusion paths run from a leaf through its shard to `R_L` unchanged.
     pub fn new(public: &Public, positions: usize, secrets: &Secrets, shard_depth: u32) -> Self {
         let shard_shape = Shape {
-            assets: public.assets.len(),
+            assets: public.asset_width(),
             lanes: public.lanes(),
             depth: shard_depth,
         };

@@ -282,7 +282,7 @@ pub fn prove_book(
     if !one_proof_holds(book.positions.len()) {
         let set = prepare_set(book, &secrets, previous, shard_depth(book.positions.len()));
         let n = set.links.len();
-        let shard_k = set.plan.shard_shape.k();
+        let shard_k = set.plan.shard_shape.shard_k();
         let top_k = set.plan.top_shape.k();
         step(&format!("loading IPA parameters (k = {shard_k}, {top_k})"));
         let t = Instant::now();
@@ -455,7 +455,7 @@ fn finish_set(
         shards: ShardSection {
             circuit: CircuitParams {
                 shape: set.plan.shard_shape,
-                k: set.plan.shard_shape.k(),
+                k: set.plan.shard_shape.shard_k(),
                 vk_digest: pinned_digest(KeyShape::Shard(set.plan.shard_shape))?,
             },
             sub_roots: set.links.iter().map(|l| l.0).collect(),
@@ -513,7 +513,7 @@ fn finish(
             .zip(&book.reserves)
             .map(|(a, &b)| Balance {
                 asset: a.symbol.clone(),
-                amount: format_decimal(b, a.decimals),
+                amount: format_decimal(b, a.precision),
             })
             .collect(),
         blinding: secrets.blinding(),
@@ -617,7 +617,7 @@ pub fn prove_shards(
     // A shard's rows take about 1 MB: a task's few shards are built up front.
     let shards = plan.read_shards(&header, positions, first..end)?;
     let shape = plan.shard_shape;
-    let params = params(shape.k());
+    let params = params(shape.shard_k());
     let public = &header.public;
     let vk = pinned_key(&params, KeyShape::Shard(shape), public)?;
     let job = |i: usize| {
@@ -705,7 +705,7 @@ pub fn aggregate(
     let mut timings = Timings::default();
     let t = Instant::now();
     let top_k = set.plan.top_shape.k();
-    let shard_params = params(set.plan.shard_shape.k());
+    let shard_params = params(set.plan.shard_shape.shard_k());
     let top_params = params(top_k);
     timings.params = t.elapsed();
     step(&format!("proving the top over {n} shards (k = {top_k})"));

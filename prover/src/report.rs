@@ -156,7 +156,7 @@ pub fn html(book: &Book, ev: &Evaluation, proof_digest: Option<[u8; 32]>) -> Str
         assets += &format!(
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&a.symbol),
-            grouped(&format_decimal(book.reserves[i], a.decimals)),
+            grouped(&format_decimal(book.reserves[i], a.precision)),
             grouped(&ev.usd(&tight.reserves_by_asset[i].clone().into())),
             grouped(&ev.usd(&tight.liabilities_by_underlying[i].clone().into())),
         );

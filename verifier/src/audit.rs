@@ -77,8 +77,8 @@ pub fn audit(verified: &Verified, book: &Book, opening: &ReserveOpening) -> Audi
                         format!(
                             "{}: committed {}, snapshot {}",
                             asset.symbol,
-                            format_decimal(*o, asset.decimals),
-                            format_decimal(*s, asset.decimals)
+                            format_decimal(*o, asset.precision),
+                            format_decimal(*s, asset.precision)
                         )
                     })
                     .collect();

@@ -128,7 +128,7 @@ impl InclusionFile {
                     underlying: assets[p.underlying].symbol.clone(),
                     kind: p.kind,
                     strike: format_decimal(p.strike, PRICE_DECIMALS),
-                    size: format_decimal(p.size, assets[p.underlying].decimals),
+                    size: format_decimal(p.size, assets[p.underlying].precision),
                     expiry: p.expiry,
                     index: slot as u64,
                     path: path(slot),
@@ -190,14 +190,14 @@ impl InclusionFile {
                 .iter()
                 .position(|a| a.symbol == ip.underlying)
                 .ok_or_else(|| bad(format!("{:?} is not an asset of the proof", ip.underlying)))?;
-            let decimals = p.assets[underlying].decimals;
+            let precision = p.assets[underlying].precision;
             let position = Position {
                 account: self.account.clone(),
                 underlying,
                 kind: ip.kind,
                 strike: parse_decimal("strike", &ip.strike, PRICE_DECIMALS)
                     .map_err(|e| bad(e.to_string()))?,
-                size: parse_decimal("size", &ip.size, decimals).map_err(|e| bad(e.to_string()))?,
+                size: parse_decimal("size", &ip.size, precision).map_err(|e| bad(e.to_string()))?,
                 expiry: ip.expiry,
             };
             // The circuit counts a leaf of size 0 for nothing, and a snapshot never holds one:

@@ -140,7 +140,11 @@ pub fn parse(bytes: &[u8]) -> Result<Proof, VerifyError> {
         }
         Proof::Set(f) => {
             check_shape("shards", f.shards.circuit.shape)?;
-            check_k("shards", f.shards.circuit.k, f.shards.circuit.shape.k())?;
+            check_k(
+                "shards",
+                f.shards.circuit.k,
+                f.shards.circuit.shape.shard_k(),
+            )?;
             let top = f.top.shape;
             if !top.fits(public) {
                 return Err(VerifyError::Invalid(format!(

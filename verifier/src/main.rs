@@ -535,17 +535,20 @@ fn open_reserves(
     match opened {
         Ok(balances) => {
             let p = &v.statement.public;
-            let rows: Vec<(String, String)> = p
+            let rows: Vec<_> = p
                 .assets
                 .iter()
                 .zip(&balances)
-                .map(|(a, &b)| (a.symbol.clone(), format_decimal(b, a.decimals)))
+                .map(|(a, &b)| (a, format_decimal(b, a.precision)))
                 .collect();
             if json {
+                let balances: Vec<_> = rows
+                    .iter()
+                    .map(|(a, b)| json!({"asset": a.symbol, "amount": b, "precision": a.precision, "decimals": a.decimals}))
+                    .collect();
                 out!(
                     "{}",
-                    json!({"ok": true, "protocol": p.protocol, "epoch": p.epoch,
-                           "balances": rows.iter().map(|(a, b)| json!({"asset": a, "amount": b})).collect::<Vec<_>>()})
+                    json!({"ok": true, "protocol": p.protocol, "epoch": p.epoch, "balances": balances})
                 );
             } else {
                 out!(
@@ -553,10 +556,21 @@ fn open_reserves(
                     p.protocol,
                     p.epoch
                 );
-                for (asset, amount) in rows {
-                    out!("  {asset:<10} {amount}");
+                for (a, amount) in rows {
+                    let rounded = if a.precision < a.decimals {
+                        format!(
+                            " (rounded down to 10^-{} of {} decimals)",
+                            a.precision, a.decimals
+                        )
+                    } else {
+                        String::new()
+                    };
+                    out!("  {:<10} {amount}{rounded}", a.symbol);
                 }
-                out!("Check them against the chain (the proof covers exactly these).");
+                out!(
+                    "Check them against the chain: the proof covers exactly these, so holdings of \
+                     at least these amounts back it."
+                );
             }
             ExitCode::SUCCESS
         }

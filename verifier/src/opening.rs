@@ -60,7 +60,8 @@ impl ReserveOpening {
             .map_err(OpeningError::Malformed)
     }
 
-    /// Checks that this opens `statement`'s `C_R`; returns the balances in base units.
+    /// Checks that this opens `statement`'s `C_R`; returns the balances in proof units (each
+    /// asset's `10^-precision`, rounded down from what the snapshot held).
     pub fn open(
         &self,
         statement: &solvency_circuits::statement::Statement,
@@ -91,7 +92,7 @@ impl ReserveOpening {
                         b.asset, a.symbol
                     )));
                 }
-                solvency_circuits::encoding::parse_decimal(&b.asset, &b.amount, a.decimals)
+                solvency_circuits::encoding::parse_decimal(&b.asset, &b.amount, a.precision)
                     .map_err(|e| OpeningError::Malformed(e.to_string()))
             })
             .collect::<Result<Vec<u64>, _>>()?;

@@ -207,7 +207,7 @@ pub fn replay_case(dir: &Path, params: &(dyn Fn(u32) -> Srs + Sync), reprove: bo
             let set = prepare_set(&book, &secrets, previous, shard_depth(book.positions.len()));
             let public = &set.statement.public;
             let (shard_shape, top_shape) = (set.plan.shard_shape, set.plan.top_shape);
-            let (shard_srs, top_srs) = (params(shard_shape.k()), params(top_shape.k()));
+            let (shard_srs, top_srs) = (params(shard_shape.shard_k()), params(top_shape.k()));
             let (shard_params, top_params) = (shard_srs.params(), top_srs.params());
             let shard_key = KeyShape::Shard(shard_shape);
             pinned::load_key(&shard_srs, shard_key, public)

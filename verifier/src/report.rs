@@ -113,7 +113,7 @@ pub fn describe(p: &Public, q: &Position) -> String {
         "{kind} {} strike {} USD, size {}, expires {}",
         a.symbol,
         format_decimal(q.strike, 8),
-        format_decimal(q.size, a.decimals),
+        format_decimal(q.size, a.precision),
         time(q.expiry)
     )
 }

@@ -42,7 +42,7 @@ fn mock_shard(set: &PreparedSet, i: usize) -> Result<(), Vec<VerifyFailure>> {
     let shape = set.plan.shard_shape;
     crate::with_lanes!(shape, |L| {
         let c = ShardCircuit::<L>::new(&set.statement.public, shape, Some(set.shard(i)));
-        MockProver::run(shape.k(), &c, vec![set.shard_instance(i)])
+        MockProver::run(shape.shard_k(), &c, vec![set.shard_instance(i)])
             .unwrap()
             .verify()
     })
@@ -203,7 +203,7 @@ fn the_tallest_shard_fits_in_k_15() {
     // counts 31,957 of 32,768); the layout must fit where the shape says.
     let b = with_scenarios(book(1000, "2"), 16);
     let s = prepare_set(&b, &Secrets::from_seed([9; 32]), None, SHARD_DEPTH);
-    assert_eq!(s.plan.shard_shape.k(), 15);
+    assert_eq!(s.plan.shard_shape.shard_k(), 15);
     assert_eq!(mock_shard(&s, 0), Ok(()));
 }
 
@@ -281,7 +281,7 @@ fn insolvent_sharded_book_fails_the_top() {
 fn proof_set_round_trip_with_batch_verification() {
     let b = book(10, "2");
     let s = set(&b);
-    let shard_params = Params::new(s.plan.shard_shape.k());
+    let shard_params = Params::new(s.plan.shard_shape.shard_k());
     let top_params = Params::new(s.plan.top_shape.k());
     let public = &s.statement.public;
     let shard_shape = KeyShape::Shard(s.plan.shard_shape);

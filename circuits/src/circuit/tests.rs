@@ -459,3 +459,120 @@ proptest! {
         prop_assert_eq!(result.is_ok(), solvent, "{:?}", result);
     }
 }
+
+/// A book of `assets` assets: A0 an 18-decimal token proven to 9 decimals with the only
+/// positions, A1 a USD stablecoin, the rest reserve-only, some at other decimals; reserves
+/// of A1 given in base units, `short` of them below what covers the positions exactly
+/// (0 for a solvent book).
+fn wide_book(assets: usize, short: u64) -> Book {
+    let declared: Vec<String> = (0..assets)
+        .map(|i| match i {
+            0 => r#"{"symbol": "A0", "decimals": 18, "precision": 9, "price": "2000", "price_timestamp": 100}"#.into(),
+            1 => r#"{"symbol": "A1", "decimals": 6, "price": "1", "price_timestamp": 100}"#.into(),
+            _ => format!(r#"{{"symbol": "A{i}", "decimals": {}, "price": "{i}", "price_timestamp": 100}}"#, i % 19),
+        })
+        .collect();
+    // One call of 1.5 A0 struck at 1,000 USD, in the money by 1,000 USD in "base": owes
+    // 1,500 USD, i.e. 1,500,000,000 base units of A1 at ratio 100 %.
+    let json = format!(
+        r#"{{
+      "format": "solvency-snapshot/1", "protocol": "wide", "epoch": 1, "timestamp": 100,
+      "assets": [{}],
+      "reserves": [{{"asset": "A1", "base_units": "{}"}}],
+      "positions": [
+        {{"account": "a", "underlying": "A0", "kind": "call", "strike": "1000", "size_base_units": "1500000000000000000", "expiry": 1}}
+      ],
+      "policy": {{"collateral_ratio_bps": 10000, "max_oracle_age_s": 0,
+        "scenarios": [{{"name": "base"}}, {{"name": "a0-down", "shocks_bps": {{"A0": -5000}}}}]}}
+    }}"#,
+        declared.join(","),
+        1_500_000_000 - short
+    );
+    Book::from_json(json.as_bytes()).unwrap()
+}
+
+#[test]
+fn wide_books_are_padded_to_their_width_and_hold_exactly() {
+    for (assets, width) in [(9, 16), (17, 32), (crate::limits::MAX_ASSETS, 64)] {
+        let solvent = wide_book(assets, 0);
+        let p = prepared(&solvent);
+        assert_eq!((p.shape.assets, p.witness.balances.len()), (width, width));
+        assert_eq!(honest(&p), Ok(()), "{assets} assets");
+        // One base unit of the stablecoin short: refused in the scenario that owes.
+        let short = wide_book(assets, 1);
+        assert!(!evaluate(&short).solvent());
+        assert_range_failure(&honest(&prepared(&short)).unwrap_err());
+    }
+}
+
+/// A padded asset's balance adds nothing: a prover that puts reserves there, and commits to
+/// them, still fails the scenario it is short in.
+#[test]
+fn a_balance_in_a_padded_asset_adds_nothing() {
+    let short = wide_book(9, 1);
+    let p = prepared(&short);
+    let mut w = p.witness.clone();
+    w.balances[15] = Fp::from(u64::MAX);
+    let mut statement = p.statement.clone();
+    let balances: Vec<u64> = short
+        .reserves
+        .iter()
+        .copied()
+        .chain([0; 6])
+        .chain([u64::MAX])
+        .collect();
+    statement.reserve_commitment =
+        crate::commit::reserve_commitment(&balances, Secrets::from_seed([7; 32]).blinding());
+    let failures = mock(&p, &statement, &w).unwrap_err();
+    assert_range_failure(&failures);
+    assert!(!failures
+        .iter()
+        .any(|f| matches!(f, VerifyFailure::Permutation { .. })));
+}
+
+/// No band has a padded asset's index, so a position cannot name one.
+#[test]
+fn a_position_on_a_padded_asset_is_refused() {
+    let p = prepared(&wide_book(9, 0));
+    let mut w = p.witness.clone();
+    let s = &mut w.slots[p.slot_of[0]];
+    s.underlying = Fp::from(12);
+    let failures = mock(&p, &p.statement, &w).unwrap_err();
+    assert!(
+        failures.iter().any(|f| matches!(
+            f,
+            VerifyFailure::Lookup {
+                lookup_index: BAND_LOOKUP,
+                ..
+            }
+        )),
+        "{failures:#?}"
+    );
+}
+
+/// A padded asset's public inputs (scale, haircut, prices: all 0) are bound like a declared
+/// asset's: a verifier that put another number there would refuse the proof.
+#[test]
+fn a_padded_assets_public_inputs_are_bound() {
+    use crate::statement::instance as at;
+    let p = prepared(&wide_book(9, 0));
+    let n_s = p.shape.lanes;
+    for offset in [
+        at::scale(15, n_s),
+        at::haircut(9, n_s),
+        at::shocked_price(12, 1, n_s),
+    ] {
+        let shape = p.shape;
+        let mut inst = p.statement.instance();
+        assert_eq!(inst[offset], Fp::ZERO);
+        inst[offset] = Fp::ONE;
+        let result = crate::with_lanes!(shape, |LANES| {
+            let circuit =
+                SolvencyCircuit::<LANES>::new(&p.statement.public, shape, Some(p.witness.clone()));
+            MockProver::run(shape.k(), &circuit, vec![inst])
+                .unwrap()
+                .verify()
+        });
+        assert_permutation_failure(&result.unwrap_err());
+    }
+}

@@ -16,7 +16,7 @@ use crate::gadgets::{
     hash::{HashInstructions, HashPool, HashPoolConfig},
     range::{RangeCheckChip, RangeCheckConfig, RangeCheckInstructions},
 };
-use crate::limits::{MAX_ASSETS, MAX_SCENARIOS};
+use crate::limits::{reserve_slots, MAX_SCENARIOS};
 use crate::shapes::{TopShape, TOP_HASH_LANES};
 use crate::statement::{instance, Fp, Public};
 use crate::witness::TopWitness;
@@ -106,7 +106,7 @@ impl Circuit<Fp> for TopCircuit {
         let balances: Vec<Value<Fp>> = (0..a).map(|i| known(&|w| w.balances[i])).collect();
         let balances = pool.assign(&mut layouter, &balances)?;
         let opening = (balances.clone(), known(&|w| w.blinding));
-        let c_r = pool.commit(&mut layouter, MAX_ASSETS + 1, &[opening])?;
+        let c_r = pool.commit(&mut layouter, reserve_slots(a) + 1, &[opening])?;
         layouter.constrain_instance(
             c_r[0].cell(),
             config.instance,

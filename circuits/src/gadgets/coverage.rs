@@ -20,11 +20,14 @@
 //! equal to the instance; `b_i` from the range-checked balances; `L'_s` from the positions chip.
 //!
 //! Why this proves `V_s ≥ L_s` with `L_s = ratio·L'_s`, over the integers: `b < 2^64`,
-//! `scale ≤ 10^18 < 2^60`, `P < 2^64`, `10000 − h ≤ 10^4 < 2^14` and at most 8 assets give
-//! `V_s < 2^205` (precisely `8·2^64·10^18·2^64·10^4 < 2^204.2`); `L'_s < 2^200` (positions chip)
-//! and `ratio ≤ 10^6 < 2^20` give `L_s < 2^220`. If `V_s ≥ L_s`, `diff = V_s − L_s < 2^205`
-//! passes. If `V_s < L_s`, `diff = p − (L_s − V_s) > p − 2^220 > 2^253`, which no choice of
-//! limbs below the bounds reaches: it fails.
+//! `scale ≤ 10^18 < 2^60`, `P < 2^64`, `10000 − h ≤ 10^4 < 2^14` and at most 64 assets give
+//! `V_s < 2^208` (precisely `64·2^64·10^18·2^64·10^4 < 2^207.2`), so `V_s` never wraps the
+//! field; `L'_s < 2^200` (positions chip) and `ratio ≤ 10^6 < 2^20` give `L_s < 2^220`. If
+//! `V_s < L_s`, `diff = p − (L_s − V_s) > p − 2^220 > 2^253`, which no choice of limbs below
+//! the bounds (`diff < 2^205`) reaches: it fails. If `V_s ≥ L_s`, `diff ≤ V_s` passes whenever
+//! `V_s < 2^205`, which every accepted statement guarantees: its public data is refused when
+//! balances of `2^64 − 1` units could be worth `2^205` in some scenario ([`LIMB_BOUND_BITS`],
+//! checked by `Public::check`; never the case with up to 8 assets, whatever the prices).
 
 use ff::{Field, PrimeField};
 use halo2_proofs::{
@@ -48,9 +51,9 @@ const fn bits(max: u128) -> u32 {
     128 - max.leading_zeros()
 }
 
-/// Bits of the largest `V_s`: a sum over at most `MAX_ASSETS` assets (`⌈log2 MAX_ASSETS⌉`
-/// more bits) of `b · scale · P · (10000 − h)` with `b, P < 2^64`, `scale ≤ 10^MAX_DECIMALS`
-/// and `10000 − h ≤ MAX_HAIRCUT_BPS`.
+/// Bits of the largest `V_s` any statement within the limits allows: a sum over at most
+/// `MAX_ASSETS` assets (`⌈log2 MAX_ASSETS⌉` more bits) of `b · scale · P · (10000 − h)` with
+/// `b, P < 2^64`, `scale ≤ 10^MAX_DECIMALS` and `10000 − h ≤ MAX_HAIRCUT_BPS`.
 pub const VALUE_BITS: u32 = 64
     + bits(10u128.pow(MAX_DECIMALS))
     + 64
@@ -70,13 +73,15 @@ pub const LIABILITY_BITS: u32 = bits(MAX_RATIO_BPS as u128)
         SHARD_DEPTH + MAX_SHARD_DEPTH
     };
 
-// The overflow argument, checked when the limits change: every solvent difference fits the
-// limbs (`V_s < 2^(192 + TOP_BITS)`), and an insolvent one, `p − (L_s − V_s)` with
-// `p > 2^254` and `L_s < 2^LIABILITY_BITS ≤ 2^253`, exceeds `2^253 ≥ 2^(192 + TOP_BITS)`.
-const _: () = assert!(
-    VALUE_BITS <= 192 + TOP_BITS,
-    "TOP_BITS too small for the limits"
-);
+/// Bits the limbs hold: a solvent difference, and so every `V_s` a statement allows
+/// (`Public::check`), is below `2^LIMB_BOUND_BITS`.
+pub const LIMB_BOUND_BITS: u32 = 192 + TOP_BITS;
+
+// The overflow argument, checked when the limits change: `V_s` never wraps the field, and an
+// insolvent difference, `p − (L_s − V_s)` with `p > 2^254` and `L_s < 2^LIABILITY_BITS ≤
+// 2^253`, exceeds `2^253 ≥ 2^(192 + TOP_BITS)`. That every solvent difference fits the limbs
+// is the statement check's (`LIMB_BOUND_BITS`).
+const _: () = assert!(VALUE_BITS <= 253, "reserve values could wrap the field");
 const _: () = assert!(
     192 + TOP_BITS <= 253,
     "TOP_BITS lets an insolvent difference fit"
@@ -273,11 +278,14 @@ impl CoverageInstructions for CoverageChip {
                     let mut public = |col, value, offset| {
                         self.public_input(&mut region, &mut publics, (i, col), value, offset)
                     };
-                    let scale = public(1, scale[i], instance::scale(i, n_s))?;
-                    // A padded lane's price is 0: its value and liability are 0.
-                    let price_s = prices[i].get(s).copied().unwrap_or(0);
+                    // A padded asset's scale, haircut and prices are 0, and a padded lane's
+                    // price is 0: their value is 0 (the instance holds the same zeros).
+                    let scale_i = scale.get(i).copied().unwrap_or(0);
+                    let scale = public(1, scale_i, instance::scale(i, n_s))?;
+                    let price_s = prices.get(i).and_then(|p| p.get(s)).copied().unwrap_or(0);
                     let price = public(2, price_s, instance::shocked_price(i, s, n_s))?;
-                    let haircut = public(3, haircuts[i], instance::haircut(i, n_s))?;
+                    let haircut_i = haircuts.get(i).copied().unwrap_or(0);
+                    let haircut = public(3, haircut_i, instance::haircut(i, n_s))?;
                     let term = b.value().copied()
                         * scale.value()
                         * price.value()
@@ -324,16 +332,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn top_bits_is_the_tightest_bound_the_limits_allow() {
-        // 8 assets · 2^64 · 10^18 · 2^64 · 10^4 < 2^205, and no fewer bits hold it.
-        assert_eq!(VALUE_BITS, 205);
-        assert_eq!(VALUE_BITS, 192 + TOP_BITS);
+    fn top_bits_is_the_tightest_bound_the_first_releases_allowed() {
+        // 8 assets · 2^64 · 10^18 · 2^64 · 10^4 < 2^205, and no fewer bits hold it: up to 8
+        // assets no statement check is needed for a solvent difference to fit the limbs.
+        let eight = 64 + 60 + 64 + 14 + 3;
+        assert_eq!(eight, LIMB_BOUND_BITS);
+        // 64 assets need 3 bits more, which only the statement check provides.
+        assert_eq!(VALUE_BITS, 208);
         // 10^6 · 2^64 · 10^18 · 2^64 · 2^20 slots < 2^228, far below 2^253.
         assert_eq!(LIABILITY_BITS, 228);
-        // A bound one bit short would not hold the largest value.
-        let largest = (MAX_ASSETS as f64).log2()
-            + 128.0
-            + (10f64.powi(MAX_DECIMALS as i32) * MAX_HAIRCUT_BPS as f64).log2();
-        assert!(largest > f64::from(VALUE_BITS - 1), "{largest}");
+        // A bound one bit short would not hold the largest value, of 8 or of 64 assets.
+        let largest = |assets: f64| {
+            assets.log2()
+                + 128.0
+                + (10f64.powi(MAX_DECIMALS as i32) * MAX_HAIRCUT_BPS as f64).log2()
+        };
+        assert!(largest(8.0) > f64::from(LIMB_BOUND_BITS - 1));
+        assert!(largest(MAX_ASSETS as f64) > f64::from(VALUE_BITS - 1));
     }
 }

@@ -399,7 +399,7 @@ fn submit_shard(
     }
     let shape: Shape = msg.circuit.shape;
     let key_shape = KeyShape::Shard(shape);
-    if !key_shape.is_pinned() || !shape.fits(&msg.public) || msg.circuit.k != shape.k() {
+    if !key_shape.is_pinned() || !shape.fits(&msg.public) || msg.circuit.k != shape.shard_k() {
         return Err(ContractError::Proof(format!(
             "shard circuit {shape:?} at k = {} is not a pinned shard circuit for this statement",
             msg.circuit.k
