@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the benchmarks and writes docs/performance.md (about 25 minutes on 2 cores).
+# Runs the benchmarks and writes docs/performance.md (about 40 minutes on 2 cores).
 # Usage: benches/run.sh            (from anywhere in the repository)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -64,6 +64,8 @@ PY
 )$'\n'
 done
 
+assets=$(benches/assets.sh)
+
 {
   echo "# Performance"
   echo
@@ -90,6 +92,10 @@ done
   echo "| positions | proofs | k (shard, top) | wall time, median (runs) | positions/s | peak RSS (max) | proof bytes | verify, median (runs) | verify in Chromium, median (runs) |"
   echo "|---|---|---|---|---|---|---|---|---|"
   echo -n "$books"
+  echo
+  echo "## Assets (\`benches/assets.sh\`: 2,000 positions, \`synthetic-snapshot 2000 ASSETS SCENARIOS\`; configurations alternated, 3 rounds)"
+  echo
+  echo "$assets"
 } > "$out.generated"
 python3 - "$out" <<'PY'
 import sys, pathlib

@@ -727,13 +727,51 @@ fn cases() -> Vec<Case> {
             Both("shocks_bps.ETH: 100001 is outside"),
         ),
         v(
-            "nine assets",
+            "sixty-five assets",
             SNAPSHOT,
             R::Snapshot,
             |v| {
-                v["assets"] = (0..9).map(|i| json!({"symbol": format!("A{i}"), "decimals": 6, "price": "1", "price_timestamp": 1763999990u64})).collect();
+                v["assets"] = (0..65).map(|i| json!({"symbol": format!("A{i}"), "decimals": 6, "price": "1", "price_timestamp": 1763999990u64})).collect();
             },
-            Both("assets: 9 entries, at most 8"),
+            Both("assets: 65 entries, at most 64"),
+        ),
+        v(
+            "a reserve in both spellings",
+            SNAPSHOT,
+            R::Snapshot,
+            |v| v["reserves"][0]["base_units"] = json!("1250500000"),
+            Both("reserves[0]: give exactly one of \"amount\""),
+        ),
+        v(
+            "a position without a size",
+            SNAPSHOT,
+            R::Snapshot,
+            |v| remove(v, "/positions/0/size"),
+            Both("positions[0]: give exactly one of \"size\""),
+        ),
+        v(
+            "base units with a fraction",
+            SNAPSHOT,
+            R::Snapshot,
+            |v| {
+                remove(v, "/reserves/0/amount");
+                v["reserves"][0]["base_units"] = json!("1.5");
+            },
+            Both("reserves[0].base_units: \"1.5\" has more than 0 decimal places"),
+        ),
+        v(
+            "a precision finer than the decimals",
+            SNAPSHOT,
+            R::Snapshot,
+            |v| v["assets"][0]["precision"] = json!(7),
+            ReaderOnly("assets[0].precision: 7 is outside the allowed range 0..=6"),
+        ),
+        v(
+            "a reserve past 64 bits at its precision",
+            SNAPSHOT,
+            R::Snapshot,
+            |v| v["reserves"][0]["amount"] = json!("465000000000000"),
+            ReaderOnly("declare \"precision\": 4 (or less) in the assets entry of ETH"),
         ),
         v(
             "seventeen scenarios",
@@ -868,7 +906,7 @@ fn cases() -> Vec<Case> {
             SNAPSHOT,
             R::Snapshot,
             |v| v["assets"][0]["price"] = json!("184467440738"),
-            ReaderOnly("does not fit in u64"),
+            ReaderOnly("does not fit in 64 bits"),
         ),
         v(
             "oracle price from the future",

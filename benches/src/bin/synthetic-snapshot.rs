@@ -17,8 +17,11 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     let (assets, scenarios) = (arg(1, 4), arg(2, 9));
-    if !(1..=8).contains(&assets) || !(1..=16).contains(&scenarios) {
-        eprintln!("synthetic-snapshot: 1..=8 assets and 1..=16 scenarios");
+    use solvency_circuits::limits::{MAX_ASSETS, MAX_SCENARIOS};
+    if !(1..=MAX_ASSETS as u64).contains(&assets)
+        || !(1..=MAX_SCENARIOS as u64).contains(&scenarios)
+    {
+        eprintln!("synthetic-snapshot: 1..={MAX_ASSETS} assets and 1..={MAX_SCENARIOS} scenarios");
         return ExitCode::from(2);
     }
     let book = solvency_benches::synthetic_book(

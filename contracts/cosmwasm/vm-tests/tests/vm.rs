@@ -1,5 +1,5 @@
 //! The built contract (contracts/cosmwasm/build.sh) in the real VM: pinned keys and parameters
-//! stored, the demo, the largest single-proof fixture and a proof set shard by shard accepted
+//! stored, the demo, the largest single-proof fixture, a 64-asset proof and a proof set shard by shard accepted
 //! with their gas printed; a tampered proof, a tampered shard, a broken chain, an unpinned
 //! key and unpinned parameters refused. `contracts/cosmwasm/test.sh` builds and runs it.
 
@@ -215,6 +215,7 @@ fn chain_in_the_vm() {
         "single-a4-l9-d10",
         "shard-a4-l9-d9",
         "top-a4-l9-d2-s9",
+        "single-a64-l4-d3",
     ];
     let bundle = keys(&names);
     let store_keys = json!({"store_keys": {"bundle": b64(&bundle)}});
@@ -237,7 +238,7 @@ fn chain_in_the_vm() {
         json!({"store_keys": {"bundle": b64(&bad)}}),
         "not to its pinned digest",
     );
-    ok(&mut chain, &env, "admin", "store_keys (5 keys)", store_keys);
+    ok(&mut chain, &env, "admin", "store_keys (6 keys)", store_keys);
 
     // Parameters: refused unless they hash to their pin, kept otherwise.
     let k9 = read("verifier/params/params-k9.bin");
@@ -353,6 +354,16 @@ fn chain_in_the_vm() {
         "bench",
         "submit_proof many-positions (k=12)",
         proof_msg("submit_proof", &many),
+    );
+
+    // The widest statement: 64 assets (the widest shape), 8 positions, k = 12.
+    let wide = read("fixtures/assets-64/proof.json");
+    let wide_gas = ok(
+        &mut chain,
+        &env,
+        "wide",
+        "submit_proof assets-64 (k=12)",
+        proof_msg("submit_proof", &wide),
     );
 
     // The largest single proof: 1,024 positions, 1,024 slots, k = 15.
@@ -536,6 +547,10 @@ fn chain_in_the_vm() {
     println!(
         "  many-positions k=12: {} M VM SDK gas",
         many_gas.vm_sdk() as f64 / 1e6
+    );
+    println!(
+        "  assets-64 k=12: {} M VM SDK gas",
+        wide_gas.vm_sdk() as f64 / 1e6
     );
     println!(
         "  full-single k=15: {} M VM SDK gas",
