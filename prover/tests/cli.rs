@@ -111,6 +111,36 @@ fn proves_the_bundled_demo_and_the_proof_verifies() {
     assert!(out.join("inclusion/alice.json").exists());
 }
 
+/// An 18-decimal token as its chain holds it — 465 ETH of reserves and a size in base units —
+/// proven at 9 decimals of precision: the statement names the precision, the reserve opening
+/// holds the reserve rounded down and the holder's inclusion file the size rounded up.
+#[test]
+fn on_chain_amounts_prove_at_their_declared_precision() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut snap: Value = serde_json::from_str(DEMO_SNAPSHOT).unwrap();
+    snap["assets"][0]["decimals"] = json!(18);
+    snap["assets"][0]["precision"] = json!(9);
+    snap["reserves"][0] = json!({"asset": "ETH", "base_units": "465123456789987654321"});
+    let position = snap["positions"][0].as_object_mut().unwrap();
+    position.remove("size");
+    position.insert("size_base_units".into(), json!("2500000000000000001"));
+    let (o, out) = prove_snapshot(&snap, tmp.path(), "eth18");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let bytes = fs::read(out.join("proof.json")).unwrap();
+    let verified = solvency_verifier::verify(&bytes).expect("verifies");
+    let eth = &verified.statement.public.assets[0];
+    assert_eq!((eth.decimals, eth.precision), (18, 9));
+    let opening: Value =
+        serde_json::from_slice(&fs::read(out.join("reserve-opening.json")).unwrap()).unwrap();
+    assert_eq!(
+        opening["balances"][0],
+        json!({"asset": "ETH", "amount": "465.123456789"})
+    );
+    let inclusion: Value =
+        serde_json::from_slice(&fs::read(out.join("inclusion/alice.json")).unwrap()).unwrap();
+    assert_eq!(inclusion["positions"][0]["size"], json!("2.500000001"));
+}
+
 #[test]
 fn insolvent_book_exits_1_naming_each_failing_scenario() {
     let tmp = tempfile::tempdir().unwrap();
@@ -135,7 +165,15 @@ fn each_bad_snapshot_class_exits_2_and_writes_nothing() {
     let tmp = tempfile::tempdir().unwrap();
     let demo: Value = serde_json::from_str(DEMO_SNAPSHOT).unwrap();
     type Edit = fn(&mut Value);
-    let cases: [(Edit, &str); 15] = [
+    let cases: [(Edit, &str); 16] = [
+        // 465 ETH of 18 decimals at full precision: what to declare is in the message.
+        (
+            |v| {
+                v["assets"][0]["decimals"] = json!(18);
+                v["reserves"][0]["amount"] = json!("465");
+            },
+            "reserves.ETH: 465 ETH is more than 2^64 − 1 units of 10^-18 ETH, the most a proof holds; declare \"precision\": 16 (or less) in the assets entry of ETH",
+        ),
         // Milliseconds where seconds belong (JavaScript's Date.now()): named as such.
         (
             |v| v["timestamp"] = json!(1_764_000_000_000u64),

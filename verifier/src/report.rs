@@ -142,8 +142,18 @@ pub fn text(
         "  assets".to_owned(),
     ];
     for (i, a) in p.assets.iter().enumerate() {
+        // Amounts proven to fewer decimals than the chain's: reserves were rounded down and
+        // sizes up to them.
+        let precision = if a.precision < a.decimals {
+            format!(
+                ", amounts to 10^-{} ({} decimals on-chain)",
+                a.precision, a.decimals
+            )
+        } else {
+            String::new()
+        };
         out.push(format!(
-            "    {:<10} {} USD at {}, haircut {}",
+            "    {:<10} {} USD at {}, haircut {}{precision}",
             a.symbol,
             format_decimal(a.price, 8),
             time(a.price_timestamp),
@@ -212,6 +222,17 @@ pub fn inclusion_text(v: &Verified, inclusions: &[InclusionVerdict]) -> Vec<Stri
                  list is not shown to be counted."
                     .to_owned(),
             );
+            let rounded = positions.iter().any(|q| {
+                let a = &p.assets[q.underlying];
+                a.precision < a.decimals
+            });
+            if rounded {
+                out.push(
+                    "  Sizes are counted rounded up to the asset's proof precision, so a size \
+                     here may exceed yours by less than one unit of that precision."
+                        .to_owned(),
+                );
+            }
         }
     }
     out
