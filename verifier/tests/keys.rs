@@ -9,20 +9,24 @@ use halo2_proofs::{
 };
 use solvency_circuits::{
     keys::{self, KeyError, KeyShape, Srs},
+    limits::ASSET_WIDTHS,
     proof::Curve,
     statement::{Fp, Public},
 };
 use solvency_verifier::pinned;
 
 /// Shapes regenerated in CI: each kind of circuit, each lane width, small and large assets.
-const SAMPLE: [&str; 7] = [
+const SAMPLE: [&str; 10] = [
     "single-a2-l4-d0",
     "single-a3-l9-d6",
     "single-a8-l16-d2",
+    "single-a64-l16-d3",
     "shard-a2-l4-d10",
     "shard-a3-l9-d9",
+    "shard-a32-l9-d9",
     "top-a4-l9-d7-s10",
     "top-a5-l16-d3-s9",
+    "top-a16-l4-d2-s9",
 ];
 
 fn shape(name: &str) -> KeyShape {
@@ -33,7 +37,7 @@ fn shape(name: &str) -> KeyShape {
 }
 
 /// The shape's reference public data with other numbers: other prices, shocks, haircuts,
-/// decimals and ratio — another epoch of the same shape.
+/// decimals, precisions and ratio — another epoch of the same shape.
 fn another_epoch(shape: KeyShape) -> Public {
     let (assets, _) = shape.assets_lanes();
     let mut p = shape.reference_public();
@@ -41,9 +45,10 @@ fn another_epoch(shape: KeyShape) -> Public {
     p.policy.collateral_ratio_bps = 15_000;
     for (i, a) in p.assets.iter_mut().enumerate() {
         a.price = 315_025_000_000 + 17 * i as u64;
-        a.decimals = 18 - i as u32;
+        a.decimals = 18 - (i % 19) as u32;
+        a.precision = a.decimals - (i as u32 % 3).min(a.decimals);
     }
-    p.policy.haircuts_bps = (0..assets).map(|i| 500 * i as u64).collect();
+    p.policy.haircuts_bps = (0..assets).map(|i| 500 * (i % 21) as u64).collect();
     for (s, sc) in p.policy.scenarios.iter_mut().enumerate() {
         sc.shocks_bps = (0..assets)
             .map(|i| (s as i64 - 2) * 700 + i as i64)
@@ -65,7 +70,9 @@ fn representative(vk: &VerifyingKey<Curve>) -> Fp {
 #[test]
 fn every_pinned_shape_has_a_key_matching_its_digest() {
     let shapes = KeyShape::pinned();
-    assert_eq!(shapes.len(), 8 * 3 * (11 + 1 + 10 + 1 + 5));
+    // Per asset width and lane width: 11 single proofs, a shard and 10 tops over shards of
+    // 1,024, a shard and 5 tops over shards of 512.
+    assert_eq!(shapes.len(), ASSET_WIDTHS.len() * 3 * (11 + 1 + 10 + 1 + 5));
     for shape in shapes {
         let (bytes, digest) = pinned::key(shape).unwrap();
         assert_eq!(keys::digest(bytes), digest, "{shape}");
