@@ -107,6 +107,20 @@ enum Reader {
     OpeningOpened,
     /// serde into `solvency_verifier::expected::Expected`, as `replay` reads it.
     Expected,
+    /// The operator's `inclusion/index.json`, which the prover writes and no tool of ours
+    /// reads: serde into its fields, with its format tag.
+    InclusionIndex,
+}
+
+/// `inclusion/index.json` as `solvency-prover` writes it (`inclusion_index`).
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct InclusionIndex {
+    format: String,
+    protocol: String,
+    epoch: u64,
+    files: BTreeMap<String, String>,
 }
 
 impl Reader {
@@ -117,6 +131,7 @@ impl Reader {
             Reader::Inclusion | Reader::InclusionChecked => "inclusion",
             Reader::Opening | Reader::OpeningOpened => "reserve-opening",
             Reader::Expected => "expected",
+            Reader::InclusionIndex => "inclusion-index",
         }
     }
 
@@ -152,6 +167,12 @@ impl Reader {
             Reader::Expected => serde_json::from_slice::<Expected>(bytes)
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
+            Reader::InclusionIndex => serde_json::from_slice::<InclusionIndex>(bytes)
+                .map_err(|e| e.to_string())
+                .and_then(|i| match i.format.as_str() {
+                    "solvency-inclusion-index/1" => Ok(()),
+                    other => Err(format!("format {other:?}")),
+                }),
         }
     }
 }
@@ -198,7 +219,12 @@ fn fixture_files() -> Vec<(PathBuf, Reader)> {
                             "{}",
                             file.display()
                         );
-                        files.push((file, Reader::Inclusion));
+                        let reader = if file.ends_with("index.json") {
+                            Reader::InclusionIndex
+                        } else {
+                            Reader::Inclusion
+                        };
+                        files.push((file, reader));
                     }
                     continue;
                 }
