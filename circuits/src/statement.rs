@@ -11,7 +11,6 @@
 use std::collections::{BTreeMap, HashSet};
 
 use ff::{FromUniformBytes, PrimeField};
-use num_bigint::BigUint;
 use pasta_curves::pallas;
 use serde::{Deserialize, Serialize};
 
@@ -300,16 +299,19 @@ impl Public {
     fn check_value_bound(&self) -> Result<(), SnapshotError> {
         let scale = self.scale_factors();
         let prices = self.shocked_prices();
-        let bound = BigUint::from(1u8) << crate::gadgets::coverage::LIMB_BOUND_BITS;
         for (s, scenario) in self.policy.scenarios.iter().enumerate() {
-            let per_unit: BigUint = (0..self.assets.len())
+            // Computed in the field, where it is exact: every term is below 2^202 and there
+            // are at most 64, so the whole is below 2^208, far from the modulus (no bignum
+            // code in the verifier and the contract).
+            let worst: Fp = (0..self.assets.len())
                 .map(|i| {
-                    BigUint::from(scale[i])
-                        * prices[i][s]
-                        * (MAX_HAIRCUT_BPS - self.policy.haircuts_bps[i])
+                    Fp::from(scale[i])
+                        * Fp::from(prices[i][s])
+                        * Fp::from(MAX_HAIRCUT_BPS - self.policy.haircuts_bps[i])
+                        * Fp::from(u64::MAX)
                 })
                 .sum();
-            if per_unit * u64::MAX >= bound {
+            if bit_length(&worst) > crate::gadgets::coverage::LIMB_BOUND_BITS {
                 return Err(SnapshotError::ValueBound {
                     scenario: scenario.name.clone(),
                 });
@@ -317,6 +319,14 @@ impl Public {
         }
         Ok(())
     }
+}
+
+/// Bits of a field element's canonical integer: `f < 2^bit_length(f)`.
+fn bit_length(f: &Fp) -> u32 {
+    let repr = f.to_repr();
+    repr.iter()
+        .rposition(|&b| b != 0)
+        .map_or(0, |i| 8 * i as u32 + (8 - repr[i].leading_zeros()))
 }
 
 /// Refuses a time past [`MAX_TIMESTAMP`] (milliseconds, most often) in `field`.
@@ -743,6 +753,46 @@ mod tests {
             liabilities_root: Fp::from(11),
             previous: None,
         }
+    }
+
+    #[test]
+    fn the_value_bound_refuses_only_what_the_limbs_cannot_hold() {
+        assert_eq!(bit_length(&Fp::zero()), 0);
+        assert_eq!(bit_length(&Fp::from(1)), 1);
+        assert_eq!(bit_length(&Fp::from(u64::MAX)), 64);
+        assert_eq!(bit_length(&crate::commit::pow2(205)), 206);
+        // 64 assets at the largest price, two precisions 18 apart: refused in "base".
+        let mut p = statement().public;
+        let asset = |i: usize, precision: u32| Asset {
+            symbol: format!("A{i}"),
+            decimals: 18,
+            precision,
+            price: u64::MAX / 2,
+            price_timestamp: p.timestamp,
+        };
+        p.assets = (0..64)
+            .map(|i| asset(i, if i == 0 { 18 } else { 0 }))
+            .collect();
+        p.policy.haircuts_bps = vec![0; 64];
+        p.policy.scenarios = vec![Scenario {
+            name: "base".into(),
+            shocks_bps: vec![0; 64],
+        }];
+        assert_eq!(
+            p.check(),
+            Err(SnapshotError::ValueBound {
+                scenario: "base".into()
+            })
+        );
+        // The same at one precision: accepted, as is every statement of up to 8 assets.
+        p.assets = (0..64).map(|i| asset(i, 9)).collect();
+        assert_eq!(p.check(), Ok(()));
+        p.assets = (0..8)
+            .map(|i| asset(i, if i == 0 { 18 } else { 0 }))
+            .collect();
+        p.policy.haircuts_bps = vec![0; 8];
+        p.policy.scenarios[0].shocks_bps = vec![0; 8];
+        assert_eq!(p.check(), Ok(()));
     }
 
     #[test]

@@ -557,14 +557,8 @@ fn open_reserves(
                     p.epoch
                 );
                 for (a, amount) in rows {
-                    let rounded = if a.precision < a.decimals {
-                        format!(
-                            " (rounded down to 10^-{} of {} decimals)",
-                            a.precision, a.decimals
-                        )
-                    } else {
-                        String::new()
-                    };
+                    let rounded = report::rounding(a)
+                        .map_or(String::new(), |r| format!(" (rounded down to {r})"));
                     out!("  {:<10} {amount}{rounded}", a.symbol);
                 }
                 out!(

@@ -8,7 +8,7 @@ use solvency_circuits::{
     encoding::format_decimal,
     limits::MAX_TIMESTAMP,
     snapshot::Position,
-    statement::{field_bytes, Fp, Kind, Public},
+    statement::{field_bytes, Asset, Fp, Kind, Public},
 };
 
 use crate::{InclusionError, Verified};
@@ -102,6 +102,12 @@ fn hex32(f: &Fp) -> String {
     hex::encode(field_bytes(f))
 }
 
+/// `10^-p of d decimals` for an asset proven to fewer decimals than its chain's (its reserves
+/// were rounded down and its sizes up to them), `None` for one proven exactly.
+pub fn rounding(a: &Asset) -> Option<String> {
+    (a.precision < a.decimals).then(|| format!("10^-{} of {} decimals", a.precision, a.decimals))
+}
+
 /// A position as a holder reads it: `call ETH strike 3500 USD, size 2.5, expires …`.
 pub fn describe(p: &Public, q: &Position) -> String {
     let a = &p.assets[q.underlying];
@@ -142,16 +148,7 @@ pub fn text(
         "  assets".to_owned(),
     ];
     for (i, a) in p.assets.iter().enumerate() {
-        // Amounts proven to fewer decimals than the chain's: reserves were rounded down and
-        // sizes up to them.
-        let precision = if a.precision < a.decimals {
-            format!(
-                ", amounts to 10^-{} ({} decimals on-chain)",
-                a.precision, a.decimals
-            )
-        } else {
-            String::new()
-        };
+        let precision = rounding(a).map_or(String::new(), |r| format!(", amounts to {r}"));
         out.push(format!(
             "    {:<10} {} USD at {}, haircut {}{precision}",
             a.symbol,
@@ -222,11 +219,10 @@ pub fn inclusion_text(v: &Verified, inclusions: &[InclusionVerdict]) -> Vec<Stri
                  list is not shown to be counted."
                     .to_owned(),
             );
-            let rounded = positions.iter().any(|q| {
-                let a = &p.assets[q.underlying];
-                a.precision < a.decimals
-            });
-            if rounded {
+            if positions
+                .iter()
+                .any(|q| rounding(&p.assets[q.underlying]).is_some())
+            {
                 out.push(
                     "  Sizes are counted rounded up to the asset's proof precision, so a size \
                      here may exceed yours by less than one unit of that precision."

@@ -16,6 +16,17 @@ use crate::witness::{prepare, Prepared, Secrets};
 /// Index of the positions chip's band lookup: after the range checker's, one per column.
 const BAND_LOOKUP: usize = super::RANGE_COLUMNS;
 
+/// Whether a failure is the band lookup's.
+fn is_band_lookup(f: &VerifyFailure) -> bool {
+    matches!(
+        f,
+        VerifyFailure::Lookup {
+            lookup_index: BAND_LOOKUP,
+            ..
+        }
+    )
+}
+
 fn prepared(book: &Book) -> Prepared {
     prepare(book, &Secrets::from_seed([7; 32]), None)
 }
@@ -199,27 +210,12 @@ fn understated_liability_in_one_scenario_is_refused() {
     let mut w = p.witness.clone();
     w.slots[p.slot_of[0]].itm[0] = Fp::ZERO;
     let failures = mock(&p, &p.statement, &w).unwrap_err();
-    assert!(
-        failures.iter().all(|f| matches!(
-            f,
-            VerifyFailure::Lookup {
-                lookup_index: BAND_LOOKUP,
-                ..
-            }
-        )),
-        "{failures:#?}"
-    );
+    assert!(failures.iter().all(is_band_lookup), "{failures:#?}");
     // Or a lower price for that lane.
     let mut w = p.witness.clone();
     w.slots[p.slot_of[0]].price[0] -= Fp::ONE;
     let failures = mock(&p, &p.statement, &w).unwrap_err();
-    assert!(failures.iter().any(|f| matches!(
-        f,
-        VerifyFailure::Lookup {
-            lookup_index: BAND_LOOKUP,
-            ..
-        }
-    )));
+    assert!(failures.iter().any(is_band_lookup));
 }
 
 #[test]
@@ -240,13 +236,7 @@ fn strike_outside_its_claimed_band_is_refused() {
     }
     let failures = mock(&p, &p.statement, &w).unwrap_err();
     assert_range_failure(&failures);
-    assert!(!failures.iter().any(|f| matches!(
-        f,
-        VerifyFailure::Lookup {
-            lookup_index: BAND_LOOKUP,
-            ..
-        }
-    )));
+    assert!(!failures.iter().any(is_band_lookup));
 }
 
 /// Two assets at decimals 0: a USD-like reserve asset priced at `reserve_price` (1e-8 USD) and
@@ -538,16 +528,7 @@ fn a_position_on_a_padded_asset_is_refused() {
     let s = &mut w.slots[p.slot_of[0]];
     s.underlying = Fp::from(12);
     let failures = mock(&p, &p.statement, &w).unwrap_err();
-    assert!(
-        failures.iter().any(|f| matches!(
-            f,
-            VerifyFailure::Lookup {
-                lookup_index: BAND_LOOKUP,
-                ..
-            }
-        )),
-        "{failures:#?}"
-    );
+    assert!(failures.iter().any(is_band_lookup), "{failures:#?}");
 }
 
 /// A padded asset's public inputs (scale, haircut, prices: all 0) are bound like a declared
