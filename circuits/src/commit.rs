@@ -12,9 +12,9 @@ use crate::limits::{asset_width, reserve_slots, MAX_ASSETS};
 use crate::snapshot::Position;
 use crate::statement::Fp;
 
-/// Bit offsets of the fields packed into a leaf's second input. Each part is range-checked
-/// in-circuit to its width (underlying < 2^8, kind ∈ {0,1}, strike, size and expiry < 2^64),
-/// so the packing is injective and stays below 2^201 < p.
+/// Bit offsets of the fields packed into a leaf's second input. Each part is held in-circuit
+/// below its width (underlying < 64 and kind ∈ {0,1} by the band lookup, strike, size and
+/// expiry < 2^64 by range checks), so the packing is injective and stays below 2^201 < p.
 pub mod packing {
     /// Underlying asset index: bits 0..8.
     pub const UNDERLYING: u32 = 0;

@@ -9,12 +9,16 @@ use crate::error::SnapshotError;
 /// Accepts `digits` or `digits.digits`; rejects signs, exponents, blanks and empty parts, so a
 /// value has exactly one spelling family and never passes through a float.
 pub fn parse_decimal(field: &str, text: &str, places: u32) -> Result<u64, SnapshotError> {
-    let wide = parse_units(field, text, places)?;
-    u64::try_from(wide).map_err(|_| SnapshotError::Overflow {
+    let overflow = || SnapshotError::Overflow {
         field: field.to_owned(),
         value: text.to_owned(),
         bits: 64,
-    })
+    };
+    match parse_units(field, text, places) {
+        Ok(wide) => u64::try_from(wide).map_err(|_| overflow()),
+        Err(SnapshotError::Overflow { .. }) => Err(overflow()),
+        Err(e) => Err(e),
+    }
 }
 
 /// [`parse_decimal`] into 128 bits: an on-chain amount in base units (`places` the token's

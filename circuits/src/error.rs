@@ -74,6 +74,14 @@ pub enum SnapshotError {
         /// The largest precision at which it fits, if any.
         fits: Option<u32>,
     },
+    /// An amount in base units that is not an integer.
+    #[error("{field}: {value:?} is not a whole number of base units (digits only)")]
+    NotInteger {
+        /// JSON path of the field.
+        field: String,
+        /// The offending text.
+        value: String,
+    },
     /// A reserve or a position gives its amount in none or both of its two spellings.
     #[error(
         "{field}: give exactly one of \"{decimal}\" (whole tokens, a decimal) and \"{raw}\" \
@@ -149,8 +157,8 @@ pub enum SnapshotError {
         /// The supported limit.
         max: usize,
     },
-    /// Several reserve entries of one asset add up past u64.
-    #[error("reserves: the amounts of {asset} add up past u64")]
+    /// Several reserve entries of one asset add up past 2^128 − 1 base units.
+    #[error("reserves: the amounts of {asset} add up past 2^128 − 1 base units")]
     ReserveOverflow {
         /// The asset whose sum overflows.
         asset: String,

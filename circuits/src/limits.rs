@@ -47,12 +47,10 @@ pub const MAX_HAIRCUT_BPS: u64 = 10_000;
 pub const MIN_SHOCK_BPS: i64 = -9_999;
 /// Largest price shock: +1,000 %.
 pub const MAX_SHOCK_BPS: i64 = 100_000;
-/// Whether one proof holds a book of `positions` positions (at most `2^SHARD_DEPTH`), or it is
-/// proven as a set of shards: the prover's split, which the verifier's replay and audit and
-/// the distributed commands follow.
-pub const fn one_proof_holds(positions: usize) -> bool {
-    positions <= 1 << SHARD_DEPTH
-}
+/// Largest `k` of a single proof: the largest whose parameters the verification site carries
+/// (and a contract most likely stores). A book whose single circuit would be taller — 513 to
+/// 1,024 positions of 64 assets and 16 scenarios, at k = 16 — is proven as shards.
+pub const MAX_SINGLE_K: u32 = 15;
 
 /// Latest time any timestamp or expiry may be: 2100-01-01T00:00:00Z in unix seconds. Far
 /// enough for any option, and it refuses milliseconds (`Date.now()` is above 1.7 × 10^12),

@@ -17,6 +17,7 @@ use crate::gadgets::{
 };
 use crate::limits::{
     asset_width, lane_width, reserve_slots, ASSET_WIDTHS, LANE_WIDTHS, MAX_DEPTH, MAX_SHARD_DEPTH,
+    MAX_SINGLE_K, SHARD_DEPTH,
 };
 use crate::statement::{Fp, Public, Statement};
 
@@ -134,6 +135,14 @@ impl Shape {
         let shared = range.max(hashing).max(words);
         tallest([positions + shared, coverage, tables])
     }
+}
+
+/// Whether one proof holds a book of `positions` positions with this public data (at most
+/// `2^SHARD_DEPTH` positions, in a circuit of at most [`MAX_SINGLE_K`]), or it is proven as a
+/// set of shards: the prover's split, which the verifier's replay and audit and the
+/// distributed commands follow.
+pub fn one_proof_holds(public: &Public, positions: usize) -> bool {
+    positions <= 1 << SHARD_DEPTH && Shape::for_book(public, positions).k() <= MAX_SINGLE_K
 }
 
 /// Rows of a layout whose column groups, laid side by side, need `groups` rows each: the
@@ -268,5 +277,37 @@ impl TopShape {
     /// `log2` of the circuit's rows.
     pub fn k(&self) -> u32 {
         k_for(self.rows())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::reference_public;
+
+    /// One proof up to 1,024 positions, unless its circuit would pass k = 15: then shards of
+    /// 512, whose `k` is 14 at every asset width.
+    #[test]
+    fn a_single_proof_is_never_above_the_largest_single_k() {
+        let narrow = reference_public(4, 9);
+        assert!(one_proof_holds(&narrow, 1 << SHARD_DEPTH));
+        assert!(!one_proof_holds(&narrow, (1 << SHARD_DEPTH) + 1));
+        let wide = reference_public(64, 16);
+        assert!(one_proof_holds(&wide, 512));
+        assert_eq!(Shape::for_book(&wide, 513).k(), 16);
+        assert!(!one_proof_holds(&wide, 513));
+        let shard = Shape {
+            depth: crate::limits::shard_depth(513),
+            ..Shape::for_book(&wide, 513)
+        };
+        assert_eq!(shard.shard_k(), 14);
+        // Every other width and lane count keeps its single proofs up to 1,024 positions.
+        for assets in ASSET_WIDTHS {
+            for lanes in LANE_WIDTHS {
+                let public = reference_public(assets, lanes);
+                let holds = one_proof_holds(&public, 1 << SHARD_DEPTH);
+                assert_eq!(holds, (assets, lanes) != (64, 16), "{assets} × {lanes}");
+            }
+        }
     }
 }

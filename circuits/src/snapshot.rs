@@ -143,7 +143,17 @@ fn base_units(
 ) -> Result<u128, SnapshotError> {
     match (decimal, raw) {
         (Some(text), None) => parse_units(&format!("{field}.{decimal_key}"), text, asset.decimals),
-        (None, Some(text)) => parse_units(&format!("{field}.{raw_key}"), text, 0),
+        (None, Some(text)) => {
+            let field = format!("{field}.{raw_key}");
+            // One spelling: digits only, never a fraction of zeros ("5.000").
+            if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(SnapshotError::NotInteger {
+                    field,
+                    value: text.clone(),
+                });
+            }
+            parse_units(&field, text, 0)
+        }
         _ => Err(SnapshotError::AmountSpelling {
             field: field.to_owned(),
             decimal: decimal_key,
@@ -962,9 +972,15 @@ mod tests {
             v["reserves"][0]["base_units"] = json!("1.5");
         });
         assert!(
-            matches!(e, SnapshotError::TooManyDecimals { ref field, max: 0, .. } if field == "reserves[0].base_units"),
+            matches!(e, SnapshotError::NotInteger { ref field, .. } if field == "reserves[0].base_units"),
             "{e}"
         );
+        // Nor a fraction of zeros: an amount has one spelling.
+        let e = refuse(|v| {
+            v["reserves"][0].as_object_mut().unwrap().remove("amount");
+            v["reserves"][0]["base_units"] = json!("5.000");
+        });
+        assert!(matches!(e, SnapshotError::NotInteger { .. }), "{e}");
     }
 
     #[test]

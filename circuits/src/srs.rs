@@ -43,7 +43,8 @@ impl Srs {
     /// Reads parameters as `Params::write` wrote them (`k`, `g`, `g_lagrange`, `w`, `u`),
     /// accepted only if they hash to the digest pinned for their `k` ([`PARAMS`]): the one way
     /// serialized parameters are trusted, so no caller's bytes reach halo2's reader unchecked.
-    /// The table bases are decoded now, the rest on first use of [`Srs::params`].
+    /// The blinding base is decoded now, a statement's table bases when it is committed to
+    /// ([`Srs::commit_columns`]), the rest on first use of [`Srs::params`].
     pub fn read(bytes: &[u8]) -> std::io::Result<Self> {
         let k = header_k(bytes)?;
         let pin = pinned_params(k)

@@ -15,8 +15,8 @@ use crate::commit::{
     account_commitment, leaf, pack, padding_leaf, reserve_commitment, sums_commitment, MerkleTree,
 };
 use crate::gadgets::positions::Slot;
-use crate::limits::{one_proof_holds, shard_depth, MAX_SCENARIOS};
-use crate::shapes::{Shape, TopShape};
+use crate::limits::{shard_depth, MAX_SCENARIOS};
+use crate::shapes::{one_proof_holds, Shape, TopShape};
 use crate::snapshot::{Book, Header, Position, SnapshotError};
 use crate::statement::{Fp, Kind, Public, Statement};
 
@@ -459,12 +459,11 @@ pub fn shard_count(positions: usize, shard_depth: u32) -> usize {
     positions.div_ceil(1 << shard_depth).max(1)
 }
 
-/// The statement the prover proves for `book` with `secrets`: one circuit up to
-/// `2^SHARD_DEPTH` positions ([`one_proof_holds`]), a proof set of shards of [`shard_depth`]
-/// above — the prover's split. What an auditor recomputes from a snapshot and a reserve opening's seed.
+/// The statement the prover proves for `book` with `secrets`: one circuit where
+/// [`one_proof_holds`], else a proof set of shards of [`shard_depth`] — the prover's split. What an auditor recomputes from a snapshot and a reserve opening's seed.
 pub fn statement_of(book: &Book, secrets: &Secrets, previous: Option<[u8; 32]>) -> Statement {
     let n = book.positions.len();
-    if one_proof_holds(n) {
+    if one_proof_holds(&book.public, n) {
         prepare(book, secrets, previous).statement
     } else {
         prepare_set(book, secrets, previous, shard_depth(n)).statement

@@ -25,14 +25,12 @@ use solvency_circuits::{
     commit::MerkleTree,
     encoding::format_decimal,
     keys::{KeyShape, Srs},
-    limits::{
-        one_proof_holds, read_limited, shard_depth, within, MAX_FILE_BYTES, MAX_SNAPSHOT_BYTES,
-        SHARD_DEPTH,
-    },
+    limits::{read_limited, shard_depth, within, MAX_FILE_BYTES, MAX_SNAPSHOT_BYTES, SHARD_DEPTH},
     model::{evaluate, Evaluation},
     proof,
+    shapes::one_proof_holds,
     snapshot::{Book, Header, Position, SnapshotError},
-    statement::Fp,
+    statement::{Fp, Public},
     witness::{prepare, prepare_set, PreparedSet, Secrets, ShardPlan},
 };
 use solvency_verifier::{
@@ -149,11 +147,11 @@ pub fn check_snapshot(path: &Path) -> Result<Header, ProveError> {
     Ok(header)
 }
 
-/// Refuses a book that one proof holds (at most `2^SHARD_DEPTH` positions) where a proof set's
-/// commands (`plan`, `shard`, `aggregate`) were asked for, before anything is proven: such a
-/// book has no shards, and `prove` proves it whole.
-pub fn needs_shards(positions: usize) -> Result<(), ProveError> {
-    if one_proof_holds(positions) {
+/// Refuses a book that one proof holds ([`one_proof_holds`]) where a proof set's commands
+/// (`plan`, `shard`, `aggregate`) were asked for, before anything is proven: such a book has
+/// no shards, and `prove` proves it whole.
+pub fn needs_shards(public: &Public, positions: usize) -> Result<(), ProveError> {
+    if one_proof_holds(public, positions) {
         return Err(ProveError::Input(format!(
             "the book has {positions} position(s), which one proof holds (up to {}): use \
              `solvency-prover prove`; plan, shard and aggregate split books larger than that",
@@ -279,7 +277,7 @@ pub fn prove_book(
     let evaluation = solvent(book)?;
     let secrets = Secrets::from_seed(seed);
     let mut timings = Timings::default();
-    if !one_proof_holds(book.positions.len()) {
+    if !one_proof_holds(&book.public, book.positions.len()) {
         let set = prepare_set(book, &secrets, previous, shard_depth(book.positions.len()));
         let n = set.links.len();
         let shard_k = set.plan.shard_shape.shard_k();
@@ -589,7 +587,7 @@ pub fn prove_shards(
     done: impl Fn(usize) + Sync,
 ) -> Result<Vec<ShardProofFile>, ProveError> {
     let (header, positions) = open_streaming(snapshot)?;
-    if let Err(e) = needs_shards(header.positions) {
+    if let Err(e) = needs_shards(&header.public, header.positions) {
         // A book this small is read whole at once: a fault of its own is named first.
         header.read_positions(positions, |_, _| ())?;
         return Err(e);
@@ -673,7 +671,7 @@ pub fn aggregate(
     mut params: impl FnMut(u32) -> Srs,
     mut step: impl FnMut(&str),
 ) -> Result<Proved, ProveError> {
-    needs_shards(book.positions.len())?;
+    needs_shards(&book.public, book.positions.len())?;
     let evaluation = solvent(book)?;
     let secrets = Secrets::from_seed(seed);
     let set = prepare_set(book, &secrets, previous, shard_depth(book.positions.len()));

@@ -288,7 +288,7 @@ fn main() -> ExitCode {
             params_dir,
         } => report(snapshot, out, proof, params_dir),
         Command::Plan { snapshot } => match check_snapshot(&snapshot)
-            .and_then(|header| needs_shards(header.positions).map(|()| header))
+            .and_then(|header| needs_shards(&header.public, header.positions).map(|()| header))
         {
             Ok(header) => {
                 let shards = solvency_circuits::witness::shard_count(

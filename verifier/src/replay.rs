@@ -13,8 +13,9 @@ use std::{
 
 use solvency_circuits::{
     keys::{self, KeyShape, Srs},
-    limits::{one_proof_holds, read_limited, shard_depth, MAX_FILE_BYTES, MAX_SNAPSHOT_BYTES},
+    limits::{read_limited, shard_depth, MAX_FILE_BYTES, MAX_SNAPSHOT_BYTES},
     proof,
+    shapes::one_proof_holds,
     snapshot::Book,
     witness::{prepare, prepare_set, Secrets},
 };
@@ -190,7 +191,7 @@ pub fn replay_case(dir: &Path, params: &(dyn Fn(u32) -> Srs + Sync), reprove: bo
         let secrets = Secrets::from_seed(seed);
         let previous = verified.statement.previous;
         // The same split as the prover: one circuit, or shards and a top proof.
-        let reproved = if one_proof_holds(book.positions.len()) {
+        let reproved = if one_proof_holds(&book.public, book.positions.len()) {
             let prepared = prepare(&book, &secrets, previous);
             let srs = params(prepared.shape.k());
             let shape = KeyShape::Single(prepared.shape);

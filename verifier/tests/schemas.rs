@@ -783,7 +783,7 @@ fn cases() -> Vec<Case> {
                 remove(v, "/reserves/0/amount");
                 v["reserves"][0]["base_units"] = json!("1.5");
             },
-            Both("reserves[0].base_units: \"1.5\" has more than 0 decimal places"),
+            Both("reserves[0].base_units: \"1.5\" is not a whole number of base units"),
         ),
         v(
             "a precision finer than the decimals",

@@ -27,7 +27,7 @@
 //! from matching the zero row that disabled rows need; the fixed `p` stops a row from taking
 //! another row's lanes. The first block is all zeros: `acc_l[−H]` of the first slot reads it.
 //!
-//! Bounds: the table holds `u < 8`, `c ∈ {0,1}`, `scale ≤ 10^18 < 2^60`, `β ∈ {0,1}` and
+//! Bounds: the table holds `u < 64` (a declared asset's index), `c ∈ {0,1}`, `scale ≤ 10^18 < 2^60`, `β ∈ {0,1}` and
 //! `P < 2^64`; `lo ≤ K ≤ hi < 2^64` follows from the two range checks (their sum `hi − lo` is
 //! below 2^64, so neither can wrap); `size < 2^64` is range-checked. So `|m| < 2^124`, and with
 //! β = 1 the band guarantees `±(P − K) ∈ [0, 2^64)`, so a lane's term is below `2^188` and a
