@@ -308,6 +308,21 @@ fn the_site_verifies_proofs_and_inclusion_files_in_chromium() {
     assert!(v.details.contains("in 3 shards"), "{v:?}");
     assert!(v.inclusion.contains("INCLUDED"), "{v:?}");
 
+    // The widest statement: 64 assets, ETH proven to 9 of its 18 decimals, with a holder
+    // whose size was rounded up.
+    let wide = site.add("wide.json", &fixture("assets-64/proof.json"));
+    let bob = site.add("bob.json", &fixture("assets-64/inclusion/bob.json"));
+    let v = open(&format!("proof={wide}&inclusion={bob}"));
+    assert!(v.proof.starts_with("Proof: VALID"), "64 assets: {v:?}");
+    assert!(v.details.contains("TK63"), "{v:?}");
+    assert!(
+        v.details.contains("amounts to 10^-9 of 18 decimals"),
+        "{v:?}"
+    );
+    assert!(v.inclusion.contains("INCLUDED"), "{v:?}");
+    assert!(v.positions.contains("size 40.000000001"), "{v:?}");
+    assert!(v.positions.contains("rounded up"), "{v:?}");
+
     // The demo with one hex digit of its proof changed.
     let mut tampered: serde_json::Value =
         serde_json::from_slice(&fixture("demo/proof.json")).unwrap();
