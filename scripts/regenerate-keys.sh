@@ -8,7 +8,7 @@
 #                                        proof-lens.bin
 #   scripts/regenerate-keys.sh --check   regenerate every key and compare with the pinned ones
 #
-# 672 keys; 18 minutes on a 2-core machine (the tops over 512 and 1,024 shards need the
+# 924 keys; 32 minutes on a 2-core machine (the tops over 512 and 1,024 shards need the
 # k = 16 parameters, generated once into the parameters cache).
 set -euo pipefail
 cd "$(dirname "$0")/.."
