@@ -10,7 +10,8 @@ use num_bigint::{BigInt, BigUint};
 use crate::snapshot::Book;
 use crate::statement::Public;
 
-/// One scenario's outcome, in the statement's raw unit (`10^-(D+12)` USD, `D` the largest proof precision).
+/// One scenario's outcome, in the statement's raw unit (`10^-(D+12)` USD, `D` the largest
+/// proof precision).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ScenarioOutcome {
     /// Scenario name.

@@ -460,7 +460,8 @@ pub fn shard_count(positions: usize, shard_depth: u32) -> usize {
 }
 
 /// The statement the prover proves for `book` with `secrets`: one circuit where
-/// [`one_proof_holds`], else a proof set of shards of [`shard_depth`] — the prover's split. What an auditor recomputes from a snapshot and a reserve opening's seed.
+/// [`one_proof_holds`], else a proof set of shards of [`shard_depth`] — the prover's split.
+/// What an auditor recomputes from a snapshot and a reserve opening's seed.
 pub fn statement_of(book: &Book, secrets: &Secrets, previous: Option<[u8; 32]>) -> Statement {
     let n = book.positions.len();
     if one_proof_holds(&book.public, n) {

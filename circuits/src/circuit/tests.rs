@@ -5,7 +5,7 @@ use halo2_proofs::dev::{FailureLocation, MockProver, VerifyFailure};
 use proptest::prelude::*;
 
 use super::*;
-use crate::commit::{leaf, pack, MerkleTree};
+use crate::commit::{hiding_commitment, leaf, pack, MerkleTree};
 use crate::model::evaluate;
 use crate::snapshot::Book;
 use crate::statement::{Kind, Statement};
@@ -75,6 +75,18 @@ fn assert_range_failure(failures: &[VerifyFailure]) {
             .iter()
             .any(|f| region_name(f).is_some_and(|r| r.contains("range check"))),
         "expected a range-check failure, got {failures:#?}"
+    );
+}
+
+/// Asserts that a range check fails and no copy constraint does: the commitments and public
+/// inputs hold, and only a value's bound (or a coverage limb's) objects.
+fn assert_only_range_failure(failures: &[VerifyFailure]) {
+    assert_range_failure(failures);
+    assert!(
+        !failures
+            .iter()
+            .any(|f| matches!(f, VerifyFailure::Permutation { .. })),
+        "expected no copy-constraint failure, got {failures:#?}"
     );
 }
 
@@ -187,18 +199,8 @@ fn wrapped_balance_is_out_of_range() {
     // balance = p − 1 with a commitment that opens to it: only the range check can object.
     let mut w = p.witness.clone();
     w.balances[1] = -Fp::ONE;
-    p.statement.reserve_commitment = {
-        use halo2_gadgets::poseidon::primitives::{ConstantLength, Hash, P128Pow5T3};
-        let mut msg = [Fp::ZERO; 9];
-        msg[..2].copy_from_slice(&w.balances);
-        msg[8] = w.blinding;
-        Hash::<_, P128Pow5T3, ConstantLength<9>, 3, 2>::init().hash(msg)
-    };
-    let failures = mock(&p, &p.statement, &w).unwrap_err();
-    assert_range_failure(&failures);
-    assert!(!failures
-        .iter()
-        .any(|f| matches!(f, VerifyFailure::Permutation { .. })));
+    p.statement.reserve_commitment = hiding_commitment::<9>(&w.balances, w.blinding);
+    assert_only_range_failure(&mock(&p, &p.statement, &w).unwrap_err());
 }
 
 #[test]
@@ -272,12 +274,8 @@ fn exact_equality_proves_and_one_unit_short_does_not() {
     let ev = evaluate(&short);
     assert_eq!(ev.scenarios[0].margin(), (-1).into());
     assert!(ev.scenarios[1].covered());
-    let failures = honest(&prepared(&short)).unwrap_err();
-    assert_range_failure(&failures);
     // The only failing rows are the coverage limbs of scenario 0.
-    assert!(failures
-        .iter()
-        .all(|f| !matches!(f, VerifyFailure::Permutation { .. })));
+    assert_only_range_failure(&honest(&prepared(&short)).unwrap_err());
 }
 
 /// Each public input, changed in the instance alone, breaks a copy constraint.
@@ -499,25 +497,12 @@ fn wide_books_are_padded_to_their_width_and_hold_exactly() {
 /// them, still fails the scenario it is short in.
 #[test]
 fn a_balance_in_a_padded_asset_adds_nothing() {
-    let short = wide_book(9, 1);
-    let p = prepared(&short);
+    let mut p = prepared(&wide_book(9, 1));
     let mut w = p.witness.clone();
     w.balances[15] = Fp::from(u64::MAX);
-    let mut statement = p.statement.clone();
-    let balances: Vec<u64> = short
-        .reserves
-        .iter()
-        .copied()
-        .chain([0; 6])
-        .chain([u64::MAX])
-        .collect();
-    statement.reserve_commitment =
-        crate::commit::reserve_commitment(&balances, Secrets::from_seed([7; 32]).blinding());
-    let failures = mock(&p, &statement, &w).unwrap_err();
-    assert_range_failure(&failures);
-    assert!(!failures
-        .iter()
-        .any(|f| matches!(f, VerifyFailure::Permutation { .. })));
+    // 16 balances and the blinding: the commitment of a 16-wide statement, opening to them.
+    p.statement.reserve_commitment = hiding_commitment::<17>(&w.balances, w.blinding);
+    assert_only_range_failure(&mock(&p, &p.statement, &w).unwrap_err());
 }
 
 /// No band has a padded asset's index, so a position cannot name one.
