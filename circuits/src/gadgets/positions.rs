@@ -31,7 +31,8 @@
 //! `scale ≤ 10^18 < 2^60`, `β ∈ {0,1}` and `P < 2^64`; `lo ≤ K ≤ hi < 2^64` follows from the
 //! two range checks (their sum `hi − lo` is below 2^64, so neither can wrap); `size < 2^64`
 //! is range-checked. So `|m| < 2^124`, and with β = 1 the band guarantees `±(P − K) ∈
-//! [0, 2^64)`, so a lane's term is below `2^188` and a lane's total over at most `2^MAX_DEPTH = 2^12` slots below `2^200`: no sum wraps the field.
+//! [0, 2^64)`, so a lane's term is below `2^188` and a lane's total over at most
+//! `2^MAX_DEPTH = 2^12` slots below `2^200`: no sum wraps the field.
 //!
 //! Against a row per slot with every lane side by side, the block trades rows for columns:
 //! `10 + 3W` advice columns and `7 + 2W` table columns instead of `12 + 3·LANES` and
